@@ -1,0 +1,18 @@
+"""The vault: Obsidian-native Markdown for Telegram chats, written safely.
+
+Entry points for the rest of the daemon:
+
+* :class:`tobsd.vault.writer.VaultWriter` applies core ``Message`` models to
+  period notes (``apply``, ``mark_deleted``), writes chat notes
+  (``write_chat_note``) and people notes (``write_person``/``learn_people``).
+* :class:`tobsd.vault.watch.VaultWatcher` feeds outside changes to
+  ``VaultWriter.external_change``.
+* :class:`tobsd.vault.paths.VaultLayout` (``writer.layout``) names folders and
+  notes; :func:`tobsd.vault.mediafiles.attachment_name` names media files,
+  which go in ``layout.attachments_folder(chat)``.
+* :class:`tobsd.vault.atomic.VaultFullError` is raised when the disk is full.
+
+Jobs by module: names/paths/state (where things live), escape/entities/
+render/render_extras/notes/frontmatter (pure rendering), blocks/mdparse
+(reading notes back), merge (pure note edits), atomic/writer/watch (disk).
+"""

@@ -1,0 +1,112 @@
+"""Pushed updates: Telethon's event handlers fire for posts, edits and
+deletions made through the HTTP control endpoint, and a pts gap is found and
+recovered with getChannelDifference / getDifference."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telethon import events
+
+from fakegram.control import Control, ControlClient, ControlHTTP
+from fakegram.testing import connected_client
+from fakegram.tests.conftest import BOB
+
+
+@pytest.fixture
+async def control(server):
+    http = ControlHTTP(Control(server))
+    await http.start()
+    yield ControlClient(http.url)
+    await http.stop()
+
+
+class Collector:
+    """Collects events of one kind until `count` arrived."""
+
+    def __init__(self):
+        self.items = []
+        self.changed = asyncio.Event()
+
+    async def handler(self, event):
+        self.items.append(event)
+        self.changed.set()
+
+    async def wait_for(self, count, timeout=10):
+        async def wait():
+            while len(self.items) < count:
+                self.changed.clear()
+                await self.changed.wait()
+        await asyncio.wait_for(wait(), timeout)
+
+
+async def _live_client(server):
+    cm = connected_client(server, receive_updates=True)
+    client = await cm.__aenter__()
+    await client.get_me()
+    await client.get_dialogs()   # learn the channels (and their pts) like an app does
+    return cm, client
+
+
+@pytest.mark.parametrize("chat", [["channel", None], ["user", BOB]])
+async def test_new_edit_delete_events_fire(server, world, control, chat):
+    if chat[1] is None:
+        chat = list(next(c.key for c in world.chats() if c.title == "News"))
+    cm, client = await _live_client(server)
+    new, edited, deleted = Collector(), Collector(), Collector()
+    client.add_event_handler(new.handler, events.NewMessage())
+    client.add_event_handler(edited.handler, events.MessageEdited())
+    client.add_event_handler(deleted.handler, events.MessageDeleted())
+    try:
+        posted = await asyncio.to_thread(control.post, chat, "fresh news", from_id=BOB if chat[0] == "user" else None)
+        await new.wait_for(1)
+        assert new.items[0].message.id == posted["id"]
+        assert new.items[0].message.message == "fresh news"
+        await asyncio.to_thread(control.edit, chat, posted["id"], "fresh news, corrected")
+        await edited.wait_for(1)
+        assert edited.items[0].message.message == "fresh news, corrected"
+        await asyncio.to_thread(control.delete, chat, [posted["id"]])
+        await deleted.wait_for(1)
+        assert posted["id"] in deleted.items[0].deleted_ids
+    finally:
+        await cm.__aexit__(None, None, None)
+
+
+async def test_a_channel_pts_gap_is_recovered(server, world, control):
+    key = list(next(c.key for c in world.chats() if c.title == "News"))
+    cm, client = await _live_client(server)
+    new = Collector()
+    client.add_event_handler(new.handler, events.NewMessage())
+    try:
+        await asyncio.to_thread(control.suppress_pushes, 2)
+        first = await asyncio.to_thread(control.post, key, "missed one")
+        second = await asyncio.to_thread(control.post, key, "missed two")
+        third = await asyncio.to_thread(control.post, key, "pushed")
+        await new.wait_for(3)
+        assert sorted(e.message.id for e in new.items) == [first["id"], second["id"], third["id"]]
+        assert server.request_log(method="updates.getChannelDifference")
+    finally:
+        await cm.__aexit__(None, None, None)
+
+
+async def test_a_common_box_pts_gap_is_recovered(server, world, control):
+    cm, client = await _live_client(server)
+    new = Collector()
+    client.add_event_handler(new.handler, events.NewMessage())
+    try:
+        await asyncio.to_thread(control.suppress_pushes, 1)
+        first = await asyncio.to_thread(control.post, ["user", BOB], "missed", from_id=BOB)
+        second = await asyncio.to_thread(control.post, ["user", BOB], "pushed", from_id=BOB)
+        await new.wait_for(2)
+        assert sorted(e.message.id for e in new.items) == [first["id"], second["id"]]
+        assert server.request_log(method="updates.getDifference")
+    finally:
+        await cm.__aexit__(None, None, None)
+
+
+async def test_control_endpoint_reports_errors_clearly(control):
+    from fakegram.control import ControlError
+    with pytest.raises(ControlError, match="no chat"):
+        await asyncio.to_thread(control.post, "No such chat", "x")
+    with pytest.raises(ControlError, match="error"):
+        await asyncio.to_thread(control.add_fault, method="x")

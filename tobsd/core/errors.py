@@ -1,0 +1,66 @@
+"""The project's error types, shared by every package.
+
+Each error carries a message fit to show a user as is. Errors never hold
+secrets (the api_hash, session keys): code that raises them must not put a
+secret in the message, and the types here never format values themselves.
+"""
+
+from __future__ import annotations
+
+
+class TobsError(Exception):
+    """Base of every error tobsd raises on purpose."""
+
+
+class ConfigError(TobsError):
+    """The configuration file is missing, unreadable or invalid.
+
+    `problems` lists every problem found, each as "key.path: what is wrong",
+    so a user can fix them all in one go. `source` is the file they are in.
+    """
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            text = f"{source}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  {p}" for p in self.problems)
+            text = f"{source}: {len(self.problems)} problems:\n{lines}"
+        super().__init__(text)
+
+
+class StoreError(TobsError):
+    """The state database cannot be used as asked."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was written by a newer tobsd, whose schema this one does not know.
+
+    Opening it anyway could corrupt state the newer version relies on, so the
+    store refuses and names both versions.
+    """
+
+    def __init__(self, path: str, found: int, known: int) -> None:
+        self.path = path
+        self.found = found
+        self.known = known
+        super().__init__(
+            f"{path}: schema version {found} is newer than this tobsd knows "
+            f"(up to {known}); run the newer tobsd or restore an older copy of the database"
+        )
+
+
+class NeedsLogin(TobsError):
+    """The Telegram session is not authorised (never logged in, revoked,
+    deactivated). The daemon reports `needs-login` and waits for
+    `tobsd login`; it keeps all its state."""
+
+
+class ChatUnavailable(TobsError):
+    """One chat cannot be read (private, banned, deleted, unknown). That chat
+    shows the error in status; the others go on."""
+
+
+class DiskFull(TobsError):
+    """The vault's or the state's disk is full; sync pauses until space returns."""

@@ -1,0 +1,12 @@
+"""tobsd's state: SQLite (WAL, numbered migrations) plus a Bloom filter of applied messages."""
+
+from tobsd.store.bloom import BloomFilter
+from tobsd.store.chats import ChatRow
+from tobsd.store.cursors import Cursor
+from tobsd.store.index import IndexEntry
+from tobsd.store.shards import Shard
+from tobsd.store.store import Store
+from tobsd.store.takeout import TakeoutState
+from tobsd.store.updates import UpdateState
+
+__all__ = ["BloomFilter", "ChatRow", "Cursor", "IndexEntry", "Shard", "Store", "TakeoutState", "UpdateState"]

@@ -1,0 +1,73 @@
+"""The `cursors` table: how far each chat is synced.
+
+Cursor moves are monotonic in SQL (MAX / MIN against the stored value), so a
+late or repeated write can never move a cursor back and hide a message.
+Callers advance a cursor in the same transaction as the index rows it covers,
+after the notes are durably written.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tobsd.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """`max_applied_id`: highest id applied (0: none). `min_backfilled_id`: lowest id the
+    backfill reached (None: not started). `pts`: the channel's pts (None: unknown)."""
+
+    chat_id: int
+    max_applied_id: int = 0
+    min_backfilled_id: int | None = None
+    backfill_done: bool = False
+    pts: int | None = None
+
+
+class CursorsTable:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, chat_id: int) -> Cursor:
+        """The chat's cursor; a fresh one (nothing applied) when none is stored."""
+        r = await self._db.fetchone(
+            "SELECT max_applied_id, min_backfilled_id, backfill_done, pts FROM cursors WHERE chat_id = ?",
+            (chat_id,))
+        if r is None:
+            return Cursor(chat_id)
+        return Cursor(chat_id, r[0], r[1], bool(r[2]), r[3])
+
+    async def _ensure(self, chat_id: int) -> None:
+        await self._db.execute("INSERT OR IGNORE INTO cursors (chat_id, updated_at) VALUES (?, ?)",
+                               (chat_id, int(time.time())))
+
+    async def advance_max_applied(self, chat_id: int, msg_id: int) -> None:
+        """Raise max_applied_id to msg_id (no-op if it is already higher)."""
+        async with self._db.transaction():
+            await self._ensure(chat_id)
+            await self._db.execute(
+                "UPDATE cursors SET max_applied_id = MAX(max_applied_id, ?), updated_at = ? WHERE chat_id = ?",
+                (msg_id, int(time.time()), chat_id))
+
+    async def advance_min_backfilled(self, chat_id: int, msg_id: int) -> None:
+        """Lower min_backfilled_id to msg_id (no-op if it is already lower)."""
+        async with self._db.transaction():
+            await self._ensure(chat_id)
+            await self._db.execute(
+                "UPDATE cursors SET min_backfilled_id = MIN(COALESCE(min_backfilled_id, ?), ?), updated_at = ? "
+                "WHERE chat_id = ?", (msg_id, msg_id, int(time.time()), chat_id))
+
+    async def set_backfill_done(self, chat_id: int, done: bool = True) -> None:
+        async with self._db.transaction():
+            await self._ensure(chat_id)
+            await self._db.execute("UPDATE cursors SET backfill_done = ?, updated_at = ? WHERE chat_id = ?",
+                                   (int(done), int(time.time()), chat_id))
+
+    async def set_pts(self, chat_id: int, pts: int | None) -> None:
+        """Store the channel's pts as given (getChannelDifference may legitimately reset it)."""
+        async with self._db.transaction():
+            await self._ensure(chat_id)
+            await self._db.execute("UPDATE cursors SET pts = ?, updated_at = ? WHERE chat_id = ?",
+                                   (pts, int(time.time()), chat_id))

@@ -1,0 +1,154 @@
+"""The SQLite connections behind the store, and its transactions.
+
+Two aiosqlite connections to one WAL database: a writer, through which every
+write goes, and a reader for reads from outside a transaction, so reads
+neither wait behind a long write transaction nor see its uncommitted rows.
+
+Transactions (`async with db.transaction():`) are serialised by one asyncio
+lock and owned by the task that opened them. Inside, the owning task's writes
+and reads all use the writer connection (so it reads its own writes), and a
+nested `transaction()` in the same task joins the outer one. If the block
+raises, everything in it rolls back; otherwise it commits once at the end. A
+write method called outside any transaction runs in a transaction of its own.
+
+Durability: `synchronous=NORMAL`. In WAL mode that keeps the database
+consistent after any crash, and a process crash loses nothing; only a power
+loss or kernel crash can roll back the last commits (they are synced at the
+next checkpoint). tobsd's ordering rule makes that safe: a note is durably
+written (fsync) before the DB commit that records it, so losing a commit only
+moves a cursor back; the messages it covered are fetched again and
+re-applying a message already in a note changes nothing. FULL would fsync the
+WAL on every commit, costing a disk flush per batch for no gain in what the
+vault ends up holding. The one place that needs a commit to be durable (the
+Bloom file's fingerprint, see applied.py) asks for it with `durable_commit()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable, Sequence
+
+import aiosqlite
+
+from tobsd.store.migrations import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """A writer and a reader connection to one SQLite file; see the module docstring."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
+
+    @classmethod
+    async def open(cls, path: str | Path) -> "Database":
+        """Open (creating if needed) and migrate the database at `path`."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await _configure(writer)
+            await migrate(writer, str(path))
+            reader = await aiosqlite.connect(path, isolation_level=None)
+        except BaseException:
+            await writer.close()
+            raise
+        try:
+            await _configure(reader)
+            await reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await reader.close()
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.reader.close()
+            # A clean close checkpoints the WAL into the main file.
+            await self.writer.close()
+
+    def in_transaction(self) -> bool:
+        """Whether the calling task owns the open transaction."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the write lock without opening a transaction (joins one the task already owns)."""
+        if self.in_transaction():
+            yield self.writer
+            return
+        async with self._lock:
+            self._owner = asyncio.current_task()
+            try:
+                yield self.writer
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic unit of writes: committed at the end, rolled back if the block raises."""
+        if self.in_transaction():
+            yield self.writer
+            return
+        async with self.locked() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                # Shielded: the rollback must finish even when the task is being cancelled.
+                await asyncio.shield(conn.rollback())
+                raise
+            else:
+                await conn.commit()
+
+    async def durable_commit(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write in a transaction committed with synchronous=FULL.
+
+        WAL commits are sequential, so once this returns every earlier commit
+        is on disk too.
+        """
+        async with self.locked() as conn:
+            await conn.execute("PRAGMA synchronous = FULL")
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                await conn.execute(sql, params)
+                await conn.commit()
+            finally:
+                await conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _read_conn(self) -> aiosqlite.Connection:
+        return self.writer if self.in_transaction() else self.reader
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        async with self._read_conn().execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return list(await self._read_conn().execute_fetchall(sql, params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement (in the task's transaction, or one of its own); returns rows changed."""
+        async with self.transaction() as conn:
+            async with conn.execute(sql, params) as cursor:
+                return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+
+async def _configure(conn: aiosqlite.Connection) -> None:
+    # busy_timeout first: the journal_mode switch itself may meet a lock.
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA temp_store = MEMORY")

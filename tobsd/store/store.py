@@ -1,0 +1,108 @@
+"""`Store`: tobsd's state database, one object with a small table object per job.
+
+    store = await Store.open(state_dir / "tobsd.db")
+    async with store.transaction():          # one atomic batch
+        await store.index.put_many(entries)  # notes already durably written
+        await store.cursors.advance_max_applied(chat_id, entries[-1].msg_id)
+    if not await store.is_applied(chat_id, msg_id): ...
+    await store.close()
+
+Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
+index), `updates` (account pts/qts/date/seq), `flood` (FloodWait deadlines),
+`takeout`. Every method runs in the caller's open transaction if its task
+has one, else in its own. See db.py for transactions and durability,
+applied.py for the Bloom filter behind `is_applied`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator, Iterable
+
+from tobsd.store.applied import AppliedSet
+from tobsd.store.chats import ChatsTable
+from tobsd.store.cursors import CursorsTable
+from tobsd.store.db import Database
+from tobsd.store.floodwait import FloodWaits
+from tobsd.store.index import MessageIndex
+from tobsd.store.shards import ShardsTable
+from tobsd.store.takeout import TakeoutTable
+from tobsd.store.updates import UpdateStateTable
+
+DEFAULT_BLOOM_CAPACITY = 1_000_000
+DEFAULT_BLOOM_FP_RATE = 0.001
+
+
+class Store:
+    """The open state database; create with `await Store.open(path)`, end with `await close()`."""
+
+    def __init__(self, db: Database, applied: AppliedSet) -> None:
+        self.db = db
+        self.applied = applied
+        self.chats = ChatsTable(db)
+        self.cursors = CursorsTable(db)
+        self.shards = ShardsTable(db)
+        self.index = MessageIndex(db, applied.note_added)
+        self.updates = UpdateStateTable(db)
+        self.flood = FloodWaits(db)
+        self.takeout = TakeoutTable(db)
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str | Path, *, bloom_path: str | Path | None = None,
+                   bloom_capacity: int = DEFAULT_BLOOM_CAPACITY,
+                   bloom_fp_rate: float = DEFAULT_BLOOM_FP_RATE) -> "Store":
+        """Open or create the database at `path`, migrate it, and load or rebuild the Bloom filter.
+
+        `bloom_path` defaults to `path` with the suffix ".bloom". The filter is
+        sized for at least `bloom_capacity` messages at `bloom_fp_rate`.
+        Raises SchemaTooNewError for a database from a newer tobsd.
+        """
+        path = Path(path)
+        db = await Database.open(path)
+        try:
+            await db.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                                 [("db_id", secrets.token_hex(16)), ("index_generation", 0)])
+            applied = AppliedSet(db, Path(bloom_path) if bloom_path else path.with_suffix(".bloom"),
+                                 bloom_capacity, bloom_fp_rate)
+            await applied.start()
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, applied)
+
+    async def close(self) -> None:
+        """Save the Bloom filter and close the database; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.applied.close()
+        finally:
+            await self.db.close()
+
+    async def __aenter__(self) -> "Store":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Everything the task does in the block commits together, or not at all if it raises."""
+        async with self.db.transaction():
+            yield
+
+    async def is_applied(self, chat_id: int, msg_id: int) -> bool:
+        """Whether the message has an index row (deleted ones included). Never a false "no"."""
+        return await self.applied.is_applied(chat_id, msg_id)
+
+    async def applied_ids(self, chat_id: int, msg_ids: Iterable[int]) -> set[int]:
+        """The subset of `msg_ids` that have an index row; batched form of is_applied."""
+        return await self.applied.applied_ids(chat_id, msg_ids)
+
+    async def save_bloom(self) -> bool:
+        """Persist the Bloom filter if it changed (call now and then, and it is done at close)."""
+        return await self.applied.save()

@@ -1,0 +1,272 @@
+"""Escaping: message text in, Markdown out that Obsidian shows as the original
+characters and that can never form syntax of its own.
+
+Plain text (:func:`escape_text`) inside a message callout:
+
+* ASCII punctuation with a Markdown or Obsidian meaning gets a backslash:
+  ``\\ ` * _ [ ] # ^ $ ~ = | { }`` and ``-``/``+`` at line start, the ``.`` or
+  ``)`` of ``12.``/``12)`` at line start. This kills emphasis, code, links,
+  wikilinks, embeds, footnotes, tags, block ids, math, highlights, tables,
+  headings, lists, thematic breaks and setext underlines.
+* ``<`` and ``>`` become ``&lt;``/``&gt;`` (no HTML, no autolinks, no
+  Templater ``<% %>``, no quote that could leave the callout); ``%`` next to
+  another ``%`` becomes ``&#37;`` (no Obsidian comments); ``&`` that would start
+  an entity becomes ``&amp;``.
+* Leading and trailing spaces and tabs of a line become ``&#32;``/``&#9;`` (no
+  indented code, nothing for an editor to strip); control characters and the
+  Unicode line separators become numeric references (no stray line breaks:
+  CR would otherwise end a callout line).
+
+Code (inline and fenced) cannot hold escapes, so its content is made harmless
+by inserting U+200B ZERO WIDTH SPACE: between ``<`` and ``%``, between ``%``
+and ``%``, and before a leading ``=`` or ``$=`` (Dataview inline queries). The
+insertion is reversible: an existing run of U+200B at those places gets one
+more, and :func:`unbreak_code` removes exactly one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote, urlsplit
+
+ZWSP = "\u200b"
+# Characters escaped with a backslash wherever they appear.
+_ALWAYS = set("\\`*_[]#^$~=|{}")
+_LINE_BREAKERS = {"\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"}
+_NAMED = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+_ENTITY_RE = re.compile(r"&(?:#(\d{1,7})|(lt|gt|amp));")
+_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _is_control(ch: str) -> bool:
+    o = ord(ch)
+    return (o < 0x20 and ch not in "\t\n") or 0x7f <= o <= 0x9f or ch in _LINE_BREAKERS
+
+
+def _numeric(ch: str) -> str:
+    return f"&#{ord(ch)};"
+
+
+_SPECIAL = re.compile("[\\\\`*_\\[\\]#^$~=|{}<>&%\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_text(text: str, start: int = 0, end: int | None = None) -> str:
+    """Escape ``text[start:end]`` (no newlines inside) using ``text`` around it as context.
+
+    Context matters for line-start rules (lists, leading spaces), trailing
+    spaces and ``%%`` pairs that straddle the range boundary.
+    """
+    end = len(text) if end is None else end
+    if start >= end:
+        return ""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    lead_end = line_start
+    while lead_end < line_end and text[lead_end] in " \t":
+        lead_end += 1
+    trail_start = line_end
+    while trail_start > lead_end and text[trail_start - 1] in " \t":
+        trail_start -= 1
+    a, b = max(start, min(lead_end, end)), min(end, max(trail_start, start))
+    out = [_numeric(ch) for ch in text[start:a]]
+    if a < b:
+        def repl(m: re.Match) -> str:
+            ch = m.group()
+            if ch in _ALWAYS:
+                return "\\" + ch
+            if ch == "<":
+                return "&lt;"
+            if ch == ">":
+                return "&gt;"
+            i = a + m.start()
+            if ch == "&":
+                nxt = text[i + 1] if i + 1 < len(text) else ""
+                return "&amp;" if (nxt.isalnum() or nxt == "#") else "&"
+            if ch == "%":
+                prev = text[i - 1] if i > 0 else ""
+                nxt = text[i + 1] if i + 1 < len(text) else ""
+                return "&#37;" if "%" in (prev, nxt) else "%"
+            return _numeric(ch)
+
+        middle = _SPECIAL.sub(repl, text[a:b])
+        if a == lead_end and text[a] in "-+":
+            middle = "\\" + middle
+        else:
+            digits_end = lead_end
+            while digits_end < line_end and text[digits_end].isdigit():
+                digits_end += 1
+            if lead_end < digits_end <= lead_end + 9 and a <= digits_end < b \
+                    and text[digits_end] in ".)" and digits_end < line_end:
+                k = digits_end - a  # position of the . or ) inside the (unchanged) digit prefix
+                if a >= lead_end:
+                    middle = middle[:k] + "\\" + middle[k:]
+        out.append(middle)
+    out.extend(_numeric(ch) for ch in text[max(b, a):end])
+    return "".join(out)
+
+
+def escape_line(line: str) -> str:
+    """Escape one whole line of plain text."""
+    return escape_text(line, 0, len(line))
+
+
+def unescape_text(md: str) -> str:
+    """Inverse of :func:`escape_text` for text that contains no markup."""
+    out: list[str] = []
+    i = 0
+    while i < len(md):
+        ch = md[i]
+        if ch == "\\" and i + 1 < len(md) and md[i + 1] in _ASCII_PUNCT:
+            out.append(md[i + 1])
+            i += 2
+            continue
+        if ch == "&":
+            m = _ENTITY_RE.match(md, i)
+            if m:
+                out.append(chr(int(m.group(1))) if m.group(1) else _NAMED[f"&{m.group(2)};"])
+                i = m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+# -- code --------------------------------------------------------------------
+
+_BREAK_PAIR = re.compile(f"(?<=[<%])({ZWSP}*)(?=%)")
+_UNBREAK_PAIR = re.compile(f"(?<=[<%]){ZWSP}({ZWSP}*)(?=%)")
+_LEADING_QUERY = re.compile(f"^(\\s*)({ZWSP}*)(?==|\\$=)")
+_UNLEADING_QUERY = re.compile(f"^(\\s*){ZWSP}({ZWSP}*)(?==|\\$=)")
+
+
+def break_code(content: str, *, inline: bool) -> str:
+    """Make code content inert (see module doc); reversible with :func:`unbreak_code`."""
+    content = _BREAK_PAIR.sub(lambda m: m.group(1) + ZWSP, content)
+    if inline:
+        content = _LEADING_QUERY.sub(lambda m: m.group(1) + m.group(2) + ZWSP, content)
+    return content
+
+
+def unbreak_code(content: str, *, inline: bool) -> str:
+    """Inverse of :func:`break_code`."""
+    if inline:
+        content = _UNLEADING_QUERY.sub(lambda m: m.group(1) + m.group(2), content)
+    return _UNBREAK_PAIR.sub(lambda m: m.group(1), content)
+
+
+def has_code_hostile_chars(content: str) -> bool:
+    """True when code content holds characters a code span cannot carry (controls, CR)."""
+    return any(_is_control(c) for c in content)
+
+
+def code_span(content: str) -> str:
+    """An inline code span showing ``content`` (one line, no control characters)."""
+    content = break_code(content, inline=True)
+    longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+    fence = "`" * (longest + 1)
+    pad = content.startswith("`") or content.endswith("`") or (
+        content.startswith(" ") and content.endswith(" ") and content.strip(" "))
+    return f"{fence} {content} {fence}" if pad else f"{fence}{content}{fence}"
+
+
+def parse_code_span_inner(inner: str) -> str:
+    """Inverse of :func:`code_span` for the text between the fences."""
+    if len(inner) >= 2 and inner.startswith(" ") and inner.endswith(" ") and inner.strip(" "):
+        inner = inner[1:-1]
+    return unbreak_code(inner, inline=True)
+
+
+_DANGEROUS_LANGS = {"dataview", "dataviewjs", "query", "tasks", "base", "bases",
+                    "templater", "button", "meta-bind", "js-engine"}
+LANG_PREFIX = "tg-"
+_LANG_OK = re.compile(r"^[A-Za-z0-9_+.#-]{1,40}$")
+
+
+def fence_language(language: str | None) -> str:
+    """The info string for a fenced code block: plugin-executed languages get ``tg-``."""
+    lang = (language or "").strip()
+    if not _LANG_OK.match(lang):
+        return ""
+    low = lang.lower()
+    if low in _DANGEROUS_LANGS or low.startswith("dataview") or low.startswith(LANG_PREFIX):
+        return LANG_PREFIX + lang
+    return lang
+
+
+def unfence_language(info: str) -> str:
+    """Inverse of :func:`fence_language`."""
+    return info[len(LANG_PREFIX):] if info.startswith(LANG_PREFIX) else info
+
+
+def fence_for(content: str) -> str:
+    """A backtick fence longer than any backtick run in ``content``."""
+    longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+# -- links, labels, properties ------------------------------------------------
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
+_SAFE_SCHEMES = {"http", "https", "mailto", "tel", "tg", "ton", "ftp"}
+
+
+def safe_url(url: str) -> str | None:
+    """A URL fit for a Markdown link destination, or None when it must not be linked.
+
+    Only well-known schemes pass (no ``javascript:``, no ``obsidian://`` that
+    could trigger commands); a scheme-less URL gets ``https://``. Characters
+    that would end the destination are percent-encoded.
+    """
+    url = url.strip()
+    if not url or any(_is_control(c) or c in "\n\t" for c in url):
+        return None
+    if not _SCHEME.match(url):
+        url = "https://" + url  # "example.com/x" or "host:8080/x": no scheme given
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in _SAFE_SCHEMES:
+        return None
+    encoded = quote(url, safe="/:?=&;@!'*+,%~#-._")
+    return encoded.replace("%%", "%25%").replace("%%", "%25%")
+
+
+def link_label(text: str) -> str:
+    """Display text for a wikilink alias: no brackets, pipes or comment markers.
+
+    Wikilink aliases are shown as plain text, so this only removes what would
+    end or break the link; it is lossy by design (the full name lives in the
+    people note).
+    """
+    cleaned = "".join(" " if (_is_control(c) or c in "\n\t") else c for c in text)
+    for bad in ("[", "]", "|", "^", "#"):
+        cleaned = cleaned.replace(bad, "")
+    while "%%" in cleaned:
+        cleaned = cleaned.replace("%%", "%")
+    cleaned = cleaned.replace("<", "‹").replace(">", "›").replace("`", "'").replace("$", "＄")
+    return " ".join(cleaned.split()) or "?"
+
+
+def yaml_quote(value: str) -> str:
+    """A YAML double-quoted scalar for ``value`` (valid for YAML 1.1 and 1.2 readers)."""
+    out = []
+    for ch in value:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 0x20 or 0x7f <= o <= 0x9f or ch in "\u2028\u2029\ufeff" or 0xd800 <= o <= 0xdfff \
+                or o in (0xfffe, 0xffff):
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def yaml_unquote(scalar: str) -> str:
+    """Inverse of :func:`yaml_quote` (a JSON string literal is a YAML double-quoted scalar)."""
+    return json.loads(scalar)

@@ -1,0 +1,108 @@
+"""Safe file and folder names for every place a vault may be synced to.
+
+Contract of :func:`safe_component` (one path component, never a path):
+
+* NFC-normalised (macOS and iOS would otherwise show two spellings).
+* None of ``\\ / : * " < > ? | # ^ [ ]`` (Windows, Android and Obsidian link
+  syntax), no control characters, no bidirectional override characters, no
+  line or paragraph separators; each is replaced by ``_``.
+* No leading dot (Obsidian hides dot files), no leading or trailing space, no
+  trailing dot (Windows drops them), whitespace runs collapsed to one space.
+* Not a reserved Windows device name (``CON``, ``nul.txt``, ``COM1`` ...):
+  those get a ``_`` appended to the stem.
+* At most ``max_bytes`` UTF-8 bytes; a longer name is cut on a character
+  boundary and gets ``~`` plus 8 hex digits of a hash of the full name, so two
+  long names that share a prefix stay distinct.
+* Never empty, never ``.`` or ``..``: an empty result becomes the fallback.
+
+It is idempotent: ``safe_component(safe_component(x)) == safe_component(x)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+MAX_COMPONENT_BYTES = 120
+
+_FORBIDDEN = set('\\/:*"<>?|#^[]')
+# Bidi embeddings/overrides/isolates, line/paragraph separators, BOM, ZW no-break.
+_INVISIBLE_HOSTILE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                         "\u2028\u2029\ufeff\u200e\u200f\u061c")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in list("123456789") + ["¹", "²", "³"]
+}
+_SPACES = re.compile(r"\s+")
+
+
+def _clean_char(ch: str) -> str:
+    if ch in _FORBIDDEN or ch in _INVISIBLE_HOSTILE:
+        return "_"
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n":
+        return "_"
+    return ch
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _cut_utf8(text: str, max_bytes: int) -> str:
+    """Longest prefix of ``text`` whose UTF-8 encoding fits ``max_bytes``."""
+    raw = text.encode("utf-8")[:max_bytes]
+    return raw.decode("utf-8", "ignore")
+
+
+def _tidy(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = text.strip(" ").lstrip(".").rstrip(".")
+    return text
+
+
+def _unreserve(text: str) -> str:
+    stem = text.split(".", 1)[0].rstrip(" ")
+    if stem.upper() in _RESERVED:
+        head, dot, tail = text.partition(".")
+        return f"{head}_{dot}{tail}"
+    return text
+
+
+def safe_component(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES,
+                   fallback: str = "untitled") -> str:
+    """Turn any Telegram-provided string into one safe path component (see module doc)."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = "".join(_clean_char(c) for c in text)
+    text = _unreserve(_tidy(text))
+    if not text:
+        text = fallback
+    if len(text.encode("utf-8")) > max_bytes:
+        suffix = "~" + _short_hash(text)
+        text = _tidy(_cut_utf8(text, max_bytes - len(suffix))) + suffix
+    return text
+
+
+def safe_file_name(stem: str, ext: str, *, max_bytes: int = MAX_COMPONENT_BYTES,
+                   fallback: str = "file") -> str:
+    """A safe ``stem.ext`` whose total length fits ``max_bytes``; ``ext`` is trusted (no dot)."""
+    ext = ext.lstrip(".")
+    room = max_bytes - (len(ext.encode()) + 1 if ext else 0)
+    base = safe_component(stem, max_bytes=room, fallback=fallback)
+    return f"{base}.{ext}" if ext else base
+
+
+def with_suffix(name: str, suffix: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
+    """``name (suffix)`` kept within ``max_bytes``: used to break a name collision."""
+    tail = f" ({suffix})"
+    room = max_bytes - len(tail.encode("utf-8"))
+    base = name if len(name.encode("utf-8")) <= room else _tidy(_cut_utf8(name, room))
+    return safe_component(base + tail, max_bytes=max_bytes)
+
+
+def is_safe_component(name: str) -> bool:
+    """True when ``name`` is already in the form :func:`safe_component` produces."""
+    return bool(name) and safe_component(name) == name

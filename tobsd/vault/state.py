@@ -1,0 +1,80 @@
+"""What the vault remembers between runs: the names it gave and the notes it made.
+
+* Folder and note names are chosen once per chat, topic and person and then
+  kept, so a renamed chat keeps its folder (the chat note gains an alias).
+* ``known_notes`` lists every note the writer has created. A known note that
+  is missing was deleted by the user and is only recreated on an explicit
+  resync.
+
+The state lives in ``<root>/.tobs/state.json`` (a dot folder: Obsidian does not
+index it) and is saved atomically whenever it changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tobsd.vault.atomic import atomic_write, make_dirs
+
+
+@dataclass(slots=True)
+class VaultState:
+    """Names by namespace and key, plus the set of notes the writer created."""
+
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    known_notes: set[str] = field(default_factory=set)
+    dirty: bool = False
+
+    def name_for(self, namespace: str, key: str) -> str | None:
+        """The name given earlier to ``key`` in ``namespace``, if any."""
+        return self.names.get(namespace, {}).get(key)
+
+    def taken(self, namespace: str) -> set[str]:
+        """Names already used in ``namespace``, case-folded (case-insensitive file systems)."""
+        return {n.casefold() for n in self.names.get(namespace, {}).values()}
+
+    def assign(self, namespace: str, key: str, name: str) -> None:
+        """Remember ``name`` for ``key``."""
+        self.names.setdefault(namespace, {})[key] = name
+        self.dirty = True
+
+    def note_created(self, rel_path: str) -> None:
+        """Record that the writer created ``rel_path``."""
+        if rel_path not in self.known_notes:
+            self.known_notes.add(rel_path)
+            self.dirty = True
+
+    def forget_note(self, rel_path: str) -> None:
+        """Forget ``rel_path`` (after an explicit resync recreated or dropped it)."""
+        if rel_path in self.known_notes:
+            self.known_notes.discard(rel_path)
+            self.dirty = True
+
+    # -- persistence -------------------------------------------------------
+
+    @staticmethod
+    def state_path(vault_dir: Path, root: str) -> Path:
+        return vault_dir / root / ".tobs" / "state.json"
+
+    @classmethod
+    def load(cls, vault_dir: Path, root: str) -> "VaultState":
+        """Load the saved state, or an empty one when there is none yet."""
+        path = cls.state_path(vault_dir, root)
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return cls()
+        return cls(names={k: dict(v) for k, v in raw.get("names", {}).items()},
+                   known_notes=set(raw.get("known_notes", [])))
+
+    def save(self, vault_dir: Path, root: str, *, durable: bool = True) -> None:
+        """Write the state atomically when it changed since the last save."""
+        if not self.dirty:
+            return
+        make_dirs(vault_dir, f"{root}/.tobs")
+        data = json.dumps({"names": self.names, "known_notes": sorted(self.known_notes)},
+                          ensure_ascii=False, indent=1, sort_keys=True)
+        atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable)
+        self.dirty = False

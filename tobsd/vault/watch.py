@@ -1,0 +1,53 @@
+"""Watches the vault for changes made by anyone else (the user, Obsidian, a sync tool).
+
+Every changed ``.md`` path is handed to a callback (normally
+:meth:`VaultWriter.external_change`), so the writer's next write to that note
+re-reads it and compares content before swapping. The writer's own writes
+also show up here; that is harmless (it only costs one re-read) and keeps
+the watcher free of any knowledge of the writer. Temp files of atomic writes
+and dot folders are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Callable
+
+from watchfiles import awatch
+
+from tobsd.vault.atomic import TEMP_PREFIX
+
+
+def _interesting(path: str) -> bool:
+    p = Path(path)
+    if p.name.startswith(TEMP_PREFIX) or any(part.startswith(".") for part in p.parts[-4:-1]):
+        return False
+    return p.suffix == ".md"
+
+
+class VaultWatcher:
+    """Runs ``watchfiles.awatch`` over ``folder`` until :meth:`stop` (see module doc)."""
+
+    def __init__(self, folder: Path, on_change: Callable[[Path], None], *,
+                 debounce_ms: int = 50) -> None:
+        self.folder = Path(folder)
+        self.on_change = on_change
+        self.debounce_ms = debounce_ms
+        self._stop = asyncio.Event()
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Watch until stopped; set ``ready`` once the watch is in place."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        watcher = awatch(self.folder, stop_event=self._stop, debounce=self.debounce_ms,
+                         step=10, recursive=True, yield_on_timeout=True, rust_timeout=100)
+        async for changes in watcher:
+            self.ready.set()
+            for _change, path in changes:
+                if _interesting(path):
+                    self.on_change(Path(path))
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return."""
+        self._stop.set()

@@ -1,0 +1,383 @@
+"""The vault writer: applies messages to notes on disk, safely.
+
+Guarantees (each is tested):
+
+* **Atomic and durable**: every note is replaced with
+  :func:`~tobsd.vault.atomic.replace_if_unchanged` (temp file, fsync, atomic
+  swap, fsync of the folder). A full disk raises :class:`~tobsd.vault.atomic.VaultFullError`
+  and leaves the old note intact and no temp file behind.
+* **Idempotent**: applying the same messages twice writes nothing the second
+  time (see :mod:`tobsd.vault.merge` for the block rules).
+* **The user's writing survives**: only whole blocks that still hash to what
+  TOBS recorded are replaced; user text between blocks is kept verbatim; a
+  changed block gets a revision after it instead of being overwritten.
+* **Compare-and-swap**: a note is read, changed in memory, and written only
+  if the file on disk is still what was read: a cheap ``stat`` check first,
+  then an atomic exchange whose displaced file must equal what was read
+  (else the exchange is undone). On a conflict the whole step is redone from
+  a fresh read. The writer caches what it last wrote; a watcher report or a
+  changed ``stat`` makes it read the note again.
+* **Deleted notes stay deleted**: a note TOBS created and the user deleted is
+  not recreated unless ``resync=True``.
+* **Off the event loop**: all file I/O of one note runs in a worker thread
+  (``asyncio.to_thread``); calls are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
+from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
+from tobsd.vault.blocks import Note, UserText, parse_note
+from tobsd.vault.escape import escape_line
+from tobsd.vault.merge import apply_message, mark_blocks_deleted
+from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
+                               person_properties, replace_index)
+from tobsd.vault.options import VaultConfig
+from tobsd.vault.paths import VaultLayout, link_target
+from tobsd.vault.render import RenderContext
+from tobsd.vault.state import VaultState
+
+MAX_CAS_ATTEMPTS = 5
+
+
+class ConflictError(VaultError):
+    """A note kept changing under the writer; the step was not applied."""
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What one ``apply`` did: notes written, notes left alone because the user deleted them."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped_user_deleted: list[str] = field(default_factory=list)
+
+    def record(self, outcome: str, rel: str) -> None:
+        """File ``rel`` under the outcome ``_update_note`` returned."""
+        {"written": self.written, "unchanged": self.unchanged,
+         "skipped": self.skipped_user_deleted}[outcome].append(rel)
+
+
+@dataclass(slots=True)
+class _Cached:
+    text: str
+    note: Note | None
+    sig: tuple[int, int, int]
+
+
+def _sig(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class VaultWriter:
+    """Writes chats, messages and people into the vault under ``vault_dir`` (see module doc)."""
+
+    def __init__(self, vault_dir: Path, config: VaultConfig | None = None, *,
+                 durable: bool = True) -> None:
+        self.vault_dir = Path(vault_dir)
+        self.config = config or VaultConfig()
+        self.state = VaultState.load(self.vault_dir, self.config.root)
+        self.layout = VaultLayout(self.vault_dir, self.config, self.state)
+        self.durable = durable
+        self._cache: dict[str, _Cached] = {}
+        self._flagged: set[str] = set()
+        self._where: dict[tuple[int, int], str] = {}
+        self._people: dict[int, Person] = {}
+        self._usernames: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+
+    # -- knowledge from outside ----------------------------------------------
+
+    def external_change(self, path: str | Path) -> None:
+        """The watcher saw ``path`` change: its next write re-reads and compares content."""
+        p = Path(path)
+        try:
+            rel = p.relative_to(self.vault_dir).as_posix() if p.is_absolute() else p.as_posix()
+        except ValueError:
+            return
+        self._flagged.add(rel)
+
+    def register_topic(self, topic: Topic) -> None:
+        """Name a forum topic's folder from its title (first sight wins; later renames keep it)."""
+        self.layout.register_topic(topic)
+
+    def remember_location(self, chat_id: int, msg_id: int, note_rel: str) -> None:
+        """Tell the writer where an older message lives, so replies to it can link there."""
+        self._where[(chat_id, msg_id)] = note_rel
+
+    def note_of(self, chat_id: int, msg_id: int) -> str | None:
+        """The note (vault-relative path) that holds a message, if the writer knows."""
+        return self._where.get((chat_id, msg_id))
+
+    # -- reading and CAS writing (worker thread) -------------------------------
+
+    def _read(self, rel: str) -> tuple[str | None, Note | None, tuple[int, int, int] | None]:
+        path = self.layout.absolute(rel)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            self._cache.pop(rel, None)
+            return None, None, None
+        cached = self._cache.get(rel)
+        if cached and rel not in self._flagged and cached.sig == _sig(st):
+            return cached.text, cached.note, cached.sig
+        self._flagged.discard(rel)
+        text, st2 = _read_text(path), os.lstat(path)
+        while _sig(st2) != _sig(st):  # changed while being read: read again
+            st = st2
+            text, st2 = _read_text(path), os.lstat(path)
+        note = parse_note(_lf(text))
+        self._cache[rel] = _Cached(text, note, _sig(st2))
+        return text, note, _sig(st2)
+
+    def _commit(self, rel: str, expected: str | None, sig: tuple | None, new_text: str) -> bool:
+        """Write ``new_text`` if the note is still ``expected`` (None: still absent)."""
+        path = self.layout.absolute(rel)
+        make_dirs(self.vault_dir, rel.rsplit("/", 1)[0])
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            st = None
+        if (expected is None) != (st is None) or (st is not None and _sig(st) != sig):
+            return False  # cheap early answer; the swap below is the real check
+        old = None if expected is None else expected.encode("utf-8", "surrogateescape")
+        if not replace_if_unchanged(path, new_text.encode("utf-8", "surrogateescape"), old,
+                                    durable=self.durable):
+            return False
+        self._flagged.discard(rel)
+        self._cache[rel] = _Cached(new_text, None, _sig(os.lstat(path)))
+        self.state.note_created(rel)
+        return True
+
+    def _update_note(self, rel: str, change, create, resync: bool) -> str:
+        """Read-modify-CAS loop. ``change(note) -> bool``; ``create() -> Note`` for a new note.
+
+        Returns "written", "unchanged" or "skipped".
+        """
+        for _ in range(MAX_CAS_ATTEMPTS):
+            text, note, sig = self._read(rel)
+            if text is None:
+                if rel in self.state.known_notes and not resync:
+                    return "skipped"
+                note = create()
+            elif note is None:
+                note = parse_note(_lf(text))
+            changed = change(note)
+            if text is not None and not changed:
+                return "unchanged"
+            new_text = note.serialize()
+            if text is not None and new_text == _lf(text):
+                return "unchanged"
+            try:
+                committed = self._commit(rel, text, sig, new_text)
+            except BaseException:
+                self._cache.pop(rel, None)  # the cached note may hold the failed change
+                raise
+            if committed:
+                self._cache[rel].note = note
+                return "written"
+            self._cache.pop(rel, None)
+        raise ConflictError(f"{rel} kept changing while it was being updated")
+
+    # -- messages ---------------------------------------------------------------
+
+    def _context(self, chat: Chat) -> RenderContext:
+        s = self.config.chat_settings(chat.id)
+
+        def message_note(chat_id: int, msg_id: int) -> str | None:
+            rel = self._where.get((chat_id, msg_id))
+            return link_target(rel) if rel else None
+
+        def person_link(uid: int) -> str | None:
+            person = self._people.get(uid)
+            rel = self.layout.person_note(person) if person else None
+            return link_target(rel) if rel else None
+
+        def username_link(name: str) -> str | None:
+            uid = self._usernames.get(name.lower())
+            return person_link(uid) if uid is not None else None
+
+        return RenderContext(tz=s.tz, period=s.period, hashtags_as_tags=s.hashtags_as_tags,
+                             message_note=message_note, person_link=person_link,
+                             username_link=username_link, chat_title=chat.title)
+
+    def _learn_people(self, messages: list[Message]) -> list[Person]:
+        new = []
+        for msg in messages:
+            found = [msg.sender, msg.via_bot]
+            if msg.action is not None:
+                found += [msg.action.actor, *msg.action.users]
+            for p in found:
+                if p is None or not self.config.people_notes:
+                    continue
+                if p.id not in self._people:
+                    new.append(p)
+                self._people[p.id] = p
+                if p.username:
+                    self._usernames[p.username.lower()] = p.id
+        return new
+
+    async def learn_people(self, people: list[Person]) -> None:
+        """Make people known (and write their notes) so mentions of them become links."""
+        for p in people:
+            self._people[p.id] = p
+            if p.username:
+                self._usernames[p.username.lower()] = p.id
+            await self.write_person(p)
+
+    async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False) -> ApplyResult:
+        """Apply messages of one chat (new, edited or deleted) to their period notes."""
+        async with self._lock:
+            result = ApplyResult()
+            for person in self._learn_people(messages):
+                await self._write_person_locked(person, resync)
+            by_note: dict[str, list[Message]] = defaultdict(list)
+            for msg in messages:
+                rel = self._where.get((chat.id, msg.id)) or self.layout.period_note(
+                    chat, msg.date, msg.topic_id)
+                self._where[(chat.id, msg.id)] = rel
+                by_note[rel].append(msg)
+            ctx = self._context(chat)
+            remove = self.config.chat_settings(chat.id).remove_deleted
+            for rel, msgs in by_note.items():
+                outcome = await asyncio.to_thread(self._apply_note, chat, rel, msgs, ctx, remove, resync)
+                result.record(outcome, rel)
+            await asyncio.to_thread(self.state.save, self.vault_dir, self.config.root,
+                                    durable=self.durable)
+            return result
+
+    def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
+                    remove: bool, resync: bool) -> str:
+        def change(note: Note) -> bool:
+            for block in note.blocks():
+                self._where.setdefault((chat.id, block.msg_id), rel)
+            changed = False
+            for msg in sorted(msgs, key=lambda m: m.id):
+                changed |= apply_message(note, msg, ctx, remove_deleted=remove)
+            return changed
+
+        def create() -> Note:
+            period = rel.rsplit("/", 1)[1][:-3]
+            topic_id = msgs[0].topic_id or 1 if chat.kind == ChatKind.FORUM else None
+            topic_title = None
+            if topic_id is not None:
+                topic_title = self.layout.topic_title(chat.id, topic_id)
+            props, body = period_skeleton(chat, link_target(self.layout.chat_note(chat)), period,
+                                          topic_id, topic_title)
+            return Note(props, [UserText(body)])
+
+        return self._update_note(rel, change, create, resync)
+
+    async def mark_deleted(self, chat: Chat, msg_ids: list[int]) -> ApplyResult:
+        """Mark messages deleted given only their ids (Telegram's delete updates carry no dates).
+
+        Only messages whose note the writer knows (it wrote or read them, or was
+        told with :meth:`remember_location`) can be marked; others are ignored.
+        """
+        async with self._lock:
+            result = ApplyResult()
+            remove = self.config.chat_settings(chat.id).remove_deleted
+            by_note: dict[str, set[int]] = defaultdict(set)
+            for mid in msg_ids:
+                rel = self._where.get((chat.id, mid))
+                if rel:
+                    by_note[rel].add(mid)
+            for rel, ids in by_note.items():
+                outcome = await asyncio.to_thread(self._update_note, rel,
+                                                  lambda note, ids=ids: _mark_deleted(note, ids, remove),
+                                                  lambda: Note(None, []), False)
+                result.record(outcome, rel)
+            return result
+
+    # -- chat and people notes ------------------------------------------------------
+
+    async def write_chat_note(self, chat: Chat, *, synced_through: datetime | None = None,
+                              message_count: int | None = None, resync: bool = False) -> str:
+        """Create or update the chat note (properties + index of period notes)."""
+        async with self._lock:
+            rel = self.layout.chat_note(chat)
+            folder = self.layout.chat_folder(chat)
+            folder_name = folder.rsplit("/", 1)[1]
+
+            def change(note: Note) -> bool:
+                note.frontmatter = chat_properties(chat, folder_name, note.frontmatter,
+                                                   synced_through, message_count)
+                body = [ln for p in note.parts
+                        for ln in (p.lines if isinstance(p, UserText) else p.all_lines())]
+                note.parts = [UserText(replace_index(body, index_lines(self._period_groups(chat))))]
+                return True
+
+            outcome = await asyncio.to_thread(self._update_note, rel, change,
+                                              lambda: Note(None, [], True), resync)
+            await asyncio.to_thread(self.state.save, self.vault_dir, self.config.root,
+                                    durable=self.durable)
+            return outcome
+
+    def _period_groups(self, chat: Chat) -> list[tuple[str | None, list[tuple[str, str]]]]:
+        folder = self.layout.chat_folder(chat)
+        base = self.layout.absolute(folder)
+        groups: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                 and d != self.config.attachments_folder)
+            rel_dir = Path(dirpath).relative_to(self.vault_dir).as_posix()
+            for name in sorted(filenames):
+                stem = name[:-3]
+                if not name.endswith(".md") or not _is_period_name(stem):
+                    continue
+                year_dir = rel_dir.rsplit("/", 1)
+                topic_dir = year_dir[0]
+                title = None if topic_dir == folder else topic_dir.rsplit("/", 1)[1]
+                groups[title].append((f"{rel_dir}/{stem}", stem))
+        ordered = sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
+        return [(title, sorted(notes)) for title, notes in ordered]
+
+    async def write_person(self, person: Person, *, resync: bool = False) -> str | None:
+        """Create or update a people note; None when people notes are off."""
+        async with self._lock:
+            return await self._write_person_locked(person, resync)
+
+    async def _write_person_locked(self, person: Person, resync: bool) -> str | None:
+        rel = self.layout.person_note(person)
+        if rel is None:
+            return None
+
+        def change(note: Note) -> bool:
+            note.frontmatter = person_properties(person, note.frontmatter)
+            return True
+
+        def create() -> Note:
+            return Note(None, [UserText([f"# {_heading(person.name)}", ""])])
+
+        return await asyncio.to_thread(self._update_note, rel, change, create, resync)
+
+
+def _read_text(path: Path) -> str:
+    """A note's text; bytes that are not UTF-8 survive a rewrite unchanged (surrogateescape)."""
+    return path.read_bytes().decode("utf-8", "surrogateescape")
+
+
+def _lf(text: str) -> str:
+    """Text with CRLF line ends made LF (an editor may have converted the note)."""
+    return text.replace("\r\n", "\n") if "\r\n" in text else text
+
+
+def _heading(name: str) -> str:
+    return escape_line(" ".join((name or "?").split())) or "?"
+
+
+def _is_period_name(stem: str) -> bool:
+    return (len(stem) in (7, 10) and stem[:4].isdigit() and stem[4] == "-"
+            and stem[5:7].isdigit() and (len(stem) == 7 or (stem[7] == "-" and stem[8:].isdigit())))
+
+
+def _mark_deleted(note: Note, ids: set[int], remove: bool) -> bool:
+    """Deletion by id without the message: see :func:`~tobsd.vault.merge.mark_blocks_deleted`."""
+    return mark_blocks_deleted(note, ids, remove)

@@ -1,0 +1,102 @@
+"""A TelegramSource over in-memory histories, for pure unit tests of the
+engine (integration tests use fakegram and the real Telegram layer)."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from tobsd.core.errors import ChatUnavailable
+from tobsd.core.models import Chat, ChatKind, Message, Person
+from tobsd.core.ports import HistoryPage, LiveEvent, SourceStatus
+
+BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+ME = Person(id=1000, name="Ada Lovelace", username="ada")
+
+
+def msg(chat_id: int, msg_id: int, text: str | None = None, **kw) -> Message:
+    return Message(chat_id=chat_id, id=msg_id, date=BASE + timedelta(minutes=msg_id),
+                   sender=ME, text=text if text is not None else f"message {msg_id}", **kw)
+
+
+class FakeSource:
+    def __init__(self):
+        self.histories: dict[int, dict[int, Message]] = {}
+        self.chats: dict[int, Chat] = {}
+        self.handlers = []
+        self.calls: list[tuple] = []
+        self.unavailable: set[int] = set()
+        self.delay = 0.0
+
+    def add_chat(self, chat_id: int, count: int, kind=ChatKind.CHANNEL, title=None,
+                 ids=None) -> Chat:
+        chat = Chat(id=chat_id, kind=kind, title=title or f"Chat {chat_id}")
+        self.chats[chat_id] = chat
+        self.histories[chat_id] = {i: msg(chat_id, i) for i in (ids or range(1, count + 1))}
+        return chat
+
+    # -- changes, as Telegram would make them ---------------------------------
+    async def post(self, chat_id: int, text: str, push: bool = True) -> Message:
+        new_id = max(self.histories[chat_id], default=0) + 1
+        m = msg(chat_id, new_id, text)
+        self.histories[chat_id][new_id] = m
+        if push:
+            await self._emit(LiveEvent("new", chat_id, (m,)))
+        return m
+
+    async def edit(self, chat_id: int, msg_id: int, text: str, push: bool = True) -> Message:
+        old = self.histories[chat_id][msg_id]
+        m = msg(chat_id, msg_id, text, edit_date=old.date + timedelta(hours=1))
+        self.histories[chat_id][msg_id] = m
+        if push:
+            await self._emit(LiveEvent("edit", chat_id, (m,)))
+        return m
+
+    async def delete(self, chat_id: int, ids: list[int], push: bool = True) -> None:
+        for i in ids:
+            self.histories[chat_id].pop(i, None)
+        if push:
+            await self._emit(LiveEvent("delete", chat_id, ids=tuple(ids)))
+
+    async def _emit(self, event: LiveEvent) -> None:
+        for handler in self.handlers:
+            await handler(event)
+
+    # -- TelegramSource ---------------------------------------------------------------
+    async def start(self) -> Person:
+        return ME
+
+    async def stop(self) -> None:
+        pass
+
+    async def dialogs(self) -> list[Chat]:
+        return list(self.chats.values())
+
+    async def resolve(self, ref):
+        return self.chats[int(ref)]
+
+    async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
+                      limit: int = 100) -> HistoryPage:
+        self.calls.append(("history", chat.id, offset_id, min_id, limit))
+        if chat.id in self.unavailable:
+            raise ChatUnavailable(f"{chat.title}: CHANNEL_PRIVATE")
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        ids = sorted((i for i in self.histories[chat.id]
+                      if (not offset_id or i < offset_id) and i > min_id), reverse=True)[:limit]
+        return HistoryPage([self.histories[chat.id][i] for i in ids],
+                           count=len(self.histories[chat.id]))
+
+    async def messages(self, chat, ids):
+        return [self.histories[chat.id].get(i) for i in ids]
+
+    async def topics(self, chat):
+        return []
+
+    def subscribe(self, handler) -> None:
+        self.handlers.append(handler)
+
+    async def catch_up(self) -> None:
+        pass
+
+    def status(self) -> SourceStatus:
+        return SourceStatus(connected=True)

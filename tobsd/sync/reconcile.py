@@ -1,0 +1,92 @@
+"""Reconcile one chat with Telegram in one request when nothing changed.
+
+The newest page of history (up to 100 messages) is compared with what the
+index holds:
+- messages above the cursor are new, messages at or below it whose content
+  changed are edits (the applier decides which is which);
+- ids the index holds inside the page's window but Telegram no longer
+  returns were deleted;
+- if the page is full and its oldest message is still above the cursor,
+  the gap below it becomes a backfill shard, fetched in parallel like any
+  backfill, instead of being paged here one request at a time.
+
+The cursor (highest applied id) advances in the same transaction that
+records the page and creates the gap's shard, so a crash at any point leaves
+either the old cursor (and the page is fetched again) or the new cursor with
+the gap covered by a persisted shard.
+
+A chat seen for the first time (cursor 0) gets the same treatment: its
+newest page is applied and everything below becomes shards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tobsd.core.models import Chat, Message
+from tobsd.core.ports import TelegramSource
+from tobsd.store import Store
+
+from .applier import Applier
+
+PAGE = 100
+
+
+@dataclass(slots=True)
+class ReconcileResult:
+    new_or_changed: int = 0
+    deleted: int = 0
+    gap_shard: tuple[int, int] | None = None
+
+
+def keep_since(messages: list[Message], since: datetime | None) -> list[Message]:
+    """The messages dated at or after `since` (all when since is None)."""
+    if since is None:
+        return messages
+    return [m for m in messages if m.date >= since]
+
+
+async def reconcile(source: TelegramSource, applier: Applier, store: Store, chat: Chat,
+                    *, since: datetime | None = None) -> ReconcileResult:
+    result = ReconcileResult()
+    cursor = await store.cursors.get(chat.id)
+    top = cursor.max_applied_id
+    page = await source.history(chat, offset_id=0, limit=PAGE)
+    fetched = page.messages
+    full = len(fetched) >= PAGE
+    messages = keep_since(fetched, since)
+    reached_since = len(messages) < len(fetched)
+    ids = [m.id for m in fetched]
+
+    if top and ids:
+        window_lo = min(ids) if full else 1
+        held = await store.index.ids_between(chat.id, window_lo, max(max(ids), top) + 1)
+        gone = sorted(set(held) - set(ids))
+        if gone:
+            result.deleted = await applier.delete(chat, gone)
+    elif top and not ids:
+        held = await store.index.ids_between(chat.id, 1, top + 1)
+        if held:
+            result.deleted = await applier.delete(chat, held)
+
+    lowest = min(ids) if ids else 0
+    gap: tuple[int, int] | None = None
+    if full and not reached_since and lowest > top + 1:
+        gap = (top + 1, lowest)
+    result.gap_shard = gap
+
+    async def advance() -> None:
+        if ids:
+            await store.cursors.advance_max_applied(chat.id, max(ids))
+        if gap is not None:
+            await store.shards.create(chat.id, [gap])
+            await store.cursors.set_backfill_done(chat.id, False)
+            await store.cursors.advance_min_backfilled(chat.id, lowest)
+        elif not top:
+            # A first sight that held everything (or reached `since`).
+            if ids:
+                await store.cursors.advance_min_backfilled(chat.id, lowest)
+            await store.cursors.set_backfill_done(chat.id, True)
+
+    result.new_or_changed = await applier.apply(chat, messages, after=advance)
+    return result

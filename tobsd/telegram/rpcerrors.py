@@ -1,0 +1,46 @@
+"""Telegram errors -> tobsd's core errors, at the layer's boundary.
+
+Login errors (the key was revoked or never authorised, the account is gone)
+become `NeedsLogin`; errors that say one chat cannot be read become
+`ChatUnavailable`. Neither message carries a secret: only the error's name.
+"""
+from __future__ import annotations
+
+from telethon import errors
+
+from tobsd.core.errors import ChatUnavailable, NeedsLogin
+
+LOGIN_ERRORS = (
+    errors.AuthKeyUnregisteredError, errors.SessionRevokedError, errors.UserDeactivatedError,
+    errors.UserDeactivatedBanError, errors.SessionExpiredError, errors.AuthKeyInvalidError,
+    errors.AuthKeyPermEmptyError, errors.SessionPasswordNeededError,
+)
+
+CHAT_ERRORS = (
+    errors.ChannelPrivateError, errors.ChannelInvalidError, errors.PeerIdInvalidError,
+    errors.ChatIdInvalidError, errors.ChatForbiddenError, errors.ChannelPublicGroupNaError,
+    errors.UsernameNotOccupiedError, errors.UsernameInvalidError, errors.ChatAdminRequiredError,
+    errors.ChannelBannedError,
+)
+
+
+def is_login_error(exc: BaseException) -> bool:
+    if isinstance(exc, LOGIN_ERRORS):
+        return True
+    return isinstance(exc, errors.RPCError) and exc.code == 401
+
+
+def translate(exc: BaseException, what: str = "") -> BaseException | None:
+    """The core error to raise instead of `exc`, or None to let it through."""
+    if is_login_error(exc):
+        return NeedsLogin(f"the Telegram session is no longer authorised "
+                          f"({type(exc).__name__}); run `tobsd login`")
+    if isinstance(exc, CHAT_ERRORS):
+        label = f"{what}: " if what else ""
+        return ChatUnavailable(f"{label}Telegram refuses access ({_name(exc)})")
+    return None
+
+
+def _name(exc: BaseException) -> str:
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) and message.isupper() else type(exc).__name__

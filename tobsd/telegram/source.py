@@ -1,0 +1,284 @@
+"""`TelethonSource`: the `TelegramSource` the sync engine drives, over Telethon.
+
+Every request goes through the one `RateScheduler` (flood waits honoured and
+persisted, transient failures retried) and through `_rpc`, which turns login
+errors into `NeedsLogin` (and remembers it for the status) and per-chat
+refusals into `ChatUnavailable`. History goes through the Takeout session
+while one is open. Live updates come from Telethon's own update loop (which
+also reconnects by itself) and are mapped by `live.LiveDispatcher`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Sequence
+
+from telethon import errors, events, functions, types, utils
+
+from tobsd.core.config import Config
+from tobsd.core.errors import ChatUnavailable, NeedsLogin
+from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
+from tobsd.core.ports import EventHandler, HistoryPage, SourceStatus
+
+from .client import build_client, secure_session_file
+from .floodstore import FloodPersistence
+from .live import LiveDispatcher
+from .mapping import map_messages
+from .mapping_peers import chat_from_entity, entities_of, person_from_user
+from .refs import parse_ref
+from .rpcerrors import translate
+from .scheduler import RateScheduler
+from .takeout import TakeoutManager
+from .topics import fetch_topics
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_TIMEOUT_S = 30.0
+MESSAGES_PER_REQUEST = 100
+
+
+class TelethonSource:
+    """The account's Telegram, as core models.
+
+    `client_options` are passed to the Telethon client (tests shorten its
+    reconnect delays); `use_takeout=False` keeps history on the normal API.
+    """
+
+    def __init__(self, config: Config, flood_store: FloodPersistence, *,
+                 client_options: dict | None = None, use_takeout: bool = True,
+                 scheduler: RateScheduler | None = None) -> None:
+        self._config = config
+        self._flood_store = flood_store
+        self._client = build_client(config, **(client_options or {}))
+        self.scheduler = scheduler or RateScheduler(flood_store, limits={
+            "messages.getHistory": config.limits.backfill_requests_in_flight,
+            "upload.getFile": config.limits.media_downloads,
+        })
+        self.takeout = TakeoutManager(self._invoke, self._client.session, flood_store,
+                                      enabled=use_takeout)
+        self._live = LiveDispatcher(lambda: self._me)
+        # Registered before connecting: Telethon fetches the difference as
+        # soon as it connects with a saved update state.
+        self._client.add_event_handler(self._live.on_update, events.Raw)
+        self._me: Person | None = None
+        self._needs_login = False
+        self._input_peers: dict[int, object] = {}
+        self._entities: dict[int, object] = {}
+        self._dialogs_loaded = False
+        self._dialog_lock = asyncio.Lock()
+
+    @property
+    def client(self):
+        """The Telethon client (for the media pool; never leaves tobsd.telegram)."""
+        return self._client
+
+    @property
+    def home_dc(self) -> int:
+        return self._client.session.dc_id
+
+    # --- lifecycle -----------------------------------------------------------------
+    async def start(self) -> Person:
+        await self.scheduler.load()
+        await self.takeout.load()
+        if not self._client.is_connected():
+            await self._client.connect()
+        if not await self._client.is_user_authorized():
+            self._needs_login = True
+            await self._client.disconnect()
+            raise NeedsLogin("this account is not logged in; run `tobsd login`")
+        # Telethon's get_me also teaches its update handling who we are.
+        me = await self._guarded("users.getUsers", self._client.get_me)
+        self._me = person_from_user(me)
+        self._needs_login = False
+        secure_session_file(self._config.session)
+        try:
+            await self.takeout.current()
+        except NeedsLogin:
+            raise
+        return self._me
+
+    async def stop(self) -> None:
+        try:
+            if self._client.is_connected():
+                await self.takeout.finish(success=True)
+        finally:
+            await self._client.disconnect()
+            secure_session_file(self._config.session)
+
+    def status(self) -> SourceStatus:
+        return SourceStatus(connected=self._client.is_connected(), needs_login=self._needs_login,
+                            takeout=self.takeout.status(), flood_waits=self.scheduler.waits())
+
+    # --- the request path --------------------------------------------------------------
+    async def _invoke(self, method: str, request, dc_id: int | None = None):
+        """Send one request through the scheduler (no error translation)."""
+        return await self.scheduler.call(method, dc_id or self.home_dc,
+                                         lambda: self._client(request))
+
+    async def _rpc(self, method: str, request, what: str = ""):
+        """Send one request; core errors for login and per-chat refusals."""
+        return await self._guarded(method, lambda: self._client(request), what)
+
+    async def _guarded(self, method: str, fn, what: str = ""):
+        """Run `fn()` (one or more requests of `method`) through the scheduler;
+        core errors for login and per-chat refusals."""
+        try:
+            return await self.scheduler.call(method, self.home_dc, fn)
+        except Exception as exc:
+            core = translate(exc, what)
+            if isinstance(core, NeedsLogin):
+                self._needs_login = True
+            if core is not None:
+                raise core from None
+            raise
+
+    # --- chats ----------------------------------------------------------------------------
+    async def dialogs(self) -> list[Chat]:
+        found = await self._guarded("messages.getDialogs",
+                                    lambda: self._client.get_dialogs(limit=None))
+        chats = []
+        for dialog in found:
+            entity = dialog.entity
+            self._entities[utils.get_peer_id(entity)] = entity
+            chat = chat_from_entity(entity)
+            chat.archived = bool(getattr(dialog, "archived", False))
+            chats.append(chat)
+        self._dialogs_loaded = True
+        return chats
+
+    async def _load_dialogs_once(self) -> None:
+        async with self._dialog_lock:
+            if not self._dialogs_loaded:
+                await self.dialogs()
+
+    async def _input_peer(self, chat_id: int, what: str = ""):
+        peer = self._input_peers.get(chat_id)
+        if peer is not None:
+            return peer
+        for attempt in range(2):
+            try:
+                peer = await self._client.get_input_entity(chat_id)
+                break
+            except (ValueError, TypeError):
+                if attempt or self._dialogs_loaded:
+                    raise ChatUnavailable(f"{what or chat_id}: not among this account's "
+                                          "chats") from None
+                await self._load_dialogs_once()
+        self._input_peers[chat_id] = peer
+        return peer
+
+    async def resolve(self, ref: str | int) -> Chat:
+        parsed = parse_ref(ref)
+        if parsed.username is not None:
+            result = await self._rpc("contacts.resolveUsername",
+                                     functions.contacts.ResolveUsernameRequest(parsed.username),
+                                     what=f"@{parsed.username}")
+            entity = entities_of(result).get(utils.get_peer_id(result.peer))
+            if entity is None:
+                raise ChatUnavailable(f"@{parsed.username}: not found")
+            return self._remember(entity)
+        if parsed.peer_id is not None:
+            return await self._resolve_id(parsed.peer_id)
+        await self._load_dialogs_once()
+        matches = [e for e in self._entities.values()
+                   if chat_from_entity(e).title == parsed.title]
+        if not matches:
+            raise ChatUnavailable(f"no chat titled {parsed.title!r} among the dialogs")
+        if len({utils.get_peer_id(e) for e in matches}) > 1:
+            raise ChatUnavailable(f"several chats are titled {parsed.title!r}; "
+                                  "name it by @username or id")
+        return self._remember(matches[0])
+
+    async def _resolve_id(self, peer_id: int) -> Chat:
+        entity = self._entities.get(peer_id)
+        if entity is None:
+            peer = await self._input_peer(peer_id)
+            entity = self._entities.get(peer_id) or await self._fetch_entity(peer, peer_id)
+        return self._remember(entity)
+
+    async def _fetch_entity(self, peer, peer_id: int):
+        if isinstance(peer, types.InputPeerChannel):
+            result = await self._rpc("channels.getChannels", functions.channels.GetChannelsRequest(
+                [utils.get_input_channel(peer)]), what=str(peer_id))
+            found = result.chats
+        elif isinstance(peer, types.InputPeerChat):
+            result = await self._rpc("messages.getChats",
+                                     functions.messages.GetChatsRequest([peer.chat_id]),
+                                     what=str(peer_id))
+            found = result.chats
+        else:
+            found = await self._rpc("users.getUsers", functions.users.GetUsersRequest(
+                [utils.get_input_user(peer)]), what=str(peer_id))
+        for entity in found:
+            if utils.get_peer_id(entity) == peer_id and not isinstance(entity, types.UserEmpty):
+                return entity
+        raise ChatUnavailable(f"{peer_id}: Telegram does not know this chat")
+
+    def _remember(self, entity) -> Chat:
+        chat_id = utils.get_peer_id(entity)
+        self._entities[chat_id] = entity
+        self._input_peers.setdefault(chat_id, utils.get_input_peer(entity))
+        return chat_from_entity(entity)
+
+    # --- messages -----------------------------------------------------------------------
+    async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
+                      limit: int = 100) -> HistoryPage:
+        peer = await self._input_peer(chat.id, chat.title)
+        request = functions.messages.GetHistoryRequest(
+            peer=peer, offset_id=offset_id, offset_date=None, add_offset=0, limit=limit,
+            max_id=0, min_id=min_id, hash=0)
+        takeout_id = await self.takeout.current()
+        result = None
+        if takeout_id is not None:
+            try:
+                result = await self._rpc("messages.getHistory",
+                                         self.takeout.wrap(takeout_id, request), chat.title)
+            except errors.TakeoutInvalidError:
+                self.takeout.invalidate(takeout_id)
+        if result is None:
+            result = await self._rpc("messages.getHistory", request, chat.title)
+        return HistoryPage(map_messages(result, self._me, self._entities),
+                           count=getattr(result, "count", None))
+
+    async def messages(self, chat: Chat, ids: Sequence[int]) -> list[Message | None]:
+        peer = await self._input_peer(chat.id, chat.title)
+        found: dict[int, Message] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), MESSAGES_PER_REQUEST):
+            batch = [types.InputMessageID(i) for i in ids[start:start + MESSAGES_PER_REQUEST]]
+            if isinstance(peer, types.InputPeerChannel):
+                result = await self._rpc("channels.getMessages", functions.channels.GetMessagesRequest(
+                    utils.get_input_channel(peer), batch), chat.title)
+            else:
+                result = await self._rpc("messages.getMessages",
+                                         functions.messages.GetMessagesRequest(batch), chat.title)
+            for message in map_messages(result, self._me, self._entities):
+                # The common box answers ids of any private chat or group: keep ours.
+                if message.chat_id == chat.id:
+                    found[message.id] = message
+        return [found.get(i) for i in ids]
+
+    async def topics(self, chat: Chat) -> list[Topic]:
+        if chat.kind is not ChatKind.FORUM:
+            return []
+        peer = await self._input_peer(chat.id, chat.title)
+        return await fetch_topics(lambda req: self._rpc("messages.getForumTopics", req, chat.title),
+                                  peer, chat.id)
+
+    # --- live ------------------------------------------------------------------------------
+    def subscribe(self, handler: EventHandler) -> None:
+        self._live.subscribe(handler)
+
+    async def catch_up(self, timeout: float = CATCH_UP_TIMEOUT_S) -> None:
+        """Ask Telethon for the difference and wait until it was fetched and
+        every resulting event was handled (or `timeout` passed)."""
+        await self._client.catch_up()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        quiet = 0
+        while loop.time() < deadline and quiet < 4:
+            await asyncio.sleep(0.05)
+            box = self._client._message_box
+            busy = bool(box.getting_diff_for) or not self._client._updates_queue.empty() \
+                or not self._live.idle.is_set()
+            quiet = 0 if busy else quiet + 1

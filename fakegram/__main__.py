@@ -1,8 +1,11 @@
 """`python -m fakegram serve --world demo|synthetic:N|PATH --ready-file FILE ...`
+`python -m fakegram session --ready-file FILE --out PATH`
 
 Starts every DC listener and the control endpoint on loopback, writes the
 ready file (JSON: dcs, home_dc, rsa_public_key_pem, session_string, api_id,
 api_hash, control) once listening, and serves until SIGTERM or SIGINT.
+`session` writes a Telethon SQLite session file holding the world user's
+login, for programs that take a session file (tobsd, other exporters).
 """
 from __future__ import annotations
 
@@ -83,7 +86,15 @@ def main(argv=None) -> int:
     p.add_argument("--control-port", type=int, default=0)
     p.add_argument("--ready-file", help="write connection details here (JSON) once listening")
     p.add_argument("--log-level", default="WARNING")
+    s = sub.add_parser("session", help="write a Telethon session file of the world's user")
+    s.add_argument("--ready-file", required=True, help="the ready file of a running fakegram")
+    s.add_argument("--out", required=True, help="the session file to write (mode 0600)")
     args = parser.parse_args(argv)
+    if args.command == "session":
+        from .testing import write_session_file
+        info = json.loads(Path(args.ready_file).read_text())
+        print(write_session_file(info["session_string"], args.out))
+        return 0
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(serve(args))

@@ -12,7 +12,7 @@ import contextlib
 from telethon import TelegramClient
 from telethon.crypto import rsa as telethon_rsa
 from telethon.network import ConnectionTcpFull
-from telethon.sessions import StringSession
+from telethon.sessions import SQLiteSession, StringSession
 
 from .server import API_HASH, API_ID, Server
 
@@ -56,3 +56,19 @@ async def connected_client(server: Server, session=None, **kwargs):
         yield client
     finally:
         await client.disconnect()
+
+
+def write_session_file(session_string: str, path) -> str:
+    """Write a Telethon SQLite session file holding the world user's login
+    (from a ready file's `session_string`), mode 0600. Returns its path
+    (Telethon adds ".session" when the name lacks it)."""
+    import os
+    source = StringSession(session_string)
+    target = SQLiteSession(str(path))
+    target.set_dc(source.dc_id, source.server_address, source.port)
+    target.auth_key = source.auth_key
+    target.save()
+    target.close()
+    real = str(path) if str(path).endswith(".session") else f"{path}.session"
+    os.chmod(real, 0o600)
+    return real

@@ -1,0 +1,127 @@
+"""Run a real tobsd process against an in-process fakegram, for daemon tests
+(and the crash tests): write its config and session, start it, watch its
+status file, stop it with SIGTERM or kill it with SIGKILL."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from fakegram.server import API_HASH, API_ID, Server
+from fakegram.testing import write_session_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toml_str(value: str) -> str:
+    return json.dumps(value)   # a JSON string is a valid TOML basic string
+
+
+def write_config(base: Path, server: Server, chats: list[str], *, extra: str = "",
+                 workers: int = 4) -> Path:
+    """A tobsd.toml for `server`, with the vault in base/vault and the state in base/state."""
+    (base / "vault").mkdir(parents=True, exist_ok=True)
+    state = base / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    session = state / "tobsd.session"
+    if not session.exists():
+        write_session_file(server.session_string(), session)
+    dcs = ", ".join(f'"{dc}" = "{host}:{port}"' for dc, host, port in server.dc_options())
+    chat_tables = "\n".join(f"[[chats]]\nchat = {toml_str(c)}\n" for c in chats)
+    text = f"""
+api_id = {API_ID}
+api_hash = {toml_str(API_HASH)}
+session = {toml_str(str(session))}
+
+[vault]
+path = {toml_str(str(base / "vault"))}
+
+[daemon]
+state_dir = {toml_str(str(state))}
+log_level = "info"
+
+[limits]
+backfill_requests_in_flight = {workers}
+
+[telegram]
+dc = {{ {dcs} }}
+rsa_public_key = {toml_str(server.rsa_key.public_pem)}
+
+{chat_tables}
+{extra}
+"""
+    path = base / "tobsd.toml"
+    path.write_text(text)
+    return path
+
+
+class TobsdProcess:
+    """One `python -m tobsd run` child process."""
+
+    def __init__(self, config: Path, env: dict | None = None):
+        self.config = Path(config)
+        self.state_dir = self.config.parent / "state"
+        self.log_path = self.config.parent / "tobsd.log"
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "TobsdProcess":
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "tobsd", "run", "--config", str(self.config)],
+                                     stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
+        log.close()
+        return self
+
+    def status(self) -> dict | None:
+        try:
+            return json.loads((self.state_dir / "status.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    async def wait_for(self, predicate, timeout: float = 60, what: str = "condition") -> dict:
+        """Poll the status file until predicate(status) is true."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.status()
+            if status is not None and status.get("pid") == self.proc.pid and predicate(status):
+                return status
+            if self.proc.poll() is not None:
+                raise AssertionError(f"tobsd exited ({self.proc.returncode}) waiting for {what}:\n"
+                                     + self.log()[-4000:])
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; status {self.status()}\n"
+                             + self.log()[-4000:])
+
+    async def wait_synced(self, chats: int, timeout: float = 90) -> dict:
+        return await self.wait_for(
+            lambda s: s["state"] == "running" and len(s["chats"]) == chats
+            and all(c["state"] in ("live", "error") for c in s["chats"]),
+            timeout, f"{chats} chats live")
+
+    async def terminate(self, timeout: float = 30) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return await self._wait(timeout)
+
+    async def kill(self) -> None:
+        self.proc.kill()
+        await self._wait(10)
+
+    async def _wait(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                raise AssertionError("tobsd did not stop in time:\n" + self.log()[-4000:])
+            await asyncio.sleep(0.05)
+        return self.proc.returncode

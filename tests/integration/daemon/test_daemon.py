@@ -1,0 +1,106 @@
+"""A real tobsd process against fakegram over TCP: it backfills the chats into
+the vault, follows new messages, edits and deletions live, reports its
+status, and stops cleanly on SIGTERM with its Takeout session finished."""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import defaultdict
+
+import pytest
+
+from fakegram.tests.conftest import BOB, small_world
+from tests.daemonkit import TobsdProcess, write_config
+from tests.vaultscan import leftovers, scan
+
+CHATS = {"News": "@news", "Book club": "Book club", "Bob Stone": "@bobstone"}
+
+
+def world_messages(world, key) -> dict[int, str]:
+    out, offset = {}, 0
+    while page := world.get_history(key, offset_id=offset, limit=100).messages:
+        out.update({m.id: m.text for m in page})
+        offset = page[-1].id
+    return out
+
+
+def vault_messages(vault) -> dict[str, dict[int, list]]:
+    """{chat folder: {msg_id: [blocks]}}"""
+    out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for block in scan(vault):
+        parts = block.note.split("/")
+        out[parts[1]][block.msg_id].append(block)
+    return out
+
+
+def assert_vault_equals_world(vault, world):
+    got = vault_messages(vault)
+    for chat in world.chats():
+        title = chat.title or world.users[chat.id].display_name
+        if title not in CHATS:
+            continue
+        want = world_messages(world, chat.key)
+        have = got[title]
+        assert sorted(have) == sorted(want), f"{title}: ids differ"
+        for msg_id, text in want.items():
+            blocks = have[msg_id]
+            assert len(blocks) == 1, f"{title} m{msg_id} appears {len(blocks)} times"
+            assert not blocks[0].deleted
+            if text:
+                assert blocks[0].text == text, f"{title} m{msg_id}"
+    assert leftovers(vault) == []
+
+
+async def wait_until(check, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out: {what}")
+
+
+async def test_backfill_live_and_clean_stop(make_server, tmp_path):
+    world = small_world()
+    async with make_server(world) as server:
+        config = write_config(tmp_path, server, list(CHATS.values()))
+        tobsd = TobsdProcess(config).start()
+        try:
+            status = await tobsd.wait_synced(len(CHATS))
+            vault = tmp_path / "vault"
+            assert_vault_equals_world(vault, world)
+            assert {c["title"] for c in status["chats"]} == set(CHATS)
+            assert all(c["backfill_done"] for c in status["chats"])
+            session = tmp_path / "state" / "tobsd.session"
+            assert os.stat(session).st_mode & 0o777 == 0o600
+
+            news = next(c.key for c in world.chats() if c.title == "News")
+            posted = world.post(news, "breaking: live post")
+            started = time.monotonic()
+            await wait_until(lambda: any(b.msg_id == posted.id and b.text == "breaking: live post"
+                                         for b in scan(vault)), what="live post in the vault")
+            assert time.monotonic() - started < 5
+            world.edit(news, posted.id, "breaking: corrected")
+            await wait_until(lambda: any(b.msg_id == posted.id and b.text == "breaking: corrected"
+                                         for b in scan(vault)), what="edit in the vault")
+            world.delete(news, [posted.id])
+            await wait_until(lambda: any(b.msg_id == posted.id and b.deleted for b in scan(vault)),
+                             what="deletion mark in the vault")
+            dm = world.post(("user", BOB), "a direct message", from_id=BOB)
+            await wait_until(lambda: any(b.msg_id == dm.id for b in scan(vault)),
+                             what="private message in the vault")
+            world.delete(("user", BOB), [dm.id])
+            await wait_until(lambda: any(b.msg_id == dm.id and b.deleted for b in scan(vault)),
+                             what="common-box deletion (no chat id) in the vault")
+        finally:
+            code = await tobsd.terminate(timeout=20)
+        assert code == 0, tobsd.log()[-3000:]
+        assert tobsd.status()["state"] == "stopped"
+        methods = [r["method"] for r in server.request_log()]
+        assert "account.initTakeoutSession" in methods
+        assert "account.finishTakeoutSession" in methods
+        log = tobsd.log()
+        assert server.rsa_key.public_pem.splitlines()[1] not in log
+        from fakegram.server import API_HASH
+        assert API_HASH not in log

@@ -1,0 +1,214 @@
+"""The composition root: builds the objects by hand and runs the daemon.
+
+    store  -> the SQLite state (tobsd.store)
+    writer -> the vault writer (tobsd.vault), fed by a file watcher
+    source -> Telegram through Telethon (tobsd.telegram)
+    engine -> the sync engine (tobsd.sync) over the three
+
+Runs until SIGTERM or SIGINT (a clean stop: the chat tasks are cancelled
+between durable steps, Takeout is finished, the Bloom filter saved); SIGHUP
+re-reads the configuration and adds or removes chats. When the session is
+not authorised the daemon reports `needs-login` (status file, systemd
+STATUS) and waits for the session file to change instead of exiting, so
+systemd never crash-loops it and no state is dropped.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from tobsd.core.config import Config, load_config
+from tobsd.core.errors import ConfigError, NeedsLogin
+from tobsd.status import StatusReporter
+from tobsd.store import Store
+from tobsd.sync.engine import ChatOptions, SyncEngine
+from tobsd.sync.selection import select_chats
+from tobsd.systemd import SystemdNotifier
+from tobsd.telegram.floodstore import FloodTableAdapter
+from tobsd.telegram.source import TelethonSource
+from tobsd.vault.atomic import TEMP_PREFIX
+from tobsd.vault.options import ChatSettings, VaultConfig
+from tobsd.vault.watch import VaultWatcher
+from tobsd.vault.writer import VaultWriter
+
+log = logging.getLogger("tobsd")
+
+LOGIN_POLL_S = 2.0
+
+
+def vault_config(config: Config) -> VaultConfig:
+    default = ChatSettings(tz=config.vault.zone(), period=config.vault.period,
+                           remove_deleted=config.sync.remove_deleted)
+    return VaultConfig(root=config.vault.root, default_chat=default)
+
+
+def sweep_temp_files(root: Path) -> int:
+    """Remove temporary files a killed writer left (never a note: notes are
+    only ever replaced by an atomic rename)."""
+    removed = 0
+    if root.is_dir():
+        for path in root.rglob(TEMP_PREFIX + "*"):
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+class Daemon:
+    def __init__(self, config: Config, *, notifier: SystemdNotifier | None = None,
+                 client_options: dict | None = None):
+        self.config = config
+        self.notifier = notifier or SystemdNotifier()
+        self.client_options = client_options
+        self.store: Store | None = None
+        self.writer: VaultWriter | None = None
+        self.source: TelethonSource | None = None
+        self.engine: SyncEngine | None = None
+        self.status = StatusReporter(config.daemon.state_dir / "status.json")
+        self.state = "starting"
+        self.unresolved: list = []
+        self._stop = asyncio.Event()
+        self._reload = asyncio.Event()
+
+    # --- lifecycle -----------------------------------------------------------------
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self._stop.set)
+        loop.add_signal_handler(signal.SIGINT, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self._reload.set)
+        cfg = self.config
+        if not cfg.vault.path.is_dir():
+            raise ConfigError(str(cfg.source), [f"vault.path: {cfg.vault.path} is not a folder"])
+        cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
+        if swept:
+            log.info("removed %d temporary files left by an interrupted write", swept)
+        self.store = await Store.open(cfg.daemon.db_path, bloom_path=cfg.daemon.bloom_path)
+        self.writer = VaultWriter(cfg.vault.path, vault_config(cfg))
+        watcher = VaultWatcher(cfg.vault.path / cfg.vault.root, self.writer.external_change)
+        background = [asyncio.create_task(watcher.run()),
+                      asyncio.create_task(self._report_loop())]
+        try:
+            while not self._stop.is_set():
+                await self._session()
+                if self.state == "needs-login" and not self._stop.is_set():
+                    await self._wait_for_login()
+        finally:
+            self.notifier.stopping()
+            watcher.stop()
+            await self._shutdown()
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            self.state = "stopped"
+            await self.status.write(await self._status())
+            await self.store.close()
+        return 0
+
+    async def _session(self) -> None:
+        """One connected run: start the source, track the chats, follow them
+        until asked to stop or the session turns out not to be authorised."""
+        self.state = "connecting"
+        self.source = TelethonSource(self.config, FloodTableAdapter(self.store.flood),
+                                     client_options=self.client_options)
+        self.engine = SyncEngine(self.source, self.store, self.writer,
+                                 workers=self.config.limits.backfill_requests_in_flight)
+        try:
+            me = await self.source.start()
+            log.info("logged in as user %s", me.id)
+            await self._track_chats()
+            await self.engine.start()
+        except NeedsLogin as exc:
+            self.engine.state = "needs-login"
+            self.engine.error = str(exc)
+        if self.engine.state != "needs-login":
+            self.state = "running"
+            self.notifier.ready()
+            while not self._stop.is_set() and self.engine.state != "needs-login":
+                waits = [asyncio.create_task(self._stop.wait()),
+                         asyncio.create_task(self.engine.stopped.wait()),
+                         asyncio.create_task(self._reload.wait())]
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for task in waits:
+                    task.cancel()
+                if self._reload.is_set():
+                    self._reload.clear()
+                    await self._reload_config()
+        if self.engine.state == "needs-login":
+            self.state = "needs-login"
+            log.error("needs-login: run `tobsd login --config %s`", self.config.source)
+            self.notifier.ready()   # up and reporting, just not syncing
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        if self.engine is not None:
+            await self.engine.stop()
+        if self.source is not None:
+            try:
+                await self.source.stop()
+            except Exception:
+                log.exception("stopping the Telegram connection failed")
+
+    async def _wait_for_login(self) -> None:
+        session = self.config.session
+        def stamp():
+            try:
+                st = session.stat()
+                return (st.st_mtime_ns, st.st_size)
+            except FileNotFoundError:
+                return None
+        before = stamp()
+        while not self._stop.is_set() and stamp() == before:
+            try:
+                await asyncio.wait_for(self._stop.wait(), LOGIN_POLL_S)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _track_chats(self) -> None:
+        selected, self.unresolved = await select_chats(self.config, self.source)
+        for item in selected:
+            if item.options.remove_deleted != self.config.sync.remove_deleted:
+                base = self.writer.config.default_chat
+                self.writer.config.per_chat[item.chat.id] = ChatSettings(
+                    tz=base.tz, period=base.period, remove_deleted=item.options.remove_deleted)
+            await self.engine.add_chat(item.chat, ChatOptions(since=item.options.since,
+                                                              paused=item.options.paused))
+
+    async def _reload_config(self) -> None:
+        try:
+            new = load_config(self.config.source)
+        except ConfigError as exc:
+            log.error("configuration not reloaded: %s", exc)
+            return
+        self.config = new
+        selected, self.unresolved = await select_chats(new, self.source)
+        keep = {item.chat.id for item in selected}
+        for chat_id in list(self.engine.chats):
+            if chat_id not in keep:
+                await self.engine.remove_chat(chat_id)
+        await self._track_chats()
+        log.info("configuration reloaded: %d chats", len(self.engine.chats))
+
+    # --- reporting ------------------------------------------------------------------------
+    async def _status(self) -> dict:
+        engine = await self.engine.status() if self.engine else {}
+        return {
+            "state": self.state, "pid": os.getpid(),
+            "chats": engine.get("chats", []),
+            "source": engine.get("source", {}),
+            "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
+        }
+
+    async def _report_loop(self) -> None:
+        while True:
+            try:
+                status = await self._status()
+                await self.status.write(status)
+                self.notifier.status(StatusReporter.one_line(status))
+                self.notifier.watchdog()
+            except Exception:
+                log.exception("status report failed")
+            await asyncio.sleep(self.status.interval_s)

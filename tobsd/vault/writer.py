@@ -140,6 +140,11 @@ class VaultWriter:
     def _commit(self, rel: str, expected: str | None, sig: tuple | None, new_text: str) -> bool:
         """Write ``new_text`` if the note is still ``expected`` (None: still absent)."""
         path = self.layout.absolute(rel)
+        # A name given in this step (a chat's folder, a topic's, a person's)
+        # must be durable before anything lands under it: after a crash the
+        # folder on disk would otherwise look like a stranger's and the chat
+        # would get a second folder.
+        self.state.save(self.vault_dir, self.config.root, durable=self.durable)
         make_dirs(self.vault_dir, rel.rsplit("/", 1)[0])
         try:
             st = os.lstat(path)

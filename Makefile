@@ -29,9 +29,7 @@ test: system-deps $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 demo: system-deps $(STAMP)
-	mkdir -p .fakegram-demo
-	$(PY) -m fakegram serve --world demo --state-dir .fakegram-demo \
-	  --ready-file .fakegram-demo/ready.json
+	$(PY) -m fakegram.demo
 
 clean:
 	rm -rf $(VENV) demo-vault .fakegram-demo

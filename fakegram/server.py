@@ -179,12 +179,17 @@ class Server:
         return self._salts[record.key_id]
 
     def revoke_user_keys(self) -> int:
-        """Log the world's user out everywhere (as a revoked session would)."""
+        """Log the world's user out everywhere, as terminating the sessions
+        from another device does: the keys stay known but unauthorised
+        (AUTH_KEY_UNREGISTERED) and their connections are closed."""
         count = 0
         for record in self.auth_keys.values():
             if record.user_id == self.world.me:
                 record.user_id = None
                 count += 1
+        for conn in list(self.connections):
+            if conn.auth is not None and conn.auth.user_id is None:
+                conn.close()
         self._save_keys()
         return count
 

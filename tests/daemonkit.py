@@ -44,6 +44,7 @@ path = {toml_str(str(base / "vault"))}
 [daemon]
 state_dir = {toml_str(str(state))}
 log_level = "info"
+check_every_s = 2
 
 [limits]
 backfill_requests_in_flight = {workers}

@@ -25,7 +25,7 @@ from tobsd.core.errors import ConfigError, NeedsLogin
 from tobsd.status import StatusReporter
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
-from tobsd.sync.selection import select_chats
+from tobsd.sync.selection import Unresolved, select_chats
 from tobsd.systemd import SystemdNotifier
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
@@ -115,7 +115,8 @@ class Daemon:
         self.source = TelethonSource(self.config, FloodTableAdapter(self.store.flood),
                                      client_options=self.client_options)
         self.engine = SyncEngine(self.source, self.store, self.writer,
-                                 workers=self.config.limits.backfill_requests_in_flight)
+                                 workers=self.config.limits.backfill_requests_in_flight,
+                                 reconcile_every_s=self.config.daemon.reconcile_every_s)
         try:
             me = await self.source.start()
             log.info("logged in as user %s", me.id)
@@ -131,12 +132,18 @@ class Daemon:
                 waits = [asyncio.create_task(self._stop.wait()),
                          asyncio.create_task(self.engine.stopped.wait()),
                          asyncio.create_task(self._reload.wait())]
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(waits, timeout=self.config.daemon.check_every_s,
+                                             return_when=asyncio.FIRST_COMPLETED)
                 for task in waits:
                     task.cancel()
-                if self._reload.is_set():
-                    self._reload.clear()
-                    await self._reload_config()
+                try:
+                    if self._reload.is_set():
+                        self._reload.clear()
+                        await self._reload_config()
+                    elif not done:
+                        await self.source.check()
+                except NeedsLogin as exc:
+                    self.engine.state, self.engine.error = "needs-login", str(exc)
         if self.engine.state == "needs-login":
             self.state = "needs-login"
             log.error("needs-login: run `tobsd login --config %s`", self.config.source)
@@ -174,8 +181,14 @@ class Daemon:
                 base = self.writer.config.default_chat
                 self.writer.config.per_chat[item.chat.id] = ChatSettings(
                     tz=base.tz, period=base.period, remove_deleted=item.options.remove_deleted)
-            await self.engine.add_chat(item.chat, ChatOptions(since=item.options.since,
-                                                              paused=item.options.paused))
+            try:
+                await self.engine.add_chat(item.chat, ChatOptions(since=item.options.since,
+                                                                  paused=item.options.paused))
+            except (NeedsLogin, asyncio.CancelledError):
+                raise
+            except Exception as exc:   # one chat must not keep the others from syncing
+                log.exception("chat %s could not be added", item.chat.title)
+                self.unresolved.append(Unresolved(item.options.ref, f"{type(exc).__name__}: {exc}"))
 
     async def _reload_config(self) -> None:
         try:

@@ -20,8 +20,9 @@ COUNT = 1_000_000
 RSS_LIMIT_MB = 200
 
 
-@pytest.fixture
-def fakegram_process(tmp_path):
+@pytest.fixture(scope="module")
+def fakegram_process(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("fakegram-1m")
     ready = tmp_path / "ready.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "fakegram", "serve", "--world", f"synthetic:{COUNT}",

@@ -109,6 +109,8 @@ class DaemonConfig:
     state_dir: Path
     socket: Path
     log_level: str = "info"
+    check_every_s: int = 60         # how often an idle daemon checks its session is still valid
+    reconcile_every_s: int = 600    # how often every chat is reconciled with Telegram
 
     @property
     def db_path(self) -> Path:
@@ -232,8 +234,11 @@ def _read_daemon(t: TableReader, base: Path, env: Mapping[str, str]) -> DaemonCo
         t.problem("socket", f"the path is {len(os.fsencode(socket))} bytes long; "
                             f"a Unix socket path may have at most {MAX_SOCKET_PATH}")
     log_level = t.get_choice("log_level", "info", LOG_LEVELS)
+    check_every_s = t.get_int("check_every_s", 60, lo=1, hi=86400)
+    reconcile_every_s = t.get_int("reconcile_every_s", 600, lo=5, hi=7 * 86400)
     t.finish()
-    return DaemonConfig(state_dir=state_dir, socket=socket, log_level=log_level)
+    return DaemonConfig(state_dir=state_dir, socket=socket, log_level=log_level,
+                        check_every_s=check_every_s, reconcile_every_s=reconcile_every_s)
 
 
 def _read_vault(t: TableReader, base: Path) -> VaultConfig | None:

@@ -94,5 +94,9 @@ class TelegramSource(Protocol):
         """Fetch what changed while tobsd was not connected (getDifference);
         the changes arrive through the subscribed handler."""
 
+    async def check(self) -> None:
+        """One cheap authorised request; NeedsLogin when the session was
+        revoked (so a quiet daemon notices too)."""
+
     def status(self) -> SourceStatus:
         """The layer's state for status reports."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tobsd.store.db import Database
 
-CHAT_KINDS = ("user", "bot", "group", "supergroup", "channel")
+CHAT_KINDS = ("user", "bot", "group", "supergroup", "channel", "forum")
 
 _COLUMNS = "id, kind, title, username, added_at, paused, error, error_at, needs_resync"
 

@@ -77,6 +77,8 @@ class SyncEngine:
         self.state = "starting"
         self.error: str | None = None
         self.stopped = asyncio.Event()
+        self._notes_due: set[int] = set()      # chats whose chat note lags behind live writes
+        self._notes_task: asyncio.Task | None = None
         source.subscribe(self._on_event)
 
     # --- chats ------------------------------------------------------------------
@@ -124,6 +126,7 @@ class SyncEngine:
     async def start(self) -> None:
         """Catch up on what changed while offline; the chat tasks reconcile."""
         self.state = "running"
+        self._notes_task = asyncio.get_running_loop().create_task(self._chat_notes_loop())
         try:
             await self.source.catch_up()
         except NeedsLogin as exc:
@@ -131,6 +134,8 @@ class SyncEngine:
 
     async def stop(self) -> None:
         tasks = [st.task for st in self.chats.values() if st.task]
+        if self._notes_task is not None:
+            tasks.append(self._notes_task)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -198,6 +203,21 @@ class SyncEngine:
             st.error = None
         await self._write_chat_note(st)
 
+    async def _chat_notes_loop(self, every_s: float = 2.0) -> None:
+        """Refresh the chat notes of chats that live messages changed (their
+        count, and links to period notes that live messages created)."""
+        while True:
+            await asyncio.sleep(every_s)
+            due, self._notes_due = self._notes_due, set()
+            for chat_id in due:
+                st = self.chats.get(chat_id)
+                if st is not None and st.state == "live":
+                    try:
+                        await self._write_chat_note(st)
+                    except Exception as exc:
+                        log.warning("chat note of %s not refreshed: %s", st.chat.title, exc)
+                        self._notes_due.add(chat_id)
+
     def _count(self, chat: Chat, n: int) -> None:
         st = self.chats.get(chat.id)
         if st:
@@ -236,7 +256,10 @@ class SyncEngine:
         if event.kind == "new" and st.live_contiguous:
             async def advance() -> None:
                 await self.store.cursors.advance_max_applied(st.chat.id, top)
-        st.written += await self.applier.apply(st.chat, messages, after=advance)
+        written = await self.applier.apply(st.chat, messages, after=advance)
+        st.written += written
+        if written:
+            self._notes_due.add(st.chat.id)
 
     async def _on_delete(self, event: LiveEvent) -> None:
         if event.chat_id is not None:
@@ -244,7 +267,8 @@ class SyncEngine:
         else:
             targets = [st for st in self.chats.values() if st.chat.kind in COMMON_BOX_KINDS]
         for st in targets:
-            await self.applier.delete(st.chat, list(event.ids))
+            if await self.applier.delete(st.chat, list(event.ids)):
+                self._notes_due.add(st.chat.id)
 
     # --- reporting ----------------------------------------------------------------------
     async def status(self) -> dict:

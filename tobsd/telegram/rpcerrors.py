@@ -6,6 +6,8 @@ become `NeedsLogin`; errors that say one chat cannot be read become
 """
 from __future__ import annotations
 
+import re
+
 from telethon import errors
 
 from tobsd.core.errors import ChatUnavailable, NeedsLogin
@@ -42,5 +44,9 @@ def translate(exc: BaseException, what: str = "") -> BaseException | None:
 
 
 def _name(exc: BaseException) -> str:
-    message = getattr(exc, "message", None)
-    return message if isinstance(message, str) and message.isupper() else type(exc).__name__
+    """Telegram's name of the error: ChannelPrivateError -> CHANNEL_PRIVATE.
+    (Telethon's `message` holds only the category, such as BAD_REQUEST.)"""
+    name = type(exc).__name__
+    if name.endswith("Error"):
+        name = name[:-len("Error")]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()

@@ -105,6 +105,11 @@ class TelethonSource:
             await self._client.disconnect()
             secure_session_file(self._config.session)
 
+    async def check(self) -> None:
+        """One cheap authorised request (updates.getState); NeedsLogin when
+        the session was revoked meanwhile."""
+        await self._rpc("updates.getState", functions.updates.GetStateRequest())
+
     def status(self) -> SourceStatus:
         return SourceStatus(connected=self._client.is_connected(), needs_login=self._needs_login,
                             takeout=self.takeout.status(), flood_waits=self.scheduler.waits())

@@ -76,11 +76,15 @@ async def test_backfill_live_and_clean_stop(make_server, tmp_path):
             assert os.stat(session).st_mode & 0o777 == 0o600
 
             news = next(c.key for c in world.chats() if c.title == "News")
+            news_indexed = next(c["indexed"] for c in status["chats"] if c["title"] == "News")
             posted = world.post(news, "breaking: live post")
             started = time.monotonic()
             await wait_until(lambda: any(b.msg_id == posted.id and b.text == "breaking: live post"
                                          for b in scan(vault)), what="live post in the vault")
             assert time.monotonic() - started < 5
+            chat_note = vault / "Telegram" / "News" / "News.md"
+            await wait_until(lambda: f"message_count: {news_indexed + 1}\n" in chat_note.read_text(),
+                             what="the chat note counting the live post")
             world.edit(news, posted.id, "breaking: corrected")
             await wait_until(lambda: any(b.msg_id == posted.id and b.text == "breaking: corrected"
                                          for b in scan(vault)), what="edit in the vault")

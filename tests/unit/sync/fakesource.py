@@ -98,5 +98,8 @@ class FakeSource:
     async def catch_up(self) -> None:
         pass
 
+    async def check(self) -> None:
+        pass
+
     def status(self) -> SourceStatus:
         return SourceStatus(connected=True)

@@ -14,7 +14,7 @@ CREATE TABLE meta (
 
 CREATE TABLE chats (
     id           INTEGER PRIMARY KEY,
-    kind         TEXT    NOT NULL CHECK (kind IN ('user', 'bot', 'group', 'supergroup', 'channel')),
+    kind         TEXT    NOT NULL CHECK (kind IN ('user', 'bot', 'group', 'supergroup', 'channel', 'forum')),
     title        TEXT    NOT NULL DEFAULT '',
     username     TEXT,
     added_at     INTEGER NOT NULL,

@@ -22,7 +22,7 @@ from telethon.extensions import BinaryReader
 from telethon.tl import functions, types
 
 from . import wire
-from .crypto import auth_key_id, decrypt_client_message, encrypt_server_message
+from .crypto import decrypt_client_message, encrypt_server_message
 from .handshake import Handshake, HandshakeError
 from .rpc import AuthRecord
 from .transport import Codec, TransportClosed, detect, transport_error

@@ -9,7 +9,6 @@ Each run starts from a fresh demo vault (./demo-vault is the demo's own).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess

@@ -12,7 +12,7 @@ import time
 
 import psutil
 import pytest
-from telethon import TelegramClient, functions, types
+from telethon import TelegramClient, functions
 from telethon.crypto import rsa as telethon_rsa
 from telethon.sessions import StringSession
 

@@ -8,23 +8,11 @@ import pytest
 from telethon import errors, functions, types
 from telethon.sessions import StringSession
 
-from fakegram.testing import connected_client
-from fakegram.tests.conftest import BOB, ME, small_world
+from fakegram.testing import BOB, ME, all_messages, chat_key, connected_client, small_world
 
 
 def world_ids(world, key) -> list[int]:
-    """Every message id of a chat, newest first, straight from the world."""
-    ids, offset = [], 0
-    while True:
-        page = world.get_history(key, offset_id=offset, limit=100)
-        if not page.messages:
-            return ids
-        ids += [m.id for m in page.messages]
-        offset = page.messages[-1].id
-
-
-def key_of(world, title):
-    return next(c.key for c in world.chats() if c.title == title)
+    return [m.id for m in all_messages(world, key)]
 
 
 async def input_peer(client, key):
@@ -61,7 +49,7 @@ async def test_iter_dialogs_pages_when_asked_for_small_pages(server, world):
 
 @pytest.mark.parametrize("title", ["News", "Book club", "Makers"])
 async def test_iter_messages_both_directions_equals_the_world(client, world, title):
-    key = key_of(world, title)
+    key = chat_key(world, title)
     entity = await input_peer(client, key)
     newest_first = [m.id async for m in client.iter_messages(entity, wait_time=0)]
     oldest_first = [m.id async for m in client.iter_messages(entity, reverse=True, wait_time=0)]
@@ -92,7 +80,7 @@ async def test_private_chat_ids_are_sparse_and_complete(client, world):
     dict(offset_id=3, add_offset=0, limit=5),
 ])
 async def test_get_history_parameters_match_telegram_semantics(client, world, params):
-    key = key_of(world, "News")
+    key = chat_key(world, "News")
     channel = await input_peer(client, key)
     full = dict(offset_date=None, max_id=0, min_id=0, hash=0) | params
     got = await client(functions.messages.GetHistoryRequest(peer=channel, **full))
@@ -111,7 +99,7 @@ async def test_get_history_parameters_match_telegram_semantics(client, world, pa
 
 
 async def test_offset_date_starts_before_that_date(client, world):
-    key = key_of(world, "News")
+    key = chat_key(world, "News")
     channel = await input_peer(client, key)
     all_msgs = [m async for m in client.iter_messages(channel, wait_time=0)]
     pivot = all_msgs[40]
@@ -124,7 +112,7 @@ async def test_offset_date_starts_before_that_date(client, world):
 
 
 async def test_takeout_session_serves_history_and_finishes(server, client, world):
-    key = key_of(world, "News")
+    key = chat_key(world, "News")
     async with client.takeout(finalize=True, contacts=False, users=True, chats=True,
                               megagroups=True, channels=True) as takeout:
         ids = [m.id async for m in takeout.iter_messages(await input_peer(takeout, key),
@@ -138,7 +126,7 @@ async def test_takeout_session_serves_history_and_finishes(server, client, world
 
 
 async def _media_message(client, world, title, text):
-    key = key_of(world, title)
+    key = chat_key(world, title)
     async for m in client.iter_messages(await input_peer(client, key), wait_time=0):
         if m.message == text:
             return key, m

@@ -9,8 +9,7 @@ import pytest
 from telethon import events
 
 from fakegram.control import Control, ControlClient, ControlHTTP
-from fakegram.testing import connected_client
-from fakegram.tests.conftest import BOB
+from fakegram.testing import BOB, connected_client
 
 
 @pytest.fixture

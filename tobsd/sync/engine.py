@@ -252,11 +252,15 @@ class SyncEngine:
             return
         messages = keep_since(list(event.messages), st.options.since_dt)
         top = max(m.id for m in event.messages)
-        advance = None
-        if event.kind == "new" and st.live_contiguous:
-            async def advance() -> None:
-                await self.store.cursors.advance_max_applied(st.chat.id, top)
-        written = await self.applier.apply(st.chat, messages, after=advance)
+
+        async def advance() -> None:
+            await self.store.cursors.advance_max_applied(st.chat.id, top)
+
+        # Only a chat reconciled in this session has a gap-free live stream;
+        # otherwise the next reconcile moves the cursor.
+        moves_cursor = event.kind == "new" and st.live_contiguous
+        written = await self.applier.apply(st.chat, messages,
+                                           after=advance if moves_cursor else None)
         st.written += written
         if written:
             self._notes_due.add(st.chat.id)

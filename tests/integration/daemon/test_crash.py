@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from fakegram.testing import all_messages
 from fakegram.world import WorldBuilder
 from tests.daemonkit import TobsdProcess, write_config
 from tests.vaultscan import by_message, leftovers, scan
@@ -68,11 +69,7 @@ def backfill_done(db_path) -> bool:
 
 
 def world_texts(world, key) -> dict[int, str]:
-    out, offset = {}, 0
-    while page := world.get_history(key, offset_id=offset, limit=100).messages:
-        out.update({m.id: m.text for m in page})
-        offset = page[-1].id
-    return out
+    return {m.id: m.text for m in all_messages(world, key)}
 
 
 def check_vault(vault, world, mutator: Mutator) -> None:

@@ -8,9 +8,7 @@ import os
 import time
 from collections import defaultdict
 
-import pytest
-
-from fakegram.tests.conftest import BOB, small_world
+from fakegram.testing import BOB, all_messages, small_world
 from tests.daemonkit import TobsdProcess, write_config
 from tests.vaultscan import leftovers, scan
 
@@ -18,11 +16,7 @@ CHATS = {"News": "@news", "Book club": "Book club", "Bob Stone": "@bobstone"}
 
 
 def world_messages(world, key) -> dict[int, str]:
-    out, offset = {}, 0
-    while page := world.get_history(key, offset_id=offset, limit=100).messages:
-        out.update({m.id: m.text for m in page})
-        offset = page[-1].id
-    return out
+    return {m.id: m.text for m in all_messages(world, key)}
 
 
 def vault_messages(vault) -> dict[str, dict[int, list]]:

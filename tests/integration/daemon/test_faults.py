@@ -5,7 +5,6 @@ test says what the user sees and checks that nothing is lost."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import time
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import configparser
 import socket
-from pathlib import Path
 
 from fakegram.world import WorldBuilder
 from tests.daemonkit import ROOT, TobsdProcess, write_config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fakegram.faults import FaultRule
+from fakegram.testing import all_messages, chat_key
 from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import ChatKind
 from tobsd.telegram.source import TelethonSource
@@ -13,17 +14,7 @@ from .conftest import BOB, FAST, ME, make_config
 
 
 def world_ids(world, key) -> list[int]:
-    ids, offset = [], 0
-    while True:
-        page = world.get_history(key, offset_id=offset, limit=100)
-        if not page.messages:
-            return ids
-        ids += [m.id for m in page.messages]
-        offset = page.messages[-1].id
-
-
-def key_of(world, title):
-    return next(c.key for c in world.chats() if c.title == title)
+    return [m.id for m in all_messages(world, key)]
 
 
 async def test_start_returns_the_logged_in_user(source):
@@ -38,7 +29,7 @@ async def test_dialogs_list_every_chat_with_kinds(source, world):
     by_title = {c.title: c for c in chats}
     assert set(by_title) == {"Bob Stone", "Eve", "Book club", "News"}
     assert by_title["News"].kind is ChatKind.CHANNEL
-    assert by_title["News"].id == -(10**12 + key_of(world, "News")[1])
+    assert by_title["News"].id == -(10**12 + chat_key(world, "News")[1])
     assert by_title["News"].link == "https://t.me/news"
     assert by_title["Book club"].kind is ChatKind.GROUP and by_title["Book club"].id < 0
     assert by_title["Bob Stone"].id == BOB and by_title["Bob Stone"].kind is ChatKind.USER
@@ -47,7 +38,7 @@ async def test_dialogs_list_every_chat_with_kinds(source, world):
 @pytest.mark.parametrize("ref", ["@news", "https://t.me/news", "t.me/news", "News",
                                  "t.me/c/{cid}", "-100{cid}", "t.me/c/{cid}/5"])
 async def test_resolve_every_kind_of_reference(source, world, ref):
-    cid = key_of(world, "News")[1]
+    cid = chat_key(world, "News")[1]
     chat = await source.resolve(ref.format(cid=cid))
     assert chat.id == -(10**12 + cid) and chat.title == "News"
 
@@ -63,7 +54,7 @@ async def test_resolve_numeric_ids_and_titles(source):
 
 async def test_history_pages_newest_first_cover_the_chat(source, world, server):
     chat = await source.resolve("@news")
-    expected = world_ids(world, key_of(world, "News"))
+    expected = world_ids(world, chat_key(world, "News"))
     got, offset = [], 0
     while True:
         page = await source.history(chat, offset_id=offset, limit=50)
@@ -94,7 +85,7 @@ async def test_messages_by_id_none_for_missing_and_other_chats(source, world):
     got = await source.messages(news, [3, 999_999, 1])
     assert [m.id if m else None for m in got] == [3, None, 1]
     bob = await source.resolve(BOB)
-    group_id = world_ids(world, key_of(world, "Book club"))[0]
+    group_id = world_ids(world, chat_key(world, "Book club"))[0]
     bob_id = world_ids(world, ("user", BOB))[0]
     got = await source.messages(bob, [bob_id, group_id])
     assert got[0].id == bob_id and got[1] is None

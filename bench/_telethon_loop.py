@@ -1,0 +1,47 @@
+"""The plain-Telethon peer: one `iter_messages` loop writing each text to a file.
+
+    python bench/_telethon_loop.py --ready-file F --session S --out TEXTFILE
+
+Run as its own process (the benchmark times it from spawn to exit, as it
+times tobsd). Prints one JSON line: {"count": messages seen}. This is what a
+user would write by hand: default client options, `wait_time=0` so Telethon
+does not sleep between pages.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+from telethon import TelegramClient
+from telethon.crypto import rsa as telethon_rsa
+
+
+async def run(ready: dict, session: str, out: Path, chat: str) -> int:
+    # Only needed if Telethon has to handshake (a DC it holds no key for).
+    telethon_rsa.add_key(ready["rsa_public_key_pem"], old=False)
+    count = 0
+    async with TelegramClient(session, ready["api_id"], ready["api_hash"]) as client:
+        channel = await client.get_input_entity(chat)
+        with open(out, "w", encoding="utf-8") as f:
+            async for m in client.iter_messages(channel, wait_time=0):
+                f.write((m.message or "") + "\n")
+                count += 1
+    return count
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--ready-file", required=True)
+    p.add_argument("--session", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--chat", default="synthetic")
+    args = p.parse_args()
+    ready = json.loads(Path(args.ready_file).read_text())
+    count = asyncio.run(run(ready, args.session, Path(args.out), args.chat))
+    print(json.dumps({"count": count}))
+
+
+if __name__ == "__main__":
+    main()

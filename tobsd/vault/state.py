@@ -26,6 +26,7 @@ class VaultState:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     known_notes: set[str] = field(default_factory=set)
     dirty: bool = False
+    names_dirty: bool = False      # a name was given since the last save
 
     def name_for(self, namespace: str, key: str) -> str | None:
         """The name given earlier to ``key`` in ``namespace``, if any."""
@@ -38,7 +39,7 @@ class VaultState:
     def assign(self, namespace: str, key: str, name: str) -> None:
         """Remember ``name`` for ``key``."""
         self.names.setdefault(namespace, {})[key] = name
-        self.dirty = True
+        self.dirty = self.names_dirty = True
 
     def note_created(self, rel_path: str) -> None:
         """Record that the writer created ``rel_path``."""
@@ -77,4 +78,4 @@ class VaultState:
         data = json.dumps({"names": self.names, "known_notes": sorted(self.known_notes)},
                           ensure_ascii=False, indent=1, sort_keys=True)
         atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable)
-        self.dirty = False
+        self.dirty = self.names_dirty = False

@@ -102,6 +102,14 @@ class VaultWriter:
             rel = p.relative_to(self.vault_dir).as_posix() if p.is_absolute() else p.as_posix()
         except ValueError:
             return
+        cached = self._cache.get(rel)
+        if cached is not None:
+            try:
+                if _sig(os.lstat(self.vault_dir / rel)) == cached.sig:
+                    return  # our own write; a same-stat change by someone else is still
+                            # caught by the content check of the next commit's swap
+            except OSError:
+                pass
         self._flagged.add(rel)
 
     def register_topic(self, topic: Topic) -> None:
@@ -144,7 +152,8 @@ class VaultWriter:
         # must be durable before anything lands under it: after a crash the
         # folder on disk would otherwise look like a stranger's and the chat
         # would get a second folder.
-        self.state.save(self.vault_dir, self.config.root, durable=self.durable)
+        if self.state.names_dirty:
+            self.state.save(self.vault_dir, self.config.root, durable=self.durable)
         make_dirs(self.vault_dir, rel.rsplit("/", 1)[0])
         try:
             st = os.lstat(path)

@@ -3,7 +3,9 @@ fast live messages reach the vault.
 
 * `noop_resync`: restart tobsd on a fully synced state and count the
   requests fakegram served from the restart until the status shows the chat
-  live again, split into connection setup (not counted) and the rest.
+  live again, split into connection setup (not counted), account-wide
+  requests that name no chat (catching up on updates: counted once per
+  account, whatever the number of chats) and requests about a chat.
 * `live_latency`: with tobsd live, post messages through fakegram's control
   endpoint and time each from the post returning to tobsd's index holding
   it. tobsd commits an index row only after the note with the message's
@@ -42,10 +44,14 @@ def noop_resync(fg: FakegramProcess, run: TobsdRun, chats: int = 1,
     run.start()
     run.wait_live(timeout)
     served = fg.control.requests(since=since)
-    counted = Counter(r["method"] for r in served if r["method"] not in SETUP_METHODS)
+    work = [r for r in served if r["method"] not in SETUP_METHODS]
+    per_chat = Counter(r["method"] for r in work if r["peer_id"] is not None)
+    account = Counter(r["method"] for r in work if r["peer_id"] is None)
     excluded = Counter(r["method"] for r in served if r["method"] in SETUP_METHODS)
-    return {"requests_per_chat": sum(counted.values()) / chats,
-            "counted": dict(sorted(counted.items())),
+    return {"requests_per_chat": sum(per_chat.values()) / chats,
+            "account_requests": sum(account.values()),
+            "counted": dict(sorted(per_chat.items())),
+            "account": dict(sorted(account.items())),
             "excluded": dict(sorted(excluded.items()))}
 
 

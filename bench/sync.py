@@ -113,6 +113,8 @@ def measure_tobsd_and_loop(r: dict, fg: FakegramProcess, tmp: Path, n: int) -> N
     try:
         noop = noop_resync(fg, run)
         r.update(noop_resync_requests_per_chat=noop["requests_per_chat"],
+                 noop_resync_account_requests=noop["account_requests"],
+                 noop_resync_account_methods=noop["account"],
                  noop_resync_counted_methods=noop["counted"],
                  noop_resync_excluded_methods_seen=noop["excluded"])
         progress(f"live latency over {LIVE_POSTS} posts")

@@ -25,7 +25,7 @@ from tobsd.core.errors import ConfigError, NeedsLogin
 from tobsd.status import StatusReporter
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
-from tobsd.sync.selection import Unresolved, select_chats
+from tobsd.sync.selection import Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
@@ -174,9 +174,13 @@ class Daemon:
             except asyncio.TimeoutError:
                 pass
 
-    async def _track_chats(self) -> None:
-        selected, self.unresolved = await select_chats(self.config, self.source)
-        for item in selected:
+    async def _select(self, config: Config) -> list:
+        known = [chat_from_row(row) for row in await self.store.chats.list()]
+        selected, self.unresolved = await select_chats(config, self.source, known)
+        return selected
+
+    async def _track_chats(self, selected: list | None = None) -> None:
+        for item in selected if selected is not None else await self._select(self.config):
             if item.options.remove_deleted != self.config.sync.remove_deleted:
                 base = self.writer.config.default_chat
                 self.writer.config.per_chat[item.chat.id] = ChatSettings(
@@ -197,12 +201,12 @@ class Daemon:
             log.error("configuration not reloaded: %s", exc)
             return
         self.config = new
-        selected, self.unresolved = await select_chats(new, self.source)
+        selected = await self._select(new)
         keep = {item.chat.id for item in selected}
         for chat_id in list(self.engine.chats):
             if chat_id not in keep:
                 await self.engine.remove_chat(chat_id)
-        await self._track_chats()
+        await self._track_chats(selected)
         log.info("configuration reloaded: %d chats", len(self.engine.chats))
 
     # --- reporting ------------------------------------------------------------------------

@@ -28,11 +28,14 @@ from tobsd.store import IndexEntry, Store
 Progress = Callable[[], Awaitable[None]]
 
 
+_SHOWN = tuple(f.name for f in dataclasses.fields(Message) if f.name != "views")
+
+
 def content_hash(message: Message) -> bytes:
     """A digest of everything the vault shows of a message (not its views,
     which change too often to be worth a rewrite)."""
-    shown = dataclasses.replace(message, views=None)
-    return hashlib.blake2b(repr(shown).encode(), digest_size=16).digest()
+    shown = repr(tuple(getattr(message, name) for name in _SHOWN))
+    return hashlib.blake2b(shown.encode(), digest_size=16).digest()
 
 
 def _epoch(value: datetime | None) -> int | None:
@@ -58,6 +61,7 @@ class Applier:
         async with self._locks[chat.id]:
             fresh = await self._changed(chat, messages)
             if fresh:
+                await self._locate_replied(chat, [m for m, _ in fresh])
                 await self.writer.apply(chat, [m for m, _ in fresh])
             entries = [IndexEntry(chat.id, m.id, _epoch(m.date) or 0,
                                   self.writer.note_of(chat.id, m.id) or "", digest,
@@ -69,6 +73,19 @@ class Applier:
                 if after is not None:
                     await after()
             return len(fresh)
+
+    async def _locate_replied(self, chat: Chat, messages: list[Message]) -> None:
+        """Tell the writer which notes hold the messages these reply to, when
+        it does not remember (an older message, or after a restart), so the
+        reply links to the right note."""
+        wanted = {m.reply.msg_id for m in messages
+                  if m.reply is not None and m.reply.msg_id and m.reply.chat_id in (None, chat.id)
+                  and self.writer.note_of(chat.id, m.reply.msg_id) is None}
+        if not wanted:
+            return
+        for entry in (await self.store.index.get_many(chat.id, wanted)).values():
+            if entry.note_path:
+                self.writer.remember_location(chat.id, entry.msg_id, entry.note_path)
 
     async def _changed(self, chat: Chat, messages: Sequence[Message]) -> list[tuple[Message, bytes]]:
         ids = [m.id for m in messages]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Sequence
 
 from tobsd.core.config import Config
 from tobsd.core.config_chats import ChatConfig, ChatRef
@@ -41,12 +42,36 @@ def ref_value(ref: ChatRef) -> str | int:
     return ref.title or ""
 
 
-async def select_chats(config: Config, source: TelegramSource) -> tuple[list[Selected], list[Unresolved]]:
+def known_chat(ref: ChatRef, known: Sequence[Chat]) -> Chat | None:
+    """A chat tracked before that this reference names (by id, @username or
+    title), so a restart does not ask Telegram to resolve it again."""
+    for chat in known:
+        if ref.id is not None and chat.id == ref.id:
+            return chat
+        if ref.username is not None and chat.username and \
+                chat.username.casefold() == ref.username.casefold():
+            return chat
+        if ref.title is not None and chat.title == ref.title:
+            return chat
+    return None
+
+
+def chat_from_row(row) -> Chat:
+    """A Chat from the store's chats table (what the last run knew of it)."""
+    link = f"https://t.me/{row.username}" if row.username else None
+    return Chat(id=row.id, kind=ChatKind(row.kind), title=row.title, username=row.username,
+                link=link)
+
+
+async def select_chats(config: Config, source: TelegramSource,
+                       known: Sequence[Chat] = ()) -> tuple[list[Selected], list[Unresolved]]:
+    """The chats to sync. `known` are chats tracked before (from the store):
+    a reference to one of them costs no request."""
     chosen: dict[int, Selected] = {}
     failed: list[Unresolved] = []
     for entry in config.chats:
         try:
-            chat = await source.resolve(ref_value(entry.ref))
+            chat = known_chat(entry.ref, known) or await source.resolve(ref_value(entry.ref))
         except ChatUnavailable as exc:
             log.warning("chat %s: %s", entry.ref, exc)
             failed.append(Unresolved(entry.ref, str(exc)))

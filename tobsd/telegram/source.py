@@ -275,9 +275,10 @@ class TelethonSource:
         self._live.subscribe(handler)
 
     async def catch_up(self, timeout: float = CATCH_UP_TIMEOUT_S) -> None:
-        """Ask Telethon for the difference and wait until it was fetched and
-        every resulting event was handled (or `timeout` passed)."""
-        await self._client.catch_up()
+        """Wait until the difference Telethon fetches on connecting (the client
+        runs with catch_up=True, from the saved update state) was fetched and
+        every resulting event handled (or `timeout` passed). Asking for it a
+        second time would cost a request and find nothing new."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         quiet = 0

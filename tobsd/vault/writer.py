@@ -36,6 +36,7 @@ from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Note, UserText, parse_note
 from tobsd.vault.escape import escape_line
+from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_message, mark_blocks_deleted
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
@@ -45,6 +46,8 @@ from tobsd.vault.render import RenderContext
 from tobsd.vault.state import VaultState
 
 MAX_CAS_ATTEMPTS = 5
+NOTES_CACHED = 48               # notes kept parsed in memory
+LOCATIONS_KNOWN = 200_000       # (chat, message) -> note entries kept
 
 
 class ConflictError(VaultError):
@@ -86,9 +89,11 @@ class VaultWriter:
         self.state = VaultState.load(self.vault_dir, self.config.root)
         self.layout = VaultLayout(self.vault_dir, self.config, self.state)
         self.durable = durable
-        self._cache: dict[str, _Cached] = {}
+        # Bounded caches of what is on disk: recent notes, and where recent
+        # messages live (the sync engine tells the writer about older ones).
+        self._cache: LRU[str, _Cached] = LRU(NOTES_CACHED)
         self._flagged: set[str] = set()
-        self._where: dict[tuple[int, int], str] = {}
+        self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
         self._people: dict[int, Person] = {}
         self._usernames: dict[str, int] = {}
         self._lock = asyncio.Lock()
@@ -195,7 +200,9 @@ class VaultWriter:
                 self._cache.pop(rel, None)  # the cached note may hold the failed change
                 raise
             if committed:
-                self._cache[rel].note = note
+                cached = self._cache.get(rel)
+                if cached is not None:
+                    cached.note = note
                 return "written"
             self._cache.pop(rel, None)
         raise ConflictError(f"{rel} kept changing while it was being updated")

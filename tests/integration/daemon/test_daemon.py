@@ -102,3 +102,36 @@ async def test_backfill_live_and_clean_stop(make_server, tmp_path):
         assert server.rsa_key.public_pem.splitlines()[1] not in log
         from fakegram.server import API_HASH
         assert API_HASH not in log
+
+
+async def test_sighup_rereads_the_chat_list(make_server, tmp_path):
+    import signal
+    world = small_world()
+    async with make_server(world) as server:
+        config = write_config(tmp_path, server, ["@news"])
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_synced(1)
+            write_config(tmp_path, server, ["@news", "Book club"])
+            tobsd.proc.send_signal(signal.SIGHUP)
+            status = await tobsd.wait_synced(2)
+            assert {c["title"] for c in status["chats"]} == {"News", "Book club"}
+            write_config(tmp_path, server, ["Book club"])
+            tobsd.proc.send_signal(signal.SIGHUP)
+            status = await tobsd.wait_synced(1)
+            assert [c["title"] for c in status["chats"]] == ["Book club"]
+        finally:
+            assert await tobsd.terminate() == 0
+        # A chat no longer synced keeps its notes: the vault is the user's.
+        assert any(b.note.startswith("Telegram/News/") for b in scan(tmp_path / "vault"))
+        # A restart with nothing new resolves nothing again and asks one page per chat.
+        since = server.request_log()[-1]["seq"]
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_synced(1)
+        finally:
+            assert await tobsd.terminate() == 0
+        methods = [r["method"] for r in server.request_log(since=since)]
+        assert "contacts.resolveUsername" not in methods
+        assert methods.count("messages.getHistory") == 1
+        assert methods.count("updates.getDifference") <= 1

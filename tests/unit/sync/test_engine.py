@@ -178,3 +178,30 @@ async def test_since_date_limits_the_backfill(store, tmp_path):
     await engine.stop()
     # 2026-01-21 00:00 is hour 480: messages 480..1000 are kept, none older.
     assert sorted(vault_ids(tmp_path)) == list(range(480, 1001))
+
+
+async def test_a_reply_after_a_restart_links_to_the_note_of_an_old_message(store, tmp_path):
+    from tests.unit.sync.fakesource import msg
+    from tobsd.core.models import ReplyRef
+    from tobsd.core.ports import LiveEvent
+    source = FakeSource()
+    chat = source.add_chat(-1000000000009, 3000)   # one message a minute: three days
+    engine, _ = engine_for(source, store, tmp_path)
+    await engine.add_chat(chat)
+    await wait_live(engine)
+    await engine.stop()
+    old_note = (await store.index.get(chat.id, 3)).note_path
+    # A new process: a writer that remembers nothing (and the old engine hears nothing).
+    source.handlers.clear()
+    engine2, _ = engine_for(source, store, tmp_path)
+    await engine2.add_chat(chat)
+    await wait_live(engine2)
+    assert engine2.writer.note_of(chat.id, 3) is None
+    reply = msg(chat.id, 3001, "answering an old one", reply=ReplyRef(msg_id=3))
+    source.histories[chat.id][3001] = reply
+    await source._emit(LiveEvent("new", chat.id, (reply,)))
+    await engine2.stop()
+    new_note = (await store.index.get(chat.id, 3001)).note_path
+    assert new_note != old_note
+    text = (tmp_path / "vault" / new_note).read_text()
+    assert f"[[{old_note[:-3]}#^m3|reply]]" in text

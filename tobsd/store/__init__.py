@@ -6,7 +6,5 @@ from tobsd.store.cursors import Cursor
 from tobsd.store.index import IndexEntry
 from tobsd.store.shards import Shard
 from tobsd.store.store import Store
-from tobsd.store.takeout import TakeoutState
-from tobsd.store.updates import UpdateState
 
-__all__ = ["BloomFilter", "ChatRow", "Cursor", "IndexEntry", "Shard", "Store", "TakeoutState", "UpdateState"]
+__all__ = ["BloomFilter", "ChatRow", "Cursor", "IndexEntry", "Shard", "Store"]

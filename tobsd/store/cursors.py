@@ -17,13 +17,14 @@ from tobsd.store.db import Database
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """`max_applied_id`: highest id applied (0: none). `min_backfilled_id`: lowest id the
-    backfill reached (None: not started). `pts`: the channel's pts (None: unknown)."""
+    backfill reached (None: not started). The update state (account and channel
+    pts, Takeout id) lives in the Telethon session file, which Telethon keeps
+    current as it applies updates."""
 
     chat_id: int
     max_applied_id: int = 0
     min_backfilled_id: int | None = None
     backfill_done: bool = False
-    pts: int | None = None
 
 
 class CursorsTable:
@@ -33,11 +34,11 @@ class CursorsTable:
     async def get(self, chat_id: int) -> Cursor:
         """The chat's cursor; a fresh one (nothing applied) when none is stored."""
         r = await self._db.fetchone(
-            "SELECT max_applied_id, min_backfilled_id, backfill_done, pts FROM cursors WHERE chat_id = ?",
+            "SELECT max_applied_id, min_backfilled_id, backfill_done FROM cursors WHERE chat_id = ?",
             (chat_id,))
         if r is None:
             return Cursor(chat_id)
-        return Cursor(chat_id, r[0], r[1], bool(r[2]), r[3])
+        return Cursor(chat_id, r[0], r[1], bool(r[2]))
 
     async def _ensure(self, chat_id: int) -> None:
         await self._db.execute("INSERT OR IGNORE INTO cursors (chat_id, updated_at) VALUES (?, ?)",
@@ -64,10 +65,3 @@ class CursorsTable:
             await self._ensure(chat_id)
             await self._db.execute("UPDATE cursors SET backfill_done = ?, updated_at = ? WHERE chat_id = ?",
                                    (int(done), int(time.time()), chat_id))
-
-    async def set_pts(self, chat_id: int, pts: int | None) -> None:
-        """Store the channel's pts as given (getChannelDifference may legitimately reset it)."""
-        async with self._db.transaction():
-            await self._ensure(chat_id)
-            await self._db.execute("UPDATE cursors SET pts = ?, updated_at = ? WHERE chat_id = ?",
-                                   (pts, int(time.time()), chat_id))

@@ -8,8 +8,9 @@
     await store.close()
 
 Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
-index), `updates` (account pts/qts/date/seq), `flood` (FloodWait deadlines),
-`takeout`. Every method runs in the caller's open transaction if its task
+index), `flood` (FloodWait deadlines, also the Takeout init delay). The
+update state (pts) and the Takeout id live in the Telethon session file,
+which Telethon keeps current itself. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
 applied.py for the Bloom filter behind `is_applied`.
 """
@@ -28,8 +29,6 @@ from tobsd.store.db import Database
 from tobsd.store.floodwait import FloodWaits
 from tobsd.store.index import MessageIndex
 from tobsd.store.shards import ShardsTable
-from tobsd.store.takeout import TakeoutTable
-from tobsd.store.updates import UpdateStateTable
 
 DEFAULT_BLOOM_CAPACITY = 1_000_000
 DEFAULT_BLOOM_FP_RATE = 0.001
@@ -45,9 +44,7 @@ class Store:
         self.cursors = CursorsTable(db)
         self.shards = ShardsTable(db)
         self.index = MessageIndex(db, applied.note_added)
-        self.updates = UpdateStateTable(db)
         self.flood = FloodWaits(db)
-        self.takeout = TakeoutTable(db)
         self._closed = False
 
     @classmethod

@@ -10,8 +10,8 @@ from tobsd.core.errors import SchemaTooNewError
 from tobsd.store import Store
 from tobsd.store.migrations import known_migrations, latest_version
 
-TABLES = {"meta", "chats", "cursors", "backfill_shards", "notes", "message_index", "account_state",
-          "flood_waits", "takeout"}
+TABLES = {"meta", "chats", "cursors", "backfill_shards", "notes", "message_index",
+          "flood_waits"}
 
 
 def tables(path) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tobsd.store import Cursor, Shard, Store, TakeoutState, UpdateState
+from tobsd.store import Cursor, Shard, Store
 from tests.unit.store.conftest import CHAT, OTHER, entry
 
 
@@ -38,17 +38,14 @@ async def test_removing_a_chat_removes_its_state(store):
 
 
 async def test_cursors_move_only_forward(store):
-    assert await store.cursors.get(CHAT) == Cursor(CHAT, 0, None, False, None)
+    assert await store.cursors.get(CHAT) == Cursor(CHAT, 0, None, False)
     await store.cursors.advance_max_applied(CHAT, 100)
     await store.cursors.advance_max_applied(CHAT, 50)
     await store.cursors.advance_min_backfilled(CHAT, 80)
     await store.cursors.advance_min_backfilled(CHAT, 90)
     await store.cursors.advance_min_backfilled(CHAT, 20)
-    await store.cursors.set_pts(CHAT, 777)
     await store.cursors.set_backfill_done(CHAT)
-    assert await store.cursors.get(CHAT) == Cursor(CHAT, 100, 20, True, 777)
-    await store.cursors.set_pts(CHAT, 5)  # a reset pts is stored as given
-    assert (await store.cursors.get(CHAT)).pts == 5
+    assert await store.cursors.get(CHAT) == Cursor(CHAT, 100, 20, True)
 
 
 async def test_shards_resume_after_reopen(tmp_path):
@@ -125,15 +122,6 @@ async def test_many_ids_cross_the_parameter_chunks(store):
     assert await store.index.mark_deleted(CHAT, range(1, 1400)) == list(range(1, 1400))
 
 
-async def test_update_state(store):
-    assert await store.updates.get() is None
-    await store.updates.set(UpdateState(10, 2, 1_700_000_000, 5))
-    await store.updates.set(UpdateState(11, 3, 1_700_000_001, 6))
-    assert await store.updates.get() == UpdateState(11, 3, 1_700_000_001, 6)
-    await store.updates.clear()
-    assert await store.updates.get() is None
-
-
 async def test_flood_deadlines_survive_reopen(tmp_path):
     path = tmp_path / "tobsd.db"
     store = await Store.open(path)
@@ -150,27 +138,5 @@ async def test_flood_deadlines_survive_reopen(tmp_path):
         assert await store.flood.until("upload.getFile@dc4", now=1300) is None
         assert await store.flood.purge(now=1300) == 2
         assert await store.flood.active(now=0) == {"messages.getHistory@dc2": 2000.0}
-    finally:
-        await store.close()
-
-
-async def test_takeout_state_survives_reopen(tmp_path):
-    path = tmp_path / "tobsd.db"
-    store = await Store.open(path)
-    assert await store.takeout.get() == TakeoutState()
-    await store.takeout.set_delay(5000.0)
-    state = await store.takeout.get()
-    assert state.delayed(now=4000) and not state.delayed(now=6000)
-    await store.takeout.set_session(987654321, now=5001)
-    await store.close()
-
-    store = await Store.open(path)
-    try:
-        assert await store.takeout.get() == TakeoutState(987654321, None, 5001)
-        await store.takeout.clear_session()
-        await store.takeout.set_delay(7000)
-        assert await store.takeout.get() == TakeoutState(None, 7000.0, None)
-        await store.takeout.clear_delay()
-        assert await store.takeout.get() == TakeoutState()
     finally:
         await store.close()

@@ -31,7 +31,6 @@ CREATE TABLE cursors (
     max_applied_id    INTEGER NOT NULL DEFAULT 0,
     min_backfilled_id INTEGER,          -- NULL until the backfill has applied anything
     backfill_done     INTEGER NOT NULL DEFAULT 0 CHECK (backfill_done IN (0, 1)),
-    pts               INTEGER,          -- channel pts, for getChannelDifference
     updated_at        INTEGER NOT NULL
 );
 
@@ -66,15 +65,6 @@ CREATE TABLE message_index (
     PRIMARY KEY (chat_id, msg_id)
 ) WITHOUT ROWID;
 
--- The account's common update state (updates.getState / getDifference).
-CREATE TABLE account_state (
-    id   INTEGER PRIMARY KEY CHECK (id = 1),
-    pts  INTEGER NOT NULL,
-    qts  INTEGER NOT NULL,
-    date INTEGER NOT NULL,
-    seq  INTEGER NOT NULL
-);
-
 -- FloodWait deadlines, so a restart keeps honouring them.
 -- key names what waits, e.g. "messages.getHistory@dc2".
 CREATE TABLE flood_waits (
@@ -82,11 +72,3 @@ CREATE TABLE flood_waits (
     until REAL NOT NULL
 ) WITHOUT ROWID;
 
--- The Takeout session: its id while one is open, and the TAKEOUT_INIT_DELAY
--- deadline while Telegram makes us wait before opening one.
-CREATE TABLE takeout (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    takeout_id  INTEGER,
-    delay_until REAL,
-    started_at  INTEGER
-);

@@ -47,13 +47,6 @@ class AuthRecord:
 
 
 @dataclass
-class LoginState:
-    """Pending auth.sendCode answers, keyed by phone_code_hash."""
-    phone: str
-    code: str
-
-
-@dataclass
 class RequestContext:
     """Everything a handler may look at or change while answering a request.
 

@@ -18,7 +18,6 @@ BOOL_TRUE = 0x997275B5
 BOOL_FALSE = 0xBC799737
 MSG_CONTAINER = 0x73F1F8DC
 GZIP_PACKED = 0x3072CFA1
-MSGS_ACK = 0x62D6B459
 
 # Results larger than this travel gzip_packed, as Telegram does for big answers.
 GZIP_THRESHOLD = 16 * 1024
@@ -51,10 +50,6 @@ def rpc_result(req_msg_id: int, body: bytes) -> bytes:
 def rpc_error(req_msg_id: int, code: int, message: str) -> bytes:
     return (struct.pack("<IqIi", RPC_RESULT, req_msg_id, RPC_ERROR, code)
             + TLObject.serialize_bytes(message))
-
-
-def msgs_ack(ids: list[int]) -> bytes:
-    return struct.pack("<IIi", MSGS_ACK, VECTOR, len(ids)) + b"".join(struct.pack("<q", i) for i in ids)
 
 
 def split_container(body: bytes) -> list[tuple[int, int, bytes]] | None:

@@ -40,11 +40,3 @@ class StatusReporter:
         if bad:
             parts.append(f"{bad} with errors")
         return ", ".join(parts)
-
-
-def read_status(path: Path) -> dict | None:
-    """The last status the daemon wrote, or None."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None

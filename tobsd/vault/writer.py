@@ -46,8 +46,8 @@ from tobsd.vault.render import RenderContext
 from tobsd.vault.state import VaultState
 
 MAX_CAS_ATTEMPTS = 5
-NOTES_CACHED = 48               # notes kept parsed in memory
-LOCATIONS_KNOWN = 200_000       # (chat, message) -> note entries kept
+NOTES_CACHED = 8                # notes kept parsed in memory (a few per backfill worker is enough)
+LOCATIONS_KNOWN = 20_000        # (chat, message) -> note entries kept
 
 
 class ConflictError(VaultError):

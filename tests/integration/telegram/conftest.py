@@ -9,9 +9,8 @@ import pytest
 from telethon.crypto import AuthKey
 from telethon.sessions import SQLiteSession
 
-from fakegram.crypto import ServerKey
 from fakegram.server import API_HASH, API_ID
-from fakegram.testing import running_server
+from fakegram.testing import BOB, EVE, ME
 from fakegram.world import WorldBuilder
 from tobsd.core.config import (Config, DaemonConfig, Endpoint, LimitsConfig, Secret,
                                TelegramConfig, VaultConfig)
@@ -19,16 +18,8 @@ from tobsd.telegram.client import prepare_session_file, session_file
 from tobsd.telegram.floodstore import MemoryFloodStore
 from tobsd.telegram.source import TelethonSource
 
-ME, BOB, EVE = 1000, 2001, 2002
-
 #: Reconnect fast in tests; Telethon's defaults wait seconds.
 FAST = dict(retry_delay=0.1, connection_retries=3, timeout=5)
-
-
-@pytest.fixture(scope="session")
-def rsa_key(tmp_path_factory):
-    """One RSA key pair for the whole run (making one costs seconds)."""
-    return ServerKey.load_or_create(tmp_path_factory.mktemp("fakegram-rsa"))
 
 
 def small_world(password: str | None = None, posts: int = 120):
@@ -55,8 +46,8 @@ def world():
 
 
 @pytest.fixture
-async def server(world, rsa_key, tmp_path):
-    async with running_server(world, tmp_path / "fakegram", rsa_key=rsa_key) as srv:
+async def server(world, make_server):
+    async with make_server(world) as srv:
         yield srv
 
 

@@ -8,7 +8,8 @@
     await store.close()
 
 Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
-index), `flood` (FloodWait deadlines, also the Takeout init delay). The
+index), `pending` (messages being written whose index rows are not committed
+yet), `flood` (FloodWait deadlines, also the Takeout init delay). The
 update state (pts) and the Takeout id live in the Telethon session file,
 which Telethon keeps current itself. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
@@ -28,6 +29,7 @@ from tobsd.store.cursors import CursorsTable
 from tobsd.store.db import Database
 from tobsd.store.floodwait import FloodWaits
 from tobsd.store.index import MessageIndex
+from tobsd.store.pending import PendingWrites
 from tobsd.store.shards import ShardsTable
 
 DEFAULT_BLOOM_CAPACITY = 1_000_000
@@ -45,6 +47,7 @@ class Store:
         self.shards = ShardsTable(db)
         self.index = MessageIndex(db, applied.note_added)
         self.flood = FloodWaits(db)
+        self.pending = PendingWrites(db)
         self._closed = False
 
     @classmethod

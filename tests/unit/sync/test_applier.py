@@ -1,0 +1,178 @@
+"""The applier's group commit, over a real SQLite store and a real vault
+writer: concurrent batches of one chat are applied together, in arrival
+order, with the same outcome as one by one; a failed group leaves every
+other caller to apply its own batch."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from tobsd.core.models import Chat, ChatKind
+from tobsd.store import Store
+from tobsd.sync.applier import Applier
+from tobsd.vault.writer import VaultWriter
+from tests.unit.sync.fakesource import msg
+from tests.vaultscan import by_message, leftovers, scan
+
+CHAT = Chat(id=-1000000000042, kind=ChatKind.CHANNEL, title="Group commit")
+
+
+class CountingWriter(VaultWriter):
+    """The real writer, counting its `apply` calls and able to fail one."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.calls: list[list[int]] = []
+        self.gate: asyncio.Event | None = None
+        self.fail_call: int | None = None   # the 1-based call that raises OSError
+
+    async def apply(self, chat, messages, **kw):
+        self.calls.append([m.id for m in messages])
+        if self.gate is not None:
+            await self.gate.wait()
+        if len(self.calls) == self.fail_call:
+            raise OSError("disk trouble")
+        return await super().apply(chat, messages, **kw)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    s = await Store.open(tmp_path / "state" / "tobsd.db")
+    await s.chats.upsert(CHAT.id, CHAT.kind.value, CHAT.title)
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def writer(tmp_path):
+    (tmp_path / "vault").mkdir()
+    return CountingWriter(tmp_path / "vault")
+
+
+def texts(tmp_path) -> dict[int, list[str]]:
+    return {i: [b.text for b in bs] for i, bs in by_message(scan(tmp_path / "vault")).items()}
+
+
+async def test_batches_waiting_together_are_written_in_one_pass(store, writer, tmp_path):
+    applier = Applier(store, writer)
+    writer.gate = asyncio.Event()
+    advanced: list[int] = []
+
+    def after(n):
+        async def run():
+            advanced.append(n)
+        return run
+
+    first = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)], after=after(0)))
+    await asyncio.sleep(0.01)   # the first batch holds the lock, its write waits on the gate
+    rest = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i) for i in range(k * 10 + 2, k * 10 + 12)],
+                                              after=after(k + 1)))
+            for k in range(5)]
+    await asyncio.sleep(0.01)
+    writer.gate.set()
+    counts = await asyncio.gather(first, *rest)
+
+    assert counts == [1, 10, 10, 10, 10, 10]
+    assert len(writer.calls) == 2, writer.calls            # the first batch, then the five together
+    assert writer.calls[1] == list(range(2, 52))
+    assert advanced == [0, 1, 2, 3, 4, 5]                  # every after(), in arrival order
+    assert sorted(texts(tmp_path)) == list(range(1, 52))
+    assert len(await store.index.get_many(CHAT.id, range(1, 52))) == 51
+    assert leftovers(tmp_path / "vault") == []
+
+
+async def test_a_stale_copy_later_in_the_group_loses_to_an_edit_earlier_in_it(store, writer, tmp_path):
+    applier = Applier(store, writer)
+    original = msg(CHAT.id, 7, "first words")
+    await applier.apply(CHAT, [original])
+    edited = dataclasses.replace(original, text="edited words",
+                                 edit_date=original.date + timedelta(hours=1))
+    deleted = dataclasses.replace(msg(CHAT.id, 8), deleted=True)
+
+    writer.gate = asyncio.Event()
+    blocker = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
+    await asyncio.sleep(0.01)
+    # Arrival order: the edit and a deletion, then a backfill page fetched
+    # before them (the old text of 7, 8 alive).
+    live = asyncio.create_task(applier.apply(CHAT, [edited, deleted]))
+    stale = asyncio.create_task(applier.apply(CHAT, [original, msg(CHAT.id, 8)]))
+    await asyncio.sleep(0.01)
+    writer.gate.set()
+    assert await asyncio.gather(blocker, live, stale) == [1, 2, 0]
+
+    blocks = by_message(scan(tmp_path / "vault"))
+    assert [b.text for b in blocks[7]] == ["edited words"]
+    assert blocks[8][0].deleted
+    rows = await store.index.get_many(CHAT.id, [7, 8])
+    assert rows[8].deleted and rows[7].edit_date is not None
+
+
+async def test_a_failed_group_leaves_each_other_batch_to_its_own_caller(store, writer, tmp_path):
+    applier = Applier(store, writer)
+    writer.gate = asyncio.Event()
+    blocker = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
+    await asyncio.sleep(0.01)
+    a = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)]))
+    b = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
+    await asyncio.sleep(0.01)
+    # The group {a, b} fails once: a leads it and gets the error, b is
+    # applied again on its own and succeeds.
+    writer.fail_call = 2
+    writer.gate.set()
+    results = await asyncio.gather(blocker, a, b, return_exceptions=True)
+    assert results[0] == 1 and isinstance(results[1], OSError) and results[2] == 1
+    assert writer.calls[-2:] == [[2, 3], [3]]
+    assert sorted(texts(tmp_path)) == [1, 3]
+    assert set(await store.index.get_many(CHAT.id, [1, 2, 3])) == {1, 3}
+    # The failed batch is not lost for good: applied again, it lands.
+    assert await applier.apply(CHAT, [msg(CHAT.id, 2)]) == 1
+    assert sorted(texts(tmp_path)) == [1, 2, 3]
+
+
+async def test_a_cancelled_waiter_is_not_applied(store, writer, tmp_path):
+    applier = Applier(store, writer)
+    writer.gate = asyncio.Event()
+    blocker = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
+    await asyncio.sleep(0.01)
+    gone = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)]))
+    kept = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
+    await asyncio.sleep(0.01)
+    gone.cancel()
+    writer.gate.set()
+    assert await blocker == 1 and await kept == 1
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert sorted(texts(tmp_path)) == [1, 3]
+
+
+async def test_a_message_written_but_not_indexed_is_still_marked_deleted(store, writer, tmp_path):
+    """A crash after the note was written and before the index row was
+    committed, then Telegram deletes the message while tobsd is down: the
+    pending row leads the deletion to its block."""
+    applier = Applier(store, writer)
+    await applier.apply(CHAT, [msg(CHAT.id, 1)])
+    lost = msg(CHAT.id, 2)
+
+    class CrashAfterWrite(Exception):
+        pass
+
+    async def crash():
+        raise CrashAfterWrite()   # stands in for the process dying before the commit
+
+    with pytest.raises(CrashAfterWrite):
+        await applier.apply(CHAT, [lost], after=crash)
+    assert 2 in texts(tmp_path) and not await store.index.get_many(CHAT.id, [2])
+
+    # A new daemon: a fresh writer that knows nothing of where message 2 went.
+    restarted = Applier(store, CountingWriter(tmp_path / "vault"))
+    assert await restarted.delete(CHAT, [2, 99]) == 1
+    assert by_message(scan(tmp_path / "vault"))[2][0].deleted
+    row = (await store.index.get_many(CHAT.id, [2]))[2]
+    assert row.deleted
+    assert await store.pending.get_many(CHAT.id, [2]) == {}
+    # Applied normally, nothing is left pending.
+    await applier.apply(CHAT, [msg(CHAT.id, 3)])
+    assert await store.pending.get_many(CHAT.id, [1, 3]) == {}

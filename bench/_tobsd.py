@@ -70,7 +70,8 @@ chat = {toml_str(chat)}
 
 
 class RssSampler(threading.Thread):
-    """Samples one process's resident set size until stopped; `peak` in bytes."""
+    """Samples the resident set size of a process and its children (tobsd
+    and its vault writer process), summed, until stopped; `peak` in bytes."""
 
     def __init__(self, pid: int, interval: float = 0.1):
         super().__init__(daemon=True)
@@ -82,9 +83,15 @@ class RssSampler(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.is_set():
             try:
-                self.peak = max(self.peak, self.proc.memory_info().rss)
+                rss = self.proc.memory_info().rss
             except psutil.Error:
                 return
+            for child in self.proc.children(recursive=True):
+                try:
+                    rss += child.memory_info().rss
+                except psutil.Error:
+                    pass   # exited between the listing and the read
+            self.peak = max(self.peak, rss)
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:

@@ -11,23 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
 
 from tobsd.core.config import load_config
 from tobsd.core.errors import ConfigError, TobsError
+from tobsd.logs import setup_logging
 
 EXIT_CONFIG = 2
-
-
-def _logging(level: str) -> None:
-    # Under systemd the journal adds its own timestamps.
-    fmt = "%(levelname)s %(name)s: %(message)s" if os.environ.get("JOURNAL_STREAM") \
-        else "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=level.upper(), stream=sys.stderr, format=fmt)
-    # Telethon logs connection details at INFO; keep the daemon's log readable.
-    logging.getLogger("telethon").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def main(argv=None) -> int:
@@ -42,7 +32,7 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"tobsd: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    _logging(args.log_level or config.daemon.log_level)
+    setup_logging(args.log_level or config.daemon.log_level)
     try:
         if args.command == "check-config":
             print(f"{config.source}: ok, {len(config.chats)} chats"

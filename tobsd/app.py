@@ -31,8 +31,7 @@ from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
 from tobsd.vault.options import ChatSettings, VaultConfig
-from tobsd.vault.watch import VaultWatcher
-from tobsd.vault.writer import VaultWriter
+from tobsd.vault.remote import RemoteWriter
 
 log = logging.getLogger("tobsd")
 
@@ -64,7 +63,7 @@ class Daemon:
         self.notifier = notifier or SystemdNotifier()
         self.client_options = client_options
         self.store: Store | None = None
-        self.writer: VaultWriter | None = None
+        self.writer: RemoteWriter | None = None
         self.source: TelethonSource | None = None
         self.engine: SyncEngine | None = None
         self.status = StatusReporter(config.daemon.state_dir / "status.json")
@@ -87,10 +86,11 @@ class Daemon:
         if swept:
             log.info("removed %d temporary files left by an interrupted write", swept)
         self.store = await Store.open(cfg.daemon.db_path, bloom_path=cfg.daemon.bloom_path)
-        self.writer = VaultWriter(cfg.vault.path, vault_config(cfg))
-        watcher = VaultWatcher(cfg.vault.path / cfg.vault.root, self.writer.external_change)
-        background = [asyncio.create_task(watcher.run()),
-                      asyncio.create_task(self._report_loop())]
+        # Notes are rendered and written in a child process (which also
+        # watches the vault), so that work runs on another core.
+        self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg))
+        await self.writer.start()
+        background = [asyncio.create_task(self._report_loop())]
         try:
             while not self._stop.is_set():
                 await self._session()
@@ -98,8 +98,8 @@ class Daemon:
                     await self._wait_for_login()
         finally:
             self.notifier.stopping()
-            watcher.stop()
             await self._shutdown()
+            await self.writer.close()
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -183,8 +183,8 @@ class Daemon:
         for item in selected if selected is not None else await self._select(self.config):
             if item.options.remove_deleted != self.config.sync.remove_deleted:
                 base = self.writer.config.default_chat
-                self.writer.config.per_chat[item.chat.id] = ChatSettings(
-                    tz=base.tz, period=base.period, remove_deleted=item.options.remove_deleted)
+                self.writer.set_chat_settings(item.chat.id, ChatSettings(
+                    tz=base.tz, period=base.period, remove_deleted=item.options.remove_deleted))
             try:
                 await self.engine.add_chat(item.chat, ChatOptions(since=item.options.since,
                                                                   paused=item.options.paused))

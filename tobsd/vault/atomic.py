@@ -39,6 +39,10 @@ class VaultFullError(VaultError):
         self.path = path
         self.cause = cause
 
+    def __reduce__(self):
+        # Rebuilt from its fields (the writer process sends it to the daemon).
+        return (type(self), (self.path, self.cause))
+
 
 class PathEscapeError(VaultError):
     """A path would leave the vault (``..``, absolute, or through a symbolic link)."""

@@ -20,7 +20,9 @@ Guarantees (each is tested):
 * **Deleted notes stay deleted**: a note TOBS created and the user deleted is
   not recreated unless ``resync=True``.
 * **Off the event loop**: all file I/O of one note runs in a worker thread
-  (``asyncio.to_thread``); calls are serialised by a lock.
+  (``asyncio.to_thread``); calls are serialised by a lock. A writer alone in
+  its process (:mod:`tobsd.vault.writer_process`) runs it inline instead
+  (``in_thread=False``), where a thread hop would only cost time.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import asyncio
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
@@ -83,12 +85,13 @@ class VaultWriter:
     """Writes chats, messages and people into the vault under ``vault_dir`` (see module doc)."""
 
     def __init__(self, vault_dir: Path, config: VaultConfig | None = None, *,
-                 durable: bool = True) -> None:
+                 durable: bool = True, in_thread: bool = True) -> None:
         self.vault_dir = Path(vault_dir)
         self.config = config or VaultConfig()
         self.state = VaultState.load(self.vault_dir, self.config.root)
         self.layout = VaultLayout(self.vault_dir, self.config, self.state)
         self.durable = durable
+        self._io = asyncio.to_thread if in_thread else _inline
         # Bounded caches of what is on disk: recent notes, and where recent
         # messages live (the sync engine tells the writer about older ones).
         self._cache: LRU[str, _Cached] = LRU(NOTES_CACHED)
@@ -116,6 +119,10 @@ class VaultWriter:
             except OSError:
                 pass
         self._flagged.add(rel)
+
+    def set_chat_settings(self, chat_id: int, settings) -> None:
+        """Per-chat rendering settings (time zone, period, removal of deleted messages)."""
+        self.config.per_chat[chat_id] = settings
 
     def register_topic(self, topic: Topic) -> None:
         """Name a forum topic's folder from its title (first sight wins; later renames keep it)."""
@@ -189,8 +196,8 @@ class VaultWriter:
             elif note is None:
                 note = parse_note(_lf(text))
             changed = change(note)
-            if text is not None and not changed:
-                return "unchanged"
+            if not changed:
+                return "unchanged"   # also: a missing note that would get nothing is not created
             new_text = note.serialize()
             if text is not None and new_text == _lf(text):
                 return "unchanged"
@@ -268,9 +275,9 @@ class VaultWriter:
             ctx = self._context(chat)
             remove = self.config.chat_settings(chat.id).remove_deleted
             for rel, msgs in by_note.items():
-                outcome = await asyncio.to_thread(self._apply_note, chat, rel, msgs, ctx, remove, resync)
+                outcome = await self._io(self._apply_note, chat, rel, msgs, ctx, remove, resync)
                 result.record(outcome, rel)
-            await asyncio.to_thread(self.state.save, self.vault_dir, self.config.root,
+            await self._io(self.state.save, self.vault_dir, self.config.root,
                                     durable=self.durable)
             return result
 
@@ -296,11 +303,14 @@ class VaultWriter:
 
         return self._update_note(rel, change, create, resync)
 
-    async def mark_deleted(self, chat: Chat, msg_ids: list[int]) -> ApplyResult:
+    async def mark_deleted(self, chat: Chat, msg_ids: list[int], *,
+                           hints: dict[int, tuple[int, int | None]] | None = None) -> ApplyResult:
         """Mark messages deleted given only their ids (Telegram's delete updates carry no dates).
 
         Only messages whose note the writer knows (it wrote or read them, or was
-        told with :meth:`remember_location`) can be marked; others are ignored.
+        told with :meth:`remember_location`) can be marked, or those with a
+        hint ``id -> (date as epoch seconds, topic id)`` that names their note;
+        others are ignored. A note that does not exist is not created.
         """
         async with self._lock:
             result = ApplyResult()
@@ -308,10 +318,15 @@ class VaultWriter:
             by_note: dict[str, set[int]] = defaultdict(set)
             for mid in msg_ids:
                 rel = self._where.get((chat.id, mid))
+                if rel is None and hints and mid in hints:
+                    date, topic_id = hints[mid]
+                    rel = self.layout.period_note(chat, datetime.fromtimestamp(date, timezone.utc),
+                                                  topic_id)
+                    self._where[(chat.id, mid)] = rel
                 if rel:
                     by_note[rel].add(mid)
             for rel, ids in by_note.items():
-                outcome = await asyncio.to_thread(self._update_note, rel,
+                outcome = await self._io(self._update_note, rel,
                                                   lambda note, ids=ids: _mark_deleted(note, ids, remove),
                                                   lambda: Note(None, []), False)
                 result.record(outcome, rel)
@@ -335,9 +350,9 @@ class VaultWriter:
                 note.parts = [UserText(replace_index(body, index_lines(self._period_groups(chat))))]
                 return True
 
-            outcome = await asyncio.to_thread(self._update_note, rel, change,
+            outcome = await self._io(self._update_note, rel, change,
                                               lambda: Note(None, [], True), resync)
-            await asyncio.to_thread(self.state.save, self.vault_dir, self.config.root,
+            await self._io(self.state.save, self.vault_dir, self.config.root,
                                     durable=self.durable)
             return outcome
 
@@ -377,7 +392,11 @@ class VaultWriter:
         def create() -> Note:
             return Note(None, [UserText([f"# {_heading(person.name)}", ""])])
 
-        return await asyncio.to_thread(self._update_note, rel, change, create, resync)
+        return await self._io(self._update_note, rel, change, create, resync)
+
+
+async def _inline(fn, /, *args, **kwargs):
+    return fn(*args, **kwargs)
 
 
 def _read_text(path: Path) -> str:

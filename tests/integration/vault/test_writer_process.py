@@ -1,0 +1,118 @@
+"""The vault writer in its own process (tobsd.vault.remote): a real child
+process over a real socket pair, writing a real vault."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tobsd.core.models import Chat, ChatKind
+from tobsd.vault.atomic import VaultFullError
+from tobsd.vault.options import ChatSettings
+from tobsd.vault.remote import RemoteWriter, WriterGone
+from tests.unit.sync.fakesource import msg
+from tests.vaultscan import by_message, leftovers, scan
+
+CHAT = Chat(id=-1000000000077, kind=ChatKind.CHANNEL, title="Remote")
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+async def remote(tmp_path):
+    (tmp_path / "vault").mkdir()
+    writer = RemoteWriter(tmp_path / "vault", watch=True)
+    await writer.start()
+    yield writer
+    await writer.close()
+
+
+def blocks(tmp_path):
+    return by_message(scan(tmp_path / "vault"))
+
+
+async def test_apply_edit_delete_and_locations(remote, tmp_path):
+    first = [msg(CHAT.id, i) for i in range(1, 31)]
+    result = await remote.apply(CHAT, first)
+    assert result.written
+    # Locations come back with the answer: the daemon indexes them.
+    assert remote.note_of(CHAT.id, 30) == result.written[-1]
+    assert all(remote.note_of(CHAT.id, m.id) for m in first)
+    await remote.apply(CHAT, [msg(CHAT.id, 5, "changed text")])
+    await remote.mark_deleted(CHAT, [7])
+    found = blocks(tmp_path)
+    assert sorted(found) == list(range(1, 31))
+    assert found[5][0].text == "changed text"
+    assert found[7][0].deleted and not found[8][0].deleted
+    assert leftovers(tmp_path / "vault") == []
+
+
+async def test_deletion_found_from_a_date_hint(remote, tmp_path):
+    m = msg(CHAT.id, 40)
+    await remote.apply(CHAT, [m])
+    # A writer that never saw message 40 (a restarted daemon) finds it from its date.
+    fresh = RemoteWriter(tmp_path / "vault", watch=False)
+    try:
+        await fresh.mark_deleted(CHAT, [40], hints={40: (int(m.date.timestamp()), None)})
+        assert fresh.note_of(CHAT.id, 40) == remote.note_of(CHAT.id, 40)
+    finally:
+        await fresh.close()
+    assert blocks(tmp_path)[40][0].deleted
+
+
+def test_vault_full_error_survives_the_trip():
+    import pickle
+    err = VaultFullError(Path("/v/n.md"), OSError(28, "No space left on device"))
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is VaultFullError and back.path == err.path and back.cause.errno == 28
+    assert str(back) == str(err)
+
+
+async def test_a_killed_writer_fails_what_was_in_flight_and_is_restarted(remote, tmp_path):
+    remote.set_chat_settings(CHAT.id, ChatSettings(remove_deleted=True))
+    await remote.apply(CHAT, [msg(CHAT.id, i) for i in range(1, 11)])
+    os.kill(remote._proc.pid, signal.SIGKILL)
+    with pytest.raises(WriterGone):
+        # The first request after the kill may still be sent before the end
+        # of the socket is seen; at the latest the answer never comes.
+        for _ in range(50):
+            await remote.apply(CHAT, [msg(CHAT.id, 11)])
+            await asyncio.sleep(0.05)
+    # The next request starts a new child, told the settings and locations.
+    await remote.apply(CHAT, [msg(CHAT.id, 11)])
+    await remote.mark_deleted(CHAT, [3])
+    found = blocks(tmp_path)
+    assert 3 not in found                  # remove_deleted reached the new child
+    assert sorted(found) == [1, 2] + list(range(4, 12))
+
+
+def test_the_writer_dies_with_the_daemon(tmp_path):
+    (tmp_path / "vault").mkdir()
+    script = textwrap.dedent(f"""
+        import asyncio, os, signal, sys
+        from tobsd.vault.remote import RemoteWriter
+        async def main():
+            w = RemoteWriter({str(tmp_path / "vault")!r})
+            await w.start()
+            print(w._proc.pid, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        asyncio.run(main())
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    child = int(proc.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"writer process {child} outlived the daemon")

@@ -1,0 +1,218 @@
+"""The vault writer in a process of its own, behind the same interface.
+
+Rendering messages and rewriting notes is most of the daemon's CPU per
+message during a backfill, and all of it is Python holding the GIL. Run in
+a child process, it uses another core while the daemon's event loop keeps
+receiving and decoding the next pages; during a big backfill it also keeps
+the event loop free for live updates and the systemd watchdog.
+
+:class:`RemoteWriter` offers the :class:`~tobsd.vault.writer.VaultWriter`
+methods the sync engine uses, with the same contracts: ``apply`` returns
+only after every note it touched is durably on disk, and errors (a full
+disk among them) reach the caller as the same exception types. The child
+(:mod:`tobsd.vault.writer_process`) serves requests one at a time, in the
+order they were sent, and also runs the vault watcher, so it owns every
+read and write of notes.
+
+``note_of`` and ``remember_location`` are answered from a local mirror of
+message locations (filled from what each ``apply`` reports); what the child
+must also know is sent along, in order, before the next request.
+
+Failure handling: if the child dies, every request in flight fails with
+:class:`WriterGone` (nothing of them is committed to the state database,
+so the engine's retry applies them again) and the next request starts a
+new child, told the settings and the known locations. The child dies with
+the daemon (``PR_SET_PDEATHSIG``), ignores SIGTERM/SIGINT (the daemon
+shuts it down after its own last write), and exits when the socket closes.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import pickle
+import socket
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tobsd.core.models import Chat, Message, Person
+from tobsd.vault.atomic import VaultError
+from tobsd.vault.lru import LRU
+from tobsd.vault.options import ChatSettings, VaultConfig
+from tobsd.vault.writer import LOCATIONS_KNOWN, ApplyResult
+
+log = logging.getLogger(__name__)
+
+_HEADER = struct.Struct(">I")
+STREAM_LIMIT = 64 * 2**20
+STOP_TIMEOUT_S = 30
+
+
+class WriterGone(VaultError):
+    """The writer process exited before answering; the request was not applied."""
+
+
+def frame(obj: Any) -> bytes:
+    """One message on the socket: a 4-byte length, then the pickle."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    """The next message; raises ``asyncio.IncompleteReadError`` at the end of the stream."""
+    (size,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+    return pickle.loads(await reader.readexactly(size))
+
+
+class RemoteWriter:
+    """A :class:`VaultWriter` running in a child process (see module doc)."""
+
+    def __init__(self, vault_dir: Path, config: VaultConfig | None = None, *, watch: bool = True):
+        self.vault_dir = Path(vault_dir)
+        self.config = config or VaultConfig()
+        self.watch = watch
+        self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
+        self._proc: subprocess.Popen | None = None
+        self._stream: asyncio.StreamWriter | None = None
+        self._replies: asyncio.Task | None = None
+        self._pending: dict[int, asyncio.Future] = {}
+        self._ids = itertools.count(1)
+        self._starting = asyncio.Lock()
+
+    # -- lifecycle --------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the child now (it also starts on the first request)."""
+        await self._ensure_running()
+
+    async def close(self) -> None:
+        """Let the child finish what it was sent, then stop it."""
+        if self._running():
+            try:
+                await self._call("close")
+            except WriterGone:
+                pass
+        if self._stream is not None:
+            self._stream.close()
+        if self._proc is not None:
+            try:
+                await asyncio.to_thread(self._proc.wait, STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                log.error("the vault writer process did not stop; killing it")
+                self._proc.kill()
+                await asyncio.to_thread(self._proc.wait)
+        if self._replies is not None:
+            self._replies.cancel()
+            await asyncio.gather(self._replies, return_exceptions=True)
+        self._proc = self._stream = self._replies = None
+
+    def _running(self) -> bool:
+        return self._proc is not None and self._stream is not None and \
+            self._replies is not None and not self._replies.done()
+
+    async def _ensure_running(self) -> None:
+        async with self._starting:
+            if self._running():
+                return
+            if self._proc is not None:
+                await asyncio.to_thread(self._proc.wait)
+            ours, theirs = socket.socketpair()
+            with theirs:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "tobsd.vault.writer_process",
+                     str(theirs.fileno()), str(os.getpid())],
+                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+            reader, self._stream = await asyncio.open_unix_connection(sock=ours, limit=STREAM_LIMIT)
+            self._replies = asyncio.create_task(self._read_replies(reader, self._proc))
+            self._send(0, "init", self.vault_dir, self.config, logging.getLogger().level,
+                       self.watch, list(self._where.items()))
+            log.debug("vault writer process %d started", self._proc.pid)
+
+    async def _read_replies(self, reader: asyncio.StreamReader, proc: subprocess.Popen) -> None:
+        try:
+            while True:
+                req_id, ok, payload = await read_frame(reader)
+                future = self._pending.pop(req_id, None)
+                if future is None or future.done():
+                    continue
+                if ok:
+                    future.set_result(payload)
+                else:
+                    future.set_exception(payload)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        finally:
+            code = proc.poll()
+            gone = WriterGone(f"the vault writer process {proc.pid} exited"
+                              + (f" with status {code}" if code is not None else ""))
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(gone)
+            self._pending.clear()
+
+    # -- requests ------------------------------------------------------------------
+    def _send(self, req_id: int, method: str, *args, **kwargs) -> None:
+        self._stream.write(frame((req_id, method, args, kwargs)))
+
+    def _post(self, method: str, *args, **kwargs) -> None:
+        """Send without waiting for an answer; a child not running hears it at its next start."""
+        if self._running():
+            self._send(0, method, *args, **kwargs)
+
+    async def _call(self, method: str, *args, **kwargs) -> Any:
+        await self._ensure_running()
+        req_id = next(self._ids)
+        future = asyncio.get_running_loop().create_future()
+        self._pending[req_id] = future
+        try:
+            self._send(req_id, method, *args, **kwargs)
+            await self._stream.drain()
+        except (ConnectionError, OSError) as exc:
+            self._pending.pop(req_id, None)
+            raise WriterGone(f"the vault writer process is gone: {exc}") from exc
+        return await future
+
+    # -- the writer's interface -------------------------------------------------------
+    def remember_location(self, chat_id: int, msg_id: int, note_rel: str) -> None:
+        """Tell the writer where an older message lives, so replies to it can link there."""
+        self._where[(chat_id, msg_id)] = note_rel
+        self._post("remember_location", chat_id, msg_id, note_rel)
+
+    def note_of(self, chat_id: int, msg_id: int) -> str | None:
+        """The note that holds a message, if known here."""
+        return self._where.get((chat_id, msg_id))
+
+    def set_chat_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Per-chat rendering settings (kept for a restarted child too)."""
+        self.config.per_chat[chat_id] = settings
+        self._post("set_chat_settings", chat_id, settings)
+
+    async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False) -> ApplyResult:
+        """See :meth:`VaultWriter.apply`."""
+        result, where = await self._call("apply", chat, messages, resync=resync)
+        for msg_id, rel in where.items():
+            self._where[(chat.id, msg_id)] = rel
+        return result
+
+    async def mark_deleted(self, chat: Chat, msg_ids: list[int], *,
+                           hints: dict[int, tuple[int, int | None]] | None = None) -> ApplyResult:
+        """See :meth:`VaultWriter.mark_deleted`."""
+        result, where = await self._call("mark_deleted", chat, msg_ids, hints=hints)
+        for msg_id, rel in where.items():
+            self._where[(chat.id, msg_id)] = rel
+        return result
+
+    async def write_chat_note(self, chat: Chat, **kwargs) -> str:
+        """See :meth:`VaultWriter.write_chat_note`."""
+        return await self._call("write_chat_note", chat, **kwargs)
+
+    async def write_person(self, person: Person, *, resync: bool = False) -> str | None:
+        """See :meth:`VaultWriter.write_person`."""
+        return await self._call("write_person", person, resync=resync)
+
+    async def learn_people(self, people: list[Person]) -> None:
+        """See :meth:`VaultWriter.learn_people`."""
+        await self._call("learn_people", people)

@@ -1,0 +1,135 @@
+"""The child side of :mod:`tobsd.vault.remote`: a VaultWriter serving requests.
+
+Started as ``python -m tobsd.vault.writer_process FD PARENT_PID`` with one
+end of a socket pair. The first message is ``init`` (vault folder, vault
+config, log level, whether to watch the vault, known message locations);
+then requests ``(id, method, args, kwargs)`` are served one at a time, in
+order. A request with id 0 gets no answer; every other gets ``(id, True,
+result)`` or ``(id, False, exception)``. The process ends on ``close``, at
+the end of the stream, or with its parent.
+"""
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from tobsd.logs import setup_logging
+from tobsd.vault.atomic import VaultError
+from tobsd.vault.remote import STREAM_LIMIT, frame, read_frame
+from tobsd.vault.watch import VaultWatcher
+from tobsd.vault.writer import VaultWriter
+
+log = logging.getLogger("tobsd.vault.writer_process")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Get SIGKILL when the daemon dies, so no write of a dead daemon races
+    the next one's (Linux; elsewhere the end of the socket stops us)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:   # the parent died before the prctl took effect
+        os._exit(1)
+
+
+async def _apply(writer: VaultWriter, chat, messages, **kwargs):
+    result = await writer.apply(chat, messages, **kwargs)
+    return result, {m.id: writer.note_of(chat.id, m.id) for m in messages}
+
+
+async def _mark_deleted(writer: VaultWriter, chat, msg_ids, **kwargs):
+    result = await writer.mark_deleted(chat, msg_ids, **kwargs)
+    where = {mid: rel for mid in msg_ids if (rel := writer.note_of(chat.id, mid)) is not None}
+    return result, where
+
+
+async def _remember_location(writer: VaultWriter, chat_id, msg_id, rel):
+    writer.remember_location(chat_id, msg_id, rel)
+
+
+async def _set_chat_settings(writer: VaultWriter, chat_id, settings):
+    writer.set_chat_settings(chat_id, settings)
+
+
+async def _close(writer: VaultWriter):
+    return None
+
+
+HANDLERS = {
+    "apply": _apply,
+    "mark_deleted": _mark_deleted,
+    "write_chat_note": VaultWriter.write_chat_note,
+    "write_person": VaultWriter.write_person,
+    "learn_people": VaultWriter.learn_people,
+    "remember_location": _remember_location,
+    "set_chat_settings": _set_chat_settings,
+    "close": _close,
+}
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it survives pickling, else a VaultError naming it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return VaultError(f"{type(exc).__name__}: {exc}")
+
+
+async def serve(sock: socket.socket) -> None:
+    reader, out = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)
+    _, method, (vault_dir, config, level, watch, locations), _ = await read_frame(reader)
+    if method != "init":
+        raise RuntimeError(f"expected init, got {method!r}")
+    setup_logging(level or logging.WARNING)
+    writer = VaultWriter(Path(vault_dir), config, in_thread=False)
+    for (chat_id, msg_id), rel in locations:
+        writer.remember_location(chat_id, msg_id, rel)
+    watcher = VaultWatcher(Path(vault_dir) / config.root, writer.external_change) if watch else None
+    watching = asyncio.create_task(watcher.run()) if watcher else None
+    try:
+        while True:
+            try:
+                req_id, method, args, kwargs = await read_frame(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            try:
+                reply = (req_id, True, await HANDLERS[method](writer, *args, **kwargs))
+            except Exception as exc:
+                if not isinstance(exc, VaultError | OSError):
+                    log.exception("vault writer request %s failed", method)
+                reply = (req_id, False, _portable(exc))
+            if req_id:
+                out.write(frame(reply))
+                await out.drain()
+            if method == "close":
+                return
+    finally:
+        if watcher is not None:
+            watcher.stop()
+            await asyncio.gather(watching, return_exceptions=True)
+        out.close()
+
+
+def main(argv: list[str]) -> int:
+    fd, parent_pid = int(argv[0]), int(argv[1])
+    # The daemon decides when the writer stops: it asks after its last write.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
+    asyncio.run(serve(socket.socket(fileno=fd)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -120,10 +120,11 @@ class Applier:
 
     async def _apply_group(self, chat: Chat, group: list[_Batch]) -> None:
         fresh = await self._changed(chat, group)
+        pending = None
         messages = [m for m, _ in sorted(fresh.values(), key=lambda md: md[0].id)]
         if messages:
             await self._locate_replied(chat, messages)
-            await self.store.pending.add_many(
+            pending = await self.store.pending.add(
                 chat.id, [(m.id, _epoch(m.date) or 0, m.topic_id) for m in messages])
             await self.writer.apply(chat, messages)
         entries = [IndexEntry(chat.id, m.id, _epoch(m.date) or 0,
@@ -133,7 +134,8 @@ class Applier:
         async with self.store.transaction():
             if entries:
                 await self.store.index.put_many(entries)
-                await self.store.pending.clear(chat.id, fresh)
+            if pending is not None:
+                await self.store.pending.clear([pending])
             for b in group:
                 if b.after is not None:
                     await b.after()
@@ -197,5 +199,4 @@ class Applier:
                     await self.store.index.put_many([
                         IndexEntry(chat.id, mid, date, self.writer.note_of(chat.id, mid) or "",
                                    b"", None, True) for mid, (date, _) in pending.items()])
-                    await self.store.pending.clear(chat.id, pending)
             return len(live) + len(pending)

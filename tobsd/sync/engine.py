@@ -127,6 +127,10 @@ class SyncEngine:
         """Catch up on what changed while offline; the chat tasks reconcile."""
         self.state = "running"
         self._notes_task = asyncio.get_running_loop().create_task(self._chat_notes_loop())
+        # Before catching up: pending batches still needed are the ones whose
+        # messages may be deleted in what comes next.
+        if dropped := await self.store.pending.prune():
+            log.info("%d interrupted batches were applied again since", dropped)
         try:
             await self.source.catch_up()
         except NeedsLogin as exc:

@@ -172,7 +172,24 @@ async def test_a_message_written_but_not_indexed_is_still_marked_deleted(store, 
     assert by_message(scan(tmp_path / "vault"))[2][0].deleted
     row = (await store.index.get_many(CHAT.id, [2]))[2]
     assert row.deleted
+    # Indexed now (as deleted), the batch is dropped at the next start.
+    assert await store.pending.prune() == 1
     assert await store.pending.get_many(CHAT.id, [2]) == {}
     # Applied normally, nothing is left pending.
     await applier.apply(CHAT, [msg(CHAT.id, 3)])
     assert await store.pending.get_many(CHAT.id, [1, 3]) == {}
+
+
+async def test_pending_batches_applied_again_are_pruned(store, writer, tmp_path):
+    applier = Applier(store, writer)
+
+    async def crash():
+        raise RuntimeError("killed before the commit")
+
+    with pytest.raises(RuntimeError):
+        await applier.apply(CHAT, [msg(CHAT.id, 1), msg(CHAT.id, 2)], after=crash)
+    with pytest.raises(RuntimeError):
+        await applier.apply(CHAT, [msg(CHAT.id, 3)], after=crash)
+    await applier.apply(CHAT, [msg(CHAT.id, 1), msg(CHAT.id, 2)])   # fetched again after the restart
+    assert await store.pending.prune() == 1                          # 1-2 done, 3 still pending
+    assert await store.pending.get_many(CHAT.id, [1, 2, 3]) == {3: (int(msg(CHAT.id, 3).date.timestamp()), None)}

@@ -13,7 +13,13 @@ Order, for every batch (a backfill page, a live event, a reconcile page):
 A crash between 3 and 4 re-applies the batch on restart, which changes
 nothing in the notes. If Telegram deletes such a message before it comes
 again, its pending row still says where its block may be, so the deletion
-is marked there. The lock per chat makes a stale copy (a backfill page
+is marked there.
+
+A deletion can also arrive before the message does: a backfill page fetched
+just before the deletion is applied after it. The applier remembers the
+ids of recent deletions it could not place (message ids are never reused
+in a chat), and such a late copy is dropped. In memory only: after a
+restart every page is fetched anew, without the deleted message. The lock per chat makes a stale copy (a backfill page
 fetched before an edit arrived) unable to overwrite a newer one, and a
 message once deleted stays deleted.
 
@@ -30,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable, Sequence
@@ -71,6 +77,9 @@ class _Known:
     deleted: bool
 
 
+RECENT_DELETIONS_KEPT = 100_000   # (chat, id) pairs deleted before they were seen
+
+
 class Applier:
     """Applies batches of one chat's messages in the fixed durable order."""
 
@@ -79,6 +88,7 @@ class Applier:
         self.writer = writer
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: dict[int, list[_Batch]] = defaultdict(list)
+        self._deleted_unseen: OrderedDict[tuple[int, int], None] = OrderedDict()
 
     def lock(self, chat_id: int) -> asyncio.Lock:
         return self._locks[chat_id]
@@ -166,6 +176,8 @@ class Applier:
         out: dict[int, tuple[Message, bytes]] = {}
         for b in group:
             for m in sorted(b.messages, key=lambda m: m.id):
+                if (chat.id, m.id) in self._deleted_unseen:
+                    continue   # a copy fetched before its deletion arrived
                 digest = content_hash(m)
                 entry = known.get(m.id)
                 if entry is not None:
@@ -185,6 +197,10 @@ class Applier:
             known = await self.store.index.get_many(chat.id, ids)
             live = [e for e in known.values() if not e.deleted]
             pending = await self.store.pending.get_many(chat.id, set(ids) - set(known))
+            for mid in set(ids) - set(known) - set(pending):
+                self._deleted_unseen[(chat.id, mid)] = None
+            while len(self._deleted_unseen) > RECENT_DELETIONS_KEPT:
+                self._deleted_unseen.popitem(last=False)
             if not live and not pending:
                 return 0
             for entry in live:

@@ -193,3 +193,12 @@ async def test_pending_batches_applied_again_are_pruned(store, writer, tmp_path)
     await applier.apply(CHAT, [msg(CHAT.id, 1), msg(CHAT.id, 2)])   # fetched again after the restart
     assert await store.pending.prune() == 1                          # 1-2 done, 3 still pending
     assert await store.pending.get_many(CHAT.id, [1, 2, 3]) == {3: (int(msg(CHAT.id, 3).date.timestamp()), None)}
+
+
+async def test_a_copy_fetched_before_its_deletion_arrived_is_dropped(store, writer, tmp_path):
+    applier = Applier(store, writer)
+    page = [msg(CHAT.id, i) for i in range(1, 6)]   # fetched while 4 still existed
+    assert await applier.delete(CHAT, [4]) == 0       # the deletion arrives first: nothing to mark
+    assert await applier.apply(CHAT, page) == 4
+    assert sorted(texts(tmp_path)) == [1, 2, 3, 5]
+    assert 4 not in await store.index.get_many(CHAT.id, [4])

@@ -15,13 +15,13 @@ nothing in the notes. If Telegram deletes such a message before it comes
 again, its pending row still says where its block may be, so the deletion
 is marked there.
 
-A deletion can also arrive before the message does: a backfill page fetched
-just before the deletion is applied after it. The applier remembers the
-ids of recent deletions it could not place (message ids are never reused
-in a chat), and such a late copy is dropped. In memory only: after a
-restart every page is fetched anew, without the deleted message. The lock per chat makes a stale copy (a backfill page
-fetched before an edit arrived) unable to overwrite a newer one, and a
-message once deleted stays deleted.
+The lock per chat makes a stale copy (a backfill page fetched before an
+edit arrived) unable to overwrite a newer one, and a message once deleted
+stays deleted. A deletion can also arrive before the message does: a page
+fetched just before the deletion is applied after it. The applier
+remembers the ids of recent deletions it could not place (message ids are
+never reused in a chat) and drops such late copies. In memory only: after
+a restart every page is fetched anew, without the deleted message.
 
 Group commit: batches of one chat that arrive while an earlier one is being
 applied wait together, and the first of them to get the lock applies them
@@ -99,8 +99,7 @@ class Applier:
         `after` (cursor or shard advances). Returns how many messages were
         new or changed."""
         batch = _Batch(messages, after, asyncio.get_running_loop().create_future())
-        waiting = self._waiting[chat.id]
-        waiting.append(batch)
+        self._waiting[chat.id].append(batch)
         try:
             async with self._locks[chat.id]:
                 if not batch.done.done():

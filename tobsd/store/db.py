@@ -99,8 +99,13 @@ class Database:
             yield self.writer
             return
         async with self.locked() as conn:
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while its BEGIN is queued
+                # must still roll back, or the connection stays in a
+                # transaction. aiosqlite runs calls in order, so the
+                # rollback runs after the BEGIN (a rollback with none open
+                # does nothing).
+                await conn.execute("BEGIN IMMEDIATE")
                 yield conn
             except BaseException:
                 # Shielded: the rollback must finish even when the task is being cancelled.

@@ -126,3 +126,21 @@ async def test_cancelled_transaction_rolls_back(store):
     assert await store.index.count() == 0
     await store.index.put(entry(2))  # the lock was released
     assert await store.index.count() == 1
+
+
+@pytest.mark.parametrize("yields", range(6))
+async def test_a_task_cancelled_while_beginning_leaves_no_transaction_open(store, yields):
+    """Cancelled at any point of its start (while its BEGIN is queued in the
+    SQLite thread, too), a transaction rolls back; the next one begins."""
+    async def write():
+        async with store.transaction():
+            await store.index.put(entry(5))
+
+    task = asyncio.create_task(write())
+    for _ in range(yields):
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await store.index.put(entry(6))   # raised "cannot start a transaction within a transaction"
+    assert await store.applied_ids(CHAT, [6]) == {6}

@@ -117,7 +117,11 @@ class RemoteWriter:
         async with self._starting:
             if self._running():
                 return
-            if self._proc is not None:
+            if self._proc is not None:   # it died, or its socket broke: replace it
+                log.warning("restarting the vault writer process (%d, status %s)",
+                            self._proc.pid, self._proc.poll())
+                self._stream.close()
+                self._proc.kill()
                 await asyncio.to_thread(self._proc.wait)
             ours, theirs = socket.socketpair()
             with theirs:

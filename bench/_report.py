@@ -69,6 +69,10 @@ def table(r: dict) -> str:
         ("Telethon loop, RTT 100 ms", fmt(r["telethon_loop_msgs_per_s_rtt100"], " msgs/s")),
         ("tg-archive, RTT 0 ms", fmt(r["tg_archive_msgs_per_s_rtt0"], " msgs/s")),
         ("tg-archive, RTT 100 ms", fmt(r["tg_archive_msgs_per_s_rtt100"], " msgs/s")),
+        *[(f"CPU s, RTT {rtt}: daemon / writer / fakegram",
+           " / ".join(fmt(r.get(f"{k}_rtt{rtt}"), "", 1)
+                      for k in ("cpu_s_daemon", "cpu_s_writer", "cpu_s_fakegram")))
+          for rtt in (0, 100)],
         ("tobsd peak RSS", fmt(r["tobsd_peak_rss_mb"], " MB", 1)),
         ("no-op resync", fmt(r["noop_resync_requests_per_chat"], " requests/chat", 1)),
         ("live latency p50 / p99", f"{fmt(r['live_latency_p50_s'], ' s', 3)} / "

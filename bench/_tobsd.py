@@ -218,14 +218,29 @@ def run_backfill(base: Path, fg: FakegramProcess, *, expected: int, workers: int
                  timeout: float) -> dict:
     """A fresh tobsd (empty state and vault) syncing the whole channel."""
     config = write_config(base, fg, workers=workers)
+    server = psutil.Process(fg.proc.pid)
+    server_cpu = cpu_seconds(server)
     run = TobsdRun(config).start()
     try:
         done = run.wait_synced(expected, timeout)
+        daemon = psutil.Process(run.proc.pid)
+        cpu = {"cpu_s_daemon": cpu_seconds(daemon),
+               "cpu_s_writer": sum(cpu_seconds(c) for c in daemon.children(recursive=True)),
+               "cpu_s_fakegram": cpu_seconds(server) - server_cpu}
     finally:
         peak = run.stop()
     return {"seconds": done["status_s"], "index_complete_s": done["index_s"],
             "msgs_per_s": expected / done["status_s"], "peak_rss_mb": peak / 2**20,
-            "workers": workers, "base": base}
+            "workers": workers, "base": base, **{k: round(v, 2) for k, v in cpu.items()}}
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    """User + system CPU seconds a process has used so far (0 if it is gone)."""
+    try:
+        times = proc.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
 
 
 def stop_quietly(run: TobsdRun) -> int:

@@ -74,7 +74,8 @@ def tobsd_backfill(r: dict, base: Path, fg: FakegramProcess, rtt: int, n: int, w
         return None
     r.update({f"tobsd_msgs_per_s_rtt{rtt}": b["msgs_per_s"], f"tobsd_seconds_rtt{rtt}": b["seconds"],
               f"tobsd_index_complete_s_rtt{rtt}": b["index_complete_s"],
-              f"tobsd_peak_rss_mb_rtt{rtt}": b["peak_rss_mb"]})
+              f"tobsd_peak_rss_mb_rtt{rtt}": b["peak_rss_mb"],
+              **{f"{key}_rtt{rtt}": b[key] for key in ("cpu_s_daemon", "cpu_s_writer", "cpu_s_fakegram")}})
     return b
 
 

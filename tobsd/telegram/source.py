@@ -161,6 +161,13 @@ class TelethonSource:
         if peer is not None:
             return peer
         for attempt in range(2):
+            # Entities seen in this run (dialogs, history, updates) first:
+            # the session file may lack one when an earlier run was killed
+            # before Telethon saved it.
+            entity = self._entities.get(chat_id)
+            if entity is not None:
+                peer = utils.get_input_peer(entity)
+                break
             try:
                 peer = await self._client.get_input_entity(chat_id)
                 break

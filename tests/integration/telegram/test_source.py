@@ -114,3 +114,13 @@ async def test_start_without_login_raises_needs_login(server, tmp_path, flood_st
         await src.start()
     assert src.status().needs_login
     await src.stop()
+
+
+async def test_history_of_a_chat_known_only_from_the_store(source, world):
+    """A restart takes chats from the store without resolving them; the
+    session file may not hold their entities (a killed run never saved
+    them). The source finds them in the dialogs."""
+    from tobsd.core.models import Chat
+    chat = Chat(id=BOB, kind=ChatKind.USER, title="Bob")
+    page = await source.history(chat, limit=100)
+    assert [m.id for m in page.messages] == world_ids(world, ("user", BOB))

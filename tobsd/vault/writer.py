@@ -278,7 +278,7 @@ class VaultWriter:
                 outcome = await self._io(self._apply_note, chat, rel, msgs, ctx, remove, resync)
                 result.record(outcome, rel)
             await self._io(self.state.save, self.vault_dir, self.config.root,
-                                    durable=self.durable)
+                           durable=self.durable)
             return result
 
     def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
@@ -327,8 +327,8 @@ class VaultWriter:
                     by_note[rel].add(mid)
             for rel, ids in by_note.items():
                 outcome = await self._io(self._update_note, rel,
-                                                  lambda note, ids=ids: _mark_deleted(note, ids, remove),
-                                                  lambda: Note(None, []), False)
+                                         lambda note, ids=ids: _mark_deleted(note, ids, remove),
+                                         lambda: Note(None, []), False)
                 result.record(outcome, rel)
             return result
 
@@ -351,9 +351,9 @@ class VaultWriter:
                 return True
 
             outcome = await self._io(self._update_note, rel, change,
-                                              lambda: Note(None, [], True), resync)
+                                     lambda: Note(None, [], True), resync)
             await self._io(self.state.save, self.vault_dir, self.config.root,
-                                    durable=self.durable)
+                           durable=self.durable)
             return outcome
 
     def _period_groups(self, chat: Chat) -> list[tuple[str | None, list[tuple[str, str]]]]:

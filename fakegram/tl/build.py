@@ -243,18 +243,18 @@ def _neutral_tl(ann: str):
     return None
 
 
-def _neutral_factory(ann: str):
-    """A function giving a value that serializes for a required parameter
-    declared as `ann`; TL objects are built afresh on each call."""
+def _neutral(ann: str) -> tuple[bool, object]:
+    """How to fill a required parameter declared as `ann`: (True, value)
+    when one immutable value serves every call, else (False, factory) for a
+    value built afresh on each call (lists, TL objects)."""
     base = _base(ann.strip())
     if base.startswith(("List[", "list[")):
-        return list
+        return False, list
     if base in _SIMPLE:
-        value = _SIMPLE[base]
-        return lambda: value
+        return True, _SIMPLE[base]
     if "datetime" in base:
-        return lambda: EPOCH
-    return lambda: _neutral_tl(base)
+        return True, EPOCH
+    return False, lambda: _neutral_tl(base)
 
 
 def _base(ann: str) -> str:
@@ -283,70 +283,81 @@ def _to_date(value):
     return ts(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _adapter(ann: str):
+def _adapter(ann: str) -> tuple:
     """How to convert a given value to what the declared annotation wants,
     where that is a known layer difference (str vs TextWithEntities, int vs
-    float, Unix time vs datetime); None when values pass unchanged."""
+    float, Unix time vs datetime): (converter, the type it leaves alone),
+    or (None, None) when values pass unchanged."""
     base = _base(ann)
     if base in ("TypeTextWithEntities", "TextWithEntities"):
-        return _to_text_with_entities
+        return _to_text_with_entities, _types.TextWithEntities
     if base == "str":
-        return _to_str
+        return _to_str, str
     if base == "int":
-        return _to_int
+        return _to_int, int
     if base == "float":
-        return _to_float
+        return _to_float, float
     if "datetime" in base:
-        return _to_date
-    return None
-
-
-def _filler(p: _Param):
-    """A function giving the value of parameter `p` when none was given."""
-    if p.required:
-        return _neutral_factory(p.ann)
-    value = False if p.true_flag else None
-    return lambda: value
+        return _to_date, _dt.datetime
+    return None, None
 
 
 class _Plan:
-    """Per class, computed once: (name, filler, adapter) per parameter and
-    the flag groups with, per member, (name, is_true_flag, filler)."""
-    __slots__ = ("fields", "groups")
+    """Per class, computed once: `constants` (parameter -> its value when
+    none is given, where one immutable value serves), `factories` ((name,
+    factory) where a fresh value is needed), `adapters` (every parameter ->
+    `_adapter(...)`) and `groups` (per shared flag bit, (name, is_true_flag,
+    factory) per member)."""
+    __slots__ = ("constants", "factories", "adapters", "groups")
 
     def __init__(self, cls):
         params = _params(cls)
-        self.fields = [(p.name, _filler(p), _adapter(p.ann)) for p in params]
+        self.constants: dict[str, object] = {}
+        self.factories: list[tuple[str, object]] = []
+        self.adapters = {p.name: _adapter(p.ann) for p in params}
+        for p in params:
+            optional = (True, False if p.true_flag else None)
+            constant, value = _neutral(p.ann) if p.required else optional
+            if constant:
+                self.constants[p.name] = value
+            else:
+                self.factories.append((p.name, value))
         by_name = {p.name: p for p in params}
         self.groups = []
         for group in _flag_groups(cls):
             members = [by_name[n] for n in group if n in by_name]
-            self.groups.append([(p.name, p.true_flag,
-                                 None if p.true_flag else _neutral_factory(p.ann))
+            self.groups.append([(p.name, p.true_flag, None if p.true_flag else _fill(p.ann))
                                 for p in members])
+
+
+def _fill(ann: str):
+    """A function giving a value that serializes for a parameter declared as `ann`."""
+    constant, value = _neutral(ann)
+    return (lambda: value) if constant else value
 
 
 _plans: dict = {}
 
 
-def _plan(cls) -> _Plan:
+def _make(cls, fields: dict):
     plan = _plans.get(cls)
     if plan is None:
         plan = _plans[cls] = _Plan(cls)
-    return plan
-
-
-def _make(cls, fields: dict):
-    plan = _plan(cls)
-    kwargs = {}
-    get = fields.get
-    for name, fill, adapt in plan.fields:
-        value = get(name)
+    # Start from the fills and overwrite what was given: a message gives
+    # a dozen of its ~50 fields, so this walks only the given ones.
+    kwargs = plan.constants.copy()
+    adapters = plan.adapters
+    for name, value in fields.items():
         if value is None:
-            value = fill()
-        elif adapt is not None:
-            value = adapt(value)
-        kwargs[name] = value
+            continue
+        adapter = adapters.get(name)
+        if adapter is not None:
+            # A value of the type a converter leaves alone skips the call.
+            adapt, keeps = adapter
+            kwargs[name] = value if adapt is None or type(value) is keeps else adapt(value)
+    for name, fill in plan.factories:
+        if name not in kwargs:
+            kwargs[name] = fill()
     for group in plan.groups:
         # One flag bit: if any member is set, every member must be, and a
         # boolean member then reads back as True.

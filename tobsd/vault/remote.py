@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tobsd.core.models import Chat, Message, Person
+from tobsd.core.models import Chat, Message
 from tobsd.vault.atomic import VaultError
 from tobsd.vault.lru import LRU
 from tobsd.vault.options import ChatSettings, VaultConfig
@@ -212,11 +212,3 @@ class RemoteWriter:
     async def write_chat_note(self, chat: Chat, **kwargs) -> str:
         """See :meth:`VaultWriter.write_chat_note`."""
         return await self._call("write_chat_note", chat, **kwargs)
-
-    async def write_person(self, person: Person, *, resync: bool = False) -> str | None:
-        """See :meth:`VaultWriter.write_person`."""
-        return await self._call("write_person", person, resync=resync)
-
-    async def learn_people(self, people: list[Person]) -> None:
-        """See :meth:`VaultWriter.learn_people`."""
-        await self._call("learn_people", people)

@@ -69,8 +69,6 @@ HANDLERS = {
     "apply": _apply,
     "mark_deleted": _mark_deleted,
     "write_chat_note": VaultWriter.write_chat_note,
-    "write_person": VaultWriter.write_person,
-    "learn_people": VaultWriter.learn_people,
     "remember_location": _remember_location,
     "set_chat_settings": _set_chat_settings,
     "close": _close,

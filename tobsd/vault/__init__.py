@@ -13,7 +13,7 @@ Entry points for the rest of the daemon:
 * :class:`tobsd.vault.atomic.VaultFullError` is raised when the disk is full.
 
 Jobs by module: names/paths/state (where things live), escape/spans/inline/
-entities/render/render_extras/notes/frontmatter (pure rendering),
+entities/dates/render/render_extras/notes/frontmatter (pure rendering),
 blocks/mdparse (reading notes back), merge (pure note edits),
 atomic/writer/watch (disk).
 """

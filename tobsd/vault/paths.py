@@ -33,6 +33,7 @@ from pathlib import Path
 
 from tobsd.core.models import Chat, ChatKind, Person, Topic
 from tobsd.vault.atomic import PathEscapeError
+from tobsd.vault.dates import period_name
 from tobsd.vault.names import safe_component, with_suffix
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.state import VaultState
@@ -148,8 +149,7 @@ class VaultLayout:
     def period_key(self, chat_id: int, date: datetime) -> str:
         """``YYYY-MM-DD`` (or ``YYYY-MM`` when monthly) in the chat's time zone."""
         settings = self.config.chat_settings(chat_id)
-        local = date.astimezone(settings.tz)
-        return local.strftime("%Y-%m") if settings.period == "month" else local.strftime("%Y-%m-%d")
+        return period_name(date.astimezone(settings.tz), settings.period)
 
     def period_note(self, chat: Chat, date: datetime, topic_id: int | None = None) -> str:
         """The period note a message of ``date`` (and topic) belongs to."""

@@ -1,8 +1,9 @@
 """The renderer's fast paths give exactly what the general paths give.
 
 Plain text skips the inline renderer, escaping skips its substitution when
-nothing is special, labels skip their per-character pass, UTF-16 offsets
-map without a per-character table. Each is compared here with the general path (or with the plain
+nothing is special, labels skip their per-character pass, header times
+and period names skip ``strftime``, UTF-16 offsets map without a
+per-character table. Each is compared here with the general path (or with the plain
 per-character rule it replaces) on hostile input.
 """
 
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tobsd.core.models import Entity, EntityKind as K
+from tobsd.vault.dates import clock, period_name
 from tobsd.vault.entities import TextContext, render_text, to_spans
 from tobsd.vault.escape import escape_line, escape_range, escape_text, line_context, link_label
 
@@ -206,3 +210,30 @@ def test_plain_text_shortcut_on_named_cases():
 def test_utf16_offsets_map_like_a_per_character_table(case):
     text, ents = case
     assert [(s.kind, s.start, s.end) for s in to_spans(text, ents)] == _oracle_spans(text, ents)
+
+
+# -- header times and period names ----------------------------------------------
+
+ZONES = [timezone.utc, timezone(timedelta(hours=5, minutes=45)), timezone(-timedelta(hours=9, minutes=30)),
+         ZoneInfo("Europe/Berlin"), ZoneInfo("America/St_Johns"), ZoneInfo("Australia/Lord_Howe"),
+         ZoneInfo("America/Santiago")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                    timezones=st.just(timezone.utc)), st.sampled_from(ZONES))
+def test_times_and_period_names_are_what_strftime_writes(moment, zone):
+    local = moment.astimezone(zone)
+    assert clock(local, "day") == local.strftime("%H:%M")
+    assert clock(local, "month") == local.strftime("%Y-%m-%d %H:%M")
+    assert period_name(local, "day") == local.strftime("%Y-%m-%d")
+    assert period_name(local, "month") == local.strftime("%Y-%m")
+
+
+def test_times_across_a_dst_change_follow_the_zone():
+    berlin = ZoneInfo("Europe/Berlin")
+    before = datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc).astimezone(berlin)
+    after = datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc).astimezone(berlin)
+    assert (clock(before, "day"), clock(after, "day")) == ("01:59", "03:00")
+    assert clock(datetime(999, 5, 6, 7, 8, tzinfo=timezone.utc), "month") == \
+        datetime(999, 5, 6, 7, 8).strftime("%Y-%m-%d %H:%M")

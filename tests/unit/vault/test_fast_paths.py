@@ -1,9 +1,9 @@
 """The renderer's fast paths give exactly what the general paths give.
 
 Plain text skips the inline renderer, escaping skips its substitution when
-nothing is special, labels skip their per-character pass, header times
-and period names skip ``strftime``, UTF-16 offsets map without a
-per-character table. Each is compared here with the general path (or with the plain
+nothing is special, labels and names skip their per-character passes,
+header times skip ``strftime``, UTF-16 offsets map without a per-character
+table. Each is compared here with the general path (or with the plain
 per-character rule it replaces) on hostile input.
 """
 
@@ -20,6 +20,7 @@ from tobsd.core.models import Entity, EntityKind as K
 from tobsd.vault.dates import clock, period_name
 from tobsd.vault.entities import TextContext, render_text, to_spans
 from tobsd.vault.escape import escape_line, escape_range, escape_text, line_context, link_label
+from tobsd.vault.names import _clean, _clean_char
 
 PIECES = ["\\", "`", "*", "_", "[[", "]]", "#", "^", "$", "~", "=", "|", "{", "}", "<", ">", "&",
           "&#", "&amp;", "%", "%%", "<%", "-", "+", "1", "12", ".", ")", "٣", "²", " ", "  ", "\t",
@@ -237,3 +238,12 @@ def test_times_across_a_dst_change_follow_the_zone():
     assert (clock(before, "day"), clock(after, "day")) == ("01:59", "03:00")
     assert clock(datetime(999, 5, 6, 7, 8, tzinfo=timezone.utc), "month") == \
         datetime(999, 5, 6, 7, 8).strftime("%Y-%m-%d %H:%M")
+
+
+# -- names ------------------------------------------------------------------------
+
+def test_name_cleaning_fast_path_matches_the_per_character_pass():
+    samples = [chr(c) for c in range(0x3000)] + ["\U0001F600", "\U000E0001", "\ud800", "\uffff"]
+    for ch in samples:
+        for name in (ch, "ab" + ch, ch * 3 + "x", "Report 2026" + ch):
+            assert _clean(name) == "".join(_clean_char(c) for c in name), repr(name)

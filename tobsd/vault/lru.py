@@ -12,6 +12,7 @@ from typing import Generic, Hashable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+_MISSING = object()
 
 
 class LRU(Generic[K, V]):
@@ -24,11 +25,11 @@ class LRU(Generic[K, V]):
 
     def get(self, key: K, default: V | None = None) -> V | None:
         with self._lock:
-            try:
-                self._data.move_to_end(key)
-            except KeyError:
-                return default
-            return self._data[key]
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                return default  # a miss is common (a new message): no exception to raise
+            self._data.move_to_end(key)
+            return value
 
     def __setitem__(self, key: K, value: V) -> None:
         with self._lock:

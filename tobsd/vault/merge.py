@@ -37,6 +37,12 @@ def _ends_blank(part) -> bool:
 def _insert(note: Note, index: int, block: Block) -> None:
     """Insert ``block`` at part ``index`` with blank-line separators around it."""
     parts = note.parts
+    if index == len(parts):  # the usual case (a newer message): append, no list surgery
+        if index > 0 and not _ends_blank(parts[-1]):
+            parts.append(UserText([""]))
+        parts.append(block)
+        note.note_inserted(block)
+        return
     new: list = []
     if index > 0 and not _ends_blank(parts[index - 1]):
         new.append(UserText([""]))

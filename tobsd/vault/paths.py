@@ -50,18 +50,20 @@ def resolve_inside(vault_dir: Path, rel: str) -> Path:
     """
     if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
         raise PathEscapeError(f"not a vault-relative path: {rel!r}")
-    current = vault_dir
+    # Plain strings while walking (what pathlib's "/" gives for these checked
+    # components, without its per-join cost); every component is still lstat-ed.
+    current = os.fspath(vault_dir)
     for part in rel.split("/"):
         if part in ("", ".", ".."):
             raise PathEscapeError(f"refusing component {part!r} in {rel!r}")
-        current = current / part
+        current = os.path.join(current, part)
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
             continue
         if stat.S_ISLNK(mode):
-            raise PathEscapeError(f"symbolic link inside the vault: {current}")
-    return current
+            raise PathEscapeError(f"symbolic link inside the vault: {Path(current)}")
+    return Path(current)
 
 
 def link_target(rel_note: str) -> str:
@@ -113,8 +115,10 @@ class VaultLayout:
 
     def chat_folder(self, chat: Chat) -> str:
         """``<root>/<Chat>``; the name is chosen at first sight and then kept."""
-        reserved = {self.config.people_folder}
-        name = self._allocate("chats", str(chat.id), chat.title, chat.id, self.config.root, reserved)
+        name = self.state.name_for("chats", str(chat.id))  # known: the usual case, asked per message
+        if name is None:
+            reserved = {self.config.people_folder}
+            name = self._allocate("chats", str(chat.id), chat.title, chat.id, self.config.root, reserved)
         return f"{self.config.root}/{name}"
 
     def chat_note(self, chat: Chat) -> str:
@@ -165,8 +169,10 @@ class VaultLayout:
         if not self.config.people_notes:
             return None
         folder = f"{self.config.root}/{self.config.people_folder}"
-        name = self._allocate("people", str(person.id), person.name or f"user {person.id}",
-                              person.id, folder, ext=".md")
+        name = self.state.name_for("people", str(person.id))  # known: asked for every sender
+        if name is None:
+            name = self._allocate("people", str(person.id), person.name or f"user {person.id}",
+                                  person.id, folder, ext=".md")
         return f"{folder}/{name}.md"
 
     def absolute(self, rel: str) -> Path:

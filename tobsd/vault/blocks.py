@@ -110,6 +110,12 @@ class Note:
             if self._max_id is None or block.msg_id > self._max_id:
                 self._max_id = block.msg_id
 
+    def note_replaced(self, old: Block, new: Block) -> None:
+        """Keep the id index current after ``old`` was replaced by ``new`` (same message and revision)."""
+        if self._by_id is not None:
+            revs = self._by_id[old.msg_id]
+            revs[next(k for k, b in enumerate(revs) if b is old)] = new
+
     def reindex(self) -> None:
         """Forget the id index after ``parts`` changed."""
         self._by_id = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import Generic, Hashable, Iterable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -45,6 +45,18 @@ class LRU(Generic[K, V]):
                 return self._data[key]
         self[key] = value
         return value
+
+    def setdefault_many(self, items: Iterable[tuple[K, V]]) -> None:
+        """``setdefault`` for each pair in order, under one lock (a note's blocks at once)."""
+        data = self._data
+        with self._lock:
+            for key, value in items:
+                if key in data:
+                    data.move_to_end(key)
+                else:
+                    data[key] = value
+                    if len(data) > self.max_items:
+                        data.popitem(last=False)
 
     def pop(self, key: K, default: V | None = None) -> V | None:
         with self._lock:

@@ -91,8 +91,8 @@ def apply_message(note: Note, msg: Message, ctx: RenderContext, *, remove_delete
         return False  # Telegram's version is what we wrote last time
     if current.intact:
         i = next(k for k, p in enumerate(note.parts) if p is current)
-        note.parts[i] = _as_block(fresh)
-        note.reindex()
+        note.parts[i] = replacement = _as_block(fresh)
+        note.note_replaced(current, replacement)  # not a rebuild: one edit in a big note stays cheap
         return True
     revision = _as_block(render_block(msg, ctx, rev=current.rev + 1))
     i = next(k for k, p in enumerate(note.parts) if p is current)

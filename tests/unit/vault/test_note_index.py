@@ -1,5 +1,6 @@
 """A note's id index (newest message, blocks per message) stays right through every edit,
-and the path check keeps refusing a symbolic link planted between two writes."""
+the location cache's batch update behaves like one update per item, and the path check
+keeps refusing a symbolic link planted between two writes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 from tobsd.core.models import Message, Person
 from tobsd.vault.atomic import PathEscapeError
 from tobsd.vault.blocks import Note, UserText, parse_note
+from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_message, mark_blocks_deleted
 from tobsd.vault.paths import resolve_inside
 from tobsd.vault.render import RenderContext
@@ -60,6 +62,19 @@ def test_out_of_order_messages_land_before_greater_ids():
         apply_message(note, Message(-1, mid, T0, None, f"m{mid}"), CTX)
         _check(note)
     assert [b.msg_id for b in note.blocks()] == [1, 5, 7, 9, 12]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 3)), max_size=30),
+       st.lists(st.tuples(st.integers(0, 12), st.integers(0, 3)), max_size=30))
+def test_setdefault_many_is_setdefault_in_order(before, batch):
+    one, many = LRU(8), LRU(8)
+    for k, v in before:
+        one[k] = many[k] = v
+    for k, v in batch:
+        one.setdefault(k, v)
+    many.setdefault_many(batch)
+    assert list(one._data.items()) == list(many._data.items())
 
 
 def test_symlink_planted_after_a_write_is_still_refused(tmp_path):

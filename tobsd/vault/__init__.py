@@ -12,7 +12,8 @@ Entry points for the rest of the daemon:
   which go in ``layout.attachments_folder(chat)``.
 * :class:`tobsd.vault.atomic.VaultFullError` is raised when the disk is full.
 
-Jobs by module: names/paths/state (where things live), escape/entities/
-render/render_extras/notes/frontmatter (pure rendering), blocks/mdparse
-(reading notes back), merge (pure note edits), atomic/writer/watch (disk).
+Jobs by module: names/paths/state (where things live), escape/spans/inline/
+entities/dates/render/render_extras/notes/frontmatter (pure rendering),
+blocks/mdparse (reading notes back), merge (pure note edits),
+atomic/writer/watch (disk).
 """

@@ -77,37 +77,56 @@ class Note:
     parts: list[Part] = field(default_factory=list)
     trailing_newline: bool = True
     _by_id: dict[int, list[Block]] | None = None
+    _max_id: int | None = None     # greatest key of _by_id, kept along with it
 
     def blocks(self) -> list[Block]:
         return [p for p in self.parts if isinstance(p, Block)]
 
+    def _index(self) -> dict[int, list[Block]]:
+        if self._by_id is None:
+            by_id: dict[int, list[Block]] = {}
+            for b in self.blocks():
+                by_id.setdefault(b.msg_id, []).append(b)
+            self._by_id = by_id
+            self._max_id = max(by_id) if by_id else None
+        return self._by_id
+
     def blocks_of(self, msg_id: int) -> list[Block]:
         """The blocks of one message (original and revisions), in note order."""
-        if self._by_id is None:
-            self._by_id = {}
-            for b in self.blocks():
-                self._by_id.setdefault(b.msg_id, []).append(b)
-        return list(self._by_id.get(msg_id, ()))
+        return list(self._index().get(msg_id, ()))
 
     def max_msg_id(self) -> int | None:
-        """The greatest message id with a block in this note."""
-        self.blocks_of(0)
-        return max(self._by_id) if self._by_id else None
+        """The greatest message id with a block in this note (O(1) once indexed)."""
+        self._index()
+        return self._max_id
 
     def note_inserted(self, block: Block) -> None:
         """Keep the id index current after ``block`` was inserted into ``parts``."""
         if self._by_id is not None:
-            self._by_id.setdefault(block.msg_id, []).append(block)
-            self._by_id[block.msg_id].sort(key=lambda b: b.rev)
+            revs = self._by_id.setdefault(block.msg_id, [])
+            revs.append(block)
+            if len(revs) > 1:
+                revs.sort(key=lambda b: b.rev)
+            if self._max_id is None or block.msg_id > self._max_id:
+                self._max_id = block.msg_id
+
+    def note_replaced(self, old: Block, new: Block) -> None:
+        """Keep the id index current after ``old`` was replaced by ``new`` (same message and revision)."""
+        if self._by_id is not None:
+            revs = self._by_id[old.msg_id]
+            revs[next(k for k, b in enumerate(revs) if b is old)] = new
 
     def reindex(self) -> None:
         """Forget the id index after ``parts`` changed."""
         self._by_id = None
+        self._max_id = None
 
     def serialize(self) -> str:
         lines: list[str] = list(self.frontmatter or [])
         for part in self.parts:
-            lines.extend(part.all_lines() if isinstance(part, Block) else part.lines)
+            if isinstance(part, Block):
+                lines.append(part.marker)
+            lines.extend(part.lines)
         text = "\n".join(lines)
         return text + "\n" if self.trailing_newline and lines else text
 

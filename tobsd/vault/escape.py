@@ -49,6 +49,82 @@ def _numeric(ch: str) -> str:
 
 
 _SPECIAL = re.compile("[\\\\`*_\\[\\]#^$~=|{}<>&%\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# The ASCII characters _SPECIAL matches, as bytes: deleting them from an ASCII
+# string's encoding is a cheaper test than a regex scan (see _plain).
+_SPECIAL_ASCII = bytes(c for c in range(128) if _SPECIAL.match(chr(c)))
+_NOT_SPECIAL_ASCII = bytes(c for c in range(128) if c not in _SPECIAL_ASCII)
+
+
+def _plain(s: str) -> bool:
+    """True when ``s`` holds no character that :data:`_SPECIAL` matches."""
+    if len(s) > 32 and s.isascii():  # below that the regex's lower setup cost wins
+        return len(s.encode("ascii").translate(None, _SPECIAL_ASCII)) == len(s)
+    return _SPECIAL.search(s) is None
+
+
+# Characters that make a line start or end need escaping (see escape_text).
+_EDGE_START = frozenset(" \t-+")
+_EDGE_END = frozenset(" \t")
+
+
+# What each special character but "&" and "%" becomes (controls: a numeric
+# reference); "&" and "%" depend on their neighbours (see _escape_specials).
+_FIXED = {"<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in _ALWAYS}}
+_CONTEXTUAL = re.compile("[&%]")
+
+
+def _escape_fixed(s: str) -> str:
+    """``s`` (no ``&`` or ``%`` in it) with every :data:`_SPECIAL` character replaced.
+
+    One ``str.replace`` per distinct character found. Backslash goes first
+    and controls last, so no replacement's output is replaced again (the
+    outputs hold backslashes, the character itself, and ``&#;`` with digits).
+    """
+    if s.isascii():  # keep only the special bytes: cheaper than a regex scan
+        found = set(s.encode("ascii").translate(None, _NOT_SPECIAL_ASCII).decode("ascii"))
+    else:
+        found = set(_SPECIAL.findall(s))
+    if not found:
+        return s
+    if "\\" in found:
+        found.discard("\\")
+        s = s.replace("\\", "\\\\")
+    controls = []
+    for ch in found:
+        rep = _FIXED.get(ch)
+        if rep is None:
+            controls.append(ch)
+        else:
+            s = s.replace(ch, rep)
+    for ch in controls:
+        s = s.replace(ch, _numeric(ch))
+    return s
+
+
+def _escape_specials(text: str, a: int, b: int) -> str:
+    """``text[a:b]`` with every :data:`_SPECIAL` character escaped (see module doc).
+
+    ``&`` becomes ``&amp;`` when a letter, digit or ``#`` follows it in
+    ``text``; ``%`` becomes ``&#37;`` next to another ``%`` in ``text``.
+    """
+    seg = text[a:b]
+    if "&" not in seg and "%" not in seg:
+        return _escape_fixed(seg)
+    n = len(text)
+    out = []
+    pos = a
+    for m in _CONTEXTUAL.finditer(text, a, b):
+        i = m.start()
+        out.append(_escape_fixed(text[pos:i]))
+        nxt = text[i + 1] if i + 1 < n else ""
+        if text[i] == "&":
+            out.append("&amp;" if (nxt.isalnum() or nxt == "#") else "&")
+        else:
+            prev = text[i - 1] if i > 0 else ""
+            out.append("&#37;" if "%" in (prev, nxt) else "%")
+        pos = i + 1
+    out.append(_escape_fixed(text[pos:b]))
+    return "".join(out)
 
 
 def escape_text(text: str, start: int = 0, end: int | None = None) -> str:
@@ -60,6 +136,15 @@ def escape_text(text: str, start: int = 0, end: int | None = None) -> str:
     end = len(text) if end is None else end
     if start >= end:
         return ""
+    return escape_range(text, start, end, line_context(text, start, end))
+
+
+def line_context(text: str, start: int, end: int) -> tuple[int, int, int]:
+    """(line end, end of leading blanks, start of trailing blanks) of the line holding ``text[start:end]``.
+
+    The same for every range inside one line: a caller escaping several
+    pieces of a line computes it once and passes it to :func:`escape_range`.
+    """
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end == -1 else line_end
@@ -69,31 +154,30 @@ def escape_text(text: str, start: int = 0, end: int | None = None) -> str:
     trail_start = line_end
     while trail_start > lead_end and text[trail_start - 1] in " \t":
         trail_start -= 1
-    a, b = max(start, min(lead_end, end)), min(end, max(trail_start, start))
-    out = [_numeric(ch) for ch in text[start:a]]
-    if a < b:
-        def repl(m: re.Match) -> str:
-            ch = m.group()
-            if ch in _ALWAYS:
-                return "\\" + ch
-            if ch == "<":
-                return "&lt;"
-            if ch == ">":
-                return "&gt;"
-            i = a + m.start()
-            if ch == "&":
-                nxt = text[i + 1] if i + 1 < len(text) else ""
-                return "&amp;" if (nxt.isalnum() or nxt == "#") else "&"
-            if ch == "%":
-                prev = text[i - 1] if i > 0 else ""
-                nxt = text[i + 1] if i + 1 < len(text) else ""
-                return "&#37;" if "%" in (prev, nxt) else "%"
-            return _numeric(ch)
+    return line_end, lead_end, trail_start
 
-        middle = _SPECIAL.sub(repl, text[a:b])
+
+def escape_range(text: str, start: int, end: int, line: tuple[int, int, int]) -> str:
+    """``escape_text(text, start, end)``, given ``line = line_context(text, start, end)``."""
+    if start >= end:
+        return ""
+    line_end, lead_end, trail_start = line
+    # a, b = max(start, min(lead_end, end)), min(end, max(trail_start, start)), spelled
+    # out because this runs for every piece of every message.
+    a = lead_end if lead_end > start else start
+    if a > end:
+        a = end
+    b = trail_start if trail_start > start else start
+    if b > end:
+        b = end
+    middle = ""
+    if a < b:
+        middle = text[a:b]
+        if not _plain(middle):  # most ranges hold nothing special
+            middle = _escape_specials(text, a, b)
         if a == lead_end and text[a] in "-+":
             middle = "\\" + middle
-        else:
+        elif a <= lead_end + 9 and text[lead_end].isdigit():  # else no "12." can start here
             digits_end = lead_end
             while digits_end < line_end and text[digits_end].isdigit():
                 digits_end += 1
@@ -102,13 +186,23 @@ def escape_text(text: str, start: int = 0, end: int | None = None) -> str:
                 k = digits_end - a  # position of the . or ) inside the (unchanged) digit prefix
                 if a >= lead_end:
                     middle = middle[:k] + "\\" + middle[k:]
-        out.append(middle)
-    out.extend(_numeric(ch) for ch in text[max(b, a):end])
-    return "".join(out)
+        if a == start and b == end:
+            return middle  # the usual case: no edge whitespace inside the range
+    head = "".join([_numeric(ch) for ch in text[start:a]])
+    tail = "".join([_numeric(ch) for ch in text[max(b, a):end]])
+    return head + middle + tail
 
 
 def escape_line(line: str) -> str:
-    """Escape one whole line of plain text."""
+    """Escape one whole line of plain text; same result as ``escape_text(line, 0, len(line))``.
+
+    A line with no special character and nothing to escape at its edges (no
+    edge whitespace, no leading ``-``/``+``/digit) comes back unchanged
+    without the general pass.
+    """
+    if line and line[0] not in _EDGE_START and line[-1] not in _EDGE_END \
+            and not line[0].isdigit() and _plain(line):
+        return line
     return escape_text(line, 0, len(line))
 
 
@@ -234,6 +328,10 @@ def safe_url(url: str) -> str | None:
     return encoded.replace("%%", "%25%").replace("%%", "%25%")
 
 
+# Everything link_label removes or replaces (controls, tab, newline, brackets, ...).
+_LABEL_SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\\[\\]|^#%<>`$]")
+
+
 def link_label(text: str) -> str:
     """Display text for a wikilink alias: no brackets, pipes or comment markers.
 
@@ -241,6 +339,8 @@ def link_label(text: str) -> str:
     end or break the link; it is lossy by design (the full name lives in the
     people note).
     """
+    if _LABEL_SPECIAL.search(text) is None:
+        return " ".join(text.split()) or "?"  # nothing to remove or replace
     cleaned = "".join(" " if (_is_control(c) or c in "\n\t") else c for c in text)
     for bad in ("[", "]", "|", "^", "#"):
         cleaned = cleaned.replace(bad, "")

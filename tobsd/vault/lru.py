@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import Generic, Hashable, Iterable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+_MISSING = object()
 
 
 class LRU(Generic[K, V]):
@@ -24,11 +25,11 @@ class LRU(Generic[K, V]):
 
     def get(self, key: K, default: V | None = None) -> V | None:
         with self._lock:
-            try:
-                self._data.move_to_end(key)
-            except KeyError:
-                return default
-            return self._data[key]
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                return default  # a miss is common (a new message): no exception to raise
+            self._data.move_to_end(key)
+            return value
 
     def __setitem__(self, key: K, value: V) -> None:
         with self._lock:
@@ -44,6 +45,18 @@ class LRU(Generic[K, V]):
                 return self._data[key]
         self[key] = value
         return value
+
+    def setdefault_many(self, items: Iterable[tuple[K, V]]) -> None:
+        """``setdefault`` for each pair in order, under one lock (a note's blocks at once)."""
+        data = self._data
+        with self._lock:
+            for key, value in items:
+                if key in data:
+                    data.move_to_end(key)
+                else:
+                    data[key] = value
+                    if len(data) > self.max_items:
+                        data.popitem(last=False)
 
     def pop(self, key: K, default: V | None = None) -> V | None:
         with self._lock:

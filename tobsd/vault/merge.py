@@ -37,6 +37,12 @@ def _ends_blank(part) -> bool:
 def _insert(note: Note, index: int, block: Block) -> None:
     """Insert ``block`` at part ``index`` with blank-line separators around it."""
     parts = note.parts
+    if index == len(parts):  # the usual case (a newer message): append, no list surgery
+        if index > 0 and not _ends_blank(parts[-1]):
+            parts.append(UserText([""]))
+        parts.append(block)
+        note.note_inserted(block)
+        return
     new: list = []
     if index > 0 and not _ends_blank(parts[index - 1]):
         new.append(UserText([""]))
@@ -85,8 +91,8 @@ def apply_message(note: Note, msg: Message, ctx: RenderContext, *, remove_delete
         return False  # Telegram's version is what we wrote last time
     if current.intact:
         i = next(k for k, p in enumerate(note.parts) if p is current)
-        note.parts[i] = _as_block(fresh)
-        note.reindex()
+        note.parts[i] = replacement = _as_block(fresh)
+        note.note_replaced(current, replacement)  # not a rebuild: one edit in a big note stays cheap
         return True
     revision = _as_block(render_block(msg, ctx, rev=current.rev + 1))
     i = next(k for k, p in enumerate(note.parts) if p is current)

@@ -20,6 +20,7 @@ It is idempotent: ``safe_component(safe_component(x)) == safe_component(x)``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -43,6 +44,16 @@ def _clean_char(ch: str) -> str:
     if cat in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n":
         return "_"
     return ch
+
+
+# The ASCII characters _clean_char replaces: _FORBIDDEN and the controls but tab and newline.
+_ASCII_UNSAFE = re.compile('[\\\\/:*"<>?|#^\\[\\]\x00-\x08\x0b-\x1f\x7f]')
+
+
+def _clean(text: str) -> str:
+    if text.isascii() and _ASCII_UNSAFE.search(text) is None:
+        return text  # the usual name: nothing to replace, no per-character pass
+    return "".join(_clean_char(c) for c in text)
 
 
 def _short_hash(text: str) -> str:
@@ -76,8 +87,7 @@ def safe_component(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES,
                    fallback: str = "untitled") -> str:
     """Turn any Telegram-provided string into one safe path component (see module doc)."""
     text = unicodedata.normalize("NFC", name or "")
-    text = "".join(_clean_char(c) for c in text)
-    text = _unreserve(_tidy(text))
+    text = _unreserve(_tidy(_clean(text)))
     if not text:
         text = fallback
     if len(text.encode("utf-8")) > max_bytes:
@@ -103,6 +113,7 @@ def with_suffix(name: str, suffix: str, *, max_bytes: int = MAX_COMPONENT_BYTES)
     return safe_component(base + tail, max_bytes=max_bytes)
 
 
+@functools.lru_cache(maxsize=4096)  # media paths repeat their folders in every message
 def is_safe_component(name: str) -> bool:
     """True when ``name`` is already in the form :func:`safe_component` produces."""
     return bool(name) and safe_component(name) == name

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from tobsd.core.models import Chat, ChatKind, Person, Topic
 from tobsd.vault.atomic import PathEscapeError
+from tobsd.vault.dates import period_name
 from tobsd.vault.names import safe_component, with_suffix
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.state import VaultState
@@ -49,18 +50,20 @@ def resolve_inside(vault_dir: Path, rel: str) -> Path:
     """
     if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
         raise PathEscapeError(f"not a vault-relative path: {rel!r}")
-    current = vault_dir
+    # Plain strings while walking (what pathlib's "/" gives for these checked
+    # components, without its per-join cost); every component is still lstat-ed.
+    current = os.fspath(vault_dir)
     for part in rel.split("/"):
         if part in ("", ".", ".."):
             raise PathEscapeError(f"refusing component {part!r} in {rel!r}")
-        current = current / part
+        current = os.path.join(current, part)
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
             continue
         if stat.S_ISLNK(mode):
-            raise PathEscapeError(f"symbolic link inside the vault: {current}")
-    return current
+            raise PathEscapeError(f"symbolic link inside the vault: {Path(current)}")
+    return Path(current)
 
 
 def link_target(rel_note: str) -> str:
@@ -112,8 +115,10 @@ class VaultLayout:
 
     def chat_folder(self, chat: Chat) -> str:
         """``<root>/<Chat>``; the name is chosen at first sight and then kept."""
-        reserved = {self.config.people_folder}
-        name = self._allocate("chats", str(chat.id), chat.title, chat.id, self.config.root, reserved)
+        name = self.state.name_for("chats", str(chat.id))  # known: the usual case, asked per message
+        if name is None:
+            reserved = {self.config.people_folder}
+            name = self._allocate("chats", str(chat.id), chat.title, chat.id, self.config.root, reserved)
         return f"{self.config.root}/{name}"
 
     def chat_note(self, chat: Chat) -> str:
@@ -148,8 +153,7 @@ class VaultLayout:
     def period_key(self, chat_id: int, date: datetime) -> str:
         """``YYYY-MM-DD`` (or ``YYYY-MM`` when monthly) in the chat's time zone."""
         settings = self.config.chat_settings(chat_id)
-        local = date.astimezone(settings.tz)
-        return local.strftime("%Y-%m") if settings.period == "month" else local.strftime("%Y-%m-%d")
+        return period_name(date.astimezone(settings.tz), settings.period)
 
     def period_note(self, chat: Chat, date: datetime, topic_id: int | None = None) -> str:
         """The period note a message of ``date`` (and topic) belongs to."""
@@ -165,8 +169,10 @@ class VaultLayout:
         if not self.config.people_notes:
             return None
         folder = f"{self.config.root}/{self.config.people_folder}"
-        name = self._allocate("people", str(person.id), person.name or f"user {person.id}",
-                              person.id, folder, ext=".md")
+        name = self.state.name_for("people", str(person.id))  # known: asked for every sender
+        if name is None:
+            name = self._allocate("people", str(person.id), person.name or f"user {person.id}",
+                                  person.id, folder, ext=".md")
         return f"{folder}/{name}.md"
 
     def absolute(self, rel: str) -> Path:

@@ -30,12 +30,14 @@ One message is one block::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import tzinfo, timezone
 from typing import Callable
 
 from tobsd.core.models import Message, Person
+from tobsd.vault.dates import clock
 from tobsd.vault.entities import TextContext, render_text
 from tobsd.vault.escape import escape_line, link_label
 from tobsd.vault.options import Period
@@ -97,13 +99,25 @@ def digest_lines(lines: list[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=4096)  # a chat has few senders and every message names one
+def _name_forms(raw: str) -> tuple[str, str]:
+    """(wikilink label, escaped text) of a non-empty display name, whitespace collapsed."""
+    name = " ".join(raw.split())
+    return link_label(name), escape_line(name)
+
+
 def person_ref(person: Person, ctx: RenderContext) -> str:
     """A sender as a link to their people note, or their escaped name."""
-    name = " ".join((person.name or "").split()) or f"user {person.id}"
+    raw = person.name or ""
+    if raw and not raw.isspace():
+        label, escaped = _name_forms(raw)
+    else:
+        name = f"user {person.id}"
+        label, escaped = link_label(name), escape_line(name)
     target = ctx.person_link(person.id)
     if target:
-        return f"[[{target}|{link_label(name)}]]"
-    return escape_line(name)
+        return f"[[{target}|{label}]]"
+    return escaped
 
 
 def _reply_part(msg: Message, ctx: RenderContext) -> str | None:
@@ -118,8 +132,7 @@ def _reply_part(msg: Message, ctx: RenderContext) -> str | None:
 
 
 def _header(msg: Message, ctx: RenderContext, rev: int) -> str:
-    local = msg.date.astimezone(ctx.tz)
-    parts = [local.strftime("%H:%M" if ctx.period == "day" else "%Y-%m-%d %H:%M")]
+    parts = [clock(msg.date.astimezone(ctx.tz), ctx.period)]
     if msg.sender is not None:
         parts.append(person_ref(msg.sender, ctx))
     elif ctx.chat_title:
@@ -160,7 +173,8 @@ def render_block(msg: Message, ctx: RenderContext, rev: int = 0) -> RenderedBloc
         if text_lines:
             text_first, text_count = len(body) + 1, len(text_lines)
             body += text_lines
-        body += after_lines(msg)
+        if msg.media is not None or msg.reactions:  # else there is nothing below the text
+            body += after_lines(msg)
         if not body:
             body.append("*(empty message)*")
     if msg.deleted:

@@ -53,14 +53,20 @@ def _map_link(lat: float, lon: float) -> str:
     return f"[{lat:.6f}, {lon:.6f}]({url})"
 
 
+def _details(m: MediaRef) -> list[str]:
+    return [d for d in (_size(m.size), _duration(m.duration),
+                        f"{m.width}×{m.height}" if m.width and m.height else "") if d]
+
+
 def _file_lines(m: MediaRef) -> list[str]:
-    icon = _ICONS.get(m.kind, "📎")
-    details = [d for d in (_size(m.size), _duration(m.duration),
-                           f"{m.width}×{m.height}" if m.width and m.height else "") if d]
-    if m.path and all(is_safe_component(part) for part in m.path.split("/")):
+    linkable = bool(m.path) and all(is_safe_component(part) for part in m.path.split("/"))
+    if linkable:
         ext = m.path.rsplit(".", 1)[-1].lower() if "." in m.path else ""
         if ext in EMBEDDABLE:
-            return [f"![[{m.path}]]"]
+            return [f"![[{m.path}]]"]  # the embed shows the file itself: no details to format
+    icon = _ICONS.get(m.kind, "📎")
+    details = _details(m)
+    if linkable:
         label = link_label(m.file_name or m.emoji or m.kind.value)
         return [f"{icon} [[{m.path}|{label}]]" + (" · " + " · ".join(details) if details else "")]
     name = f" {_one_line(m.file_name)}" if m.file_name else ""

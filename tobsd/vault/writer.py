@@ -36,7 +36,7 @@ from pathlib import Path
 
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
-from tobsd.vault.blocks import Note, UserText, parse_note
+from tobsd.vault.blocks import Block, Note, UserText, parse_note
 from tobsd.vault.escape import escape_line
 from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_message, mark_blocks_deleted
@@ -284,8 +284,8 @@ class VaultWriter:
     def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
                     remove: bool, resync: bool) -> str:
         def change(note: Note) -> bool:
-            for block in note.blocks():
-                self._where.setdefault((chat.id, block.msg_id), rel)
+            self._where.setdefault_many(((chat.id, p.msg_id), rel) for p in note.parts
+                                        if isinstance(p, Block))
             changed = False
             for msg in sorted(msgs, key=lambda m: m.id):
                 changed |= apply_message(note, msg, ctx, remove_deleted=remove)

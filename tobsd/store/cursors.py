@@ -27,6 +27,31 @@ class Cursor:
     backfill_done: bool = False
 
 
+def _ensure(conn, chat_id: int) -> None:
+    conn.execute("INSERT OR IGNORE INTO cursors (chat_id, updated_at) VALUES (?, ?)",
+                 (chat_id, int(time.time())))
+
+
+def sql_advance_max_applied(conn, chat_id: int, msg_id: int) -> None:
+    """Raise max_applied_id to msg_id (no-op if it is already higher)."""
+    _ensure(conn, chat_id)
+    conn.execute("UPDATE cursors SET max_applied_id = MAX(max_applied_id, ?), updated_at = ? "
+                 "WHERE chat_id = ?", (msg_id, int(time.time()), chat_id))
+
+
+def sql_advance_min_backfilled(conn, chat_id: int, msg_id: int) -> None:
+    """Lower min_backfilled_id to msg_id (no-op if it is already lower)."""
+    _ensure(conn, chat_id)
+    conn.execute("UPDATE cursors SET min_backfilled_id = MIN(COALESCE(min_backfilled_id, ?), ?), "
+                 "updated_at = ? WHERE chat_id = ?", (msg_id, msg_id, int(time.time()), chat_id))
+
+
+def sql_set_backfill_done(conn, chat_id: int, done: bool) -> None:
+    _ensure(conn, chat_id)
+    conn.execute("UPDATE cursors SET backfill_done = ?, updated_at = ? WHERE chat_id = ?",
+                 (int(done), int(time.time()), chat_id))
+
+
 class CursorsTable:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -40,28 +65,13 @@ class CursorsTable:
             return Cursor(chat_id)
         return Cursor(chat_id, r[0], r[1], bool(r[2]))
 
-    async def _ensure(self, chat_id: int) -> None:
-        await self._db.execute("INSERT OR IGNORE INTO cursors (chat_id, updated_at) VALUES (?, ?)",
-                               (chat_id, int(time.time())))
-
     async def advance_max_applied(self, chat_id: int, msg_id: int) -> None:
         """Raise max_applied_id to msg_id (no-op if it is already higher)."""
-        async with self._db.transaction():
-            await self._ensure(chat_id)
-            await self._db.execute(
-                "UPDATE cursors SET max_applied_id = MAX(max_applied_id, ?), updated_at = ? WHERE chat_id = ?",
-                (msg_id, int(time.time()), chat_id))
+        await self._db.run(sql_advance_max_applied, chat_id, msg_id)
 
     async def advance_min_backfilled(self, chat_id: int, msg_id: int) -> None:
         """Lower min_backfilled_id to msg_id (no-op if it is already lower)."""
-        async with self._db.transaction():
-            await self._ensure(chat_id)
-            await self._db.execute(
-                "UPDATE cursors SET min_backfilled_id = MIN(COALESCE(min_backfilled_id, ?), ?), updated_at = ? "
-                "WHERE chat_id = ?", (msg_id, msg_id, int(time.time()), chat_id))
+        await self._db.run(sql_advance_min_backfilled, chat_id, msg_id)
 
     async def set_backfill_done(self, chat_id: int, done: bool = True) -> None:
-        async with self._db.transaction():
-            await self._ensure(chat_id)
-            await self._db.execute("UPDATE cursors SET backfill_done = ?, updated_at = ? WHERE chat_id = ?",
-                                   (int(done), int(time.time()), chat_id))
+        await self._db.run(sql_set_backfill_done, chat_id, done)

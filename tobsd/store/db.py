@@ -19,7 +19,14 @@ written (fsync) before the DB commit that records it, so losing a commit only
 moves a cursor back; the messages it covered are fetched again and
 re-applying a message already in a note changes nothing. FULL would fsync the
 WAL on every commit, costing a disk flush per batch for no gain in what the
-vault ends up holding. The one place that needs a commit to be durable (the
+vault ends up holding. Hand-offs: every aiosqlite call is a trip to the connection's thread and
+back through the event loop, which costs more than the SQLite work of a
+small statement whenever the loop is busy (decoding history pages). Hot
+paths therefore use `run(fn)`, which runs a plain function over the
+sqlite3 connection in that thread, as one transaction: one trip for a
+whole batch of statements.
+
+The one place that needs a commit to be durable (the
 Bloom file's fingerprint, see applied.py) asks for it with `durable_commit()`.
 """
 
@@ -28,13 +35,16 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Sequence
+import sqlite3
+from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
 
 import aiosqlite
 
 from tobsd.store.migrations import migrate
 
 BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
 
 
 class Database:
@@ -129,6 +139,23 @@ class Database:
             finally:
                 await conn.execute("PRAGMA synchronous = NORMAL")
 
+    async def run(self, fn: Callable[..., T], *args: Any,
+                  before: Callable[[], None] | None = None) -> T:
+        """`fn(conn, *args)` with the writer's sqlite3 connection, in its
+        thread: inside the task's open transaction if it has one, else as a
+        transaction of its own (committed when `fn` returns, rolled back if
+        it raises). `fn` must only use `conn` and must not commit.
+        `before()` runs here once the write lock is held, just before.
+        A caller cancelled meanwhile does not stop `fn`, which may still commit."""
+        if self.in_transaction():
+            if before is not None:
+                before()
+            return await _in_thread(self.writer, fn, args, own_transaction=False)
+        async with self.locked() as conn:
+            if before is not None:
+                before()
+            return await _in_thread(conn, fn, args, own_transaction=True)
+
     def _read_conn(self) -> aiosqlite.Connection:
         return self.writer if self.in_transaction() else self.reader
 
@@ -148,6 +175,28 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
+
+
+def _call(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple, own_transaction: bool) -> T:
+    if not own_transaction:
+        return fn(conn, *args)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn, *args)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result
+
+
+async def _in_thread(conn: aiosqlite.Connection, fn: Callable[..., T], args: tuple,
+                     own_transaction: bool) -> T:
+    # aiosqlite.Connection._execute is the primitive behind every aiosqlite
+    # method: it queues a call for the connection's thread, in order with
+    # everything else sent to that connection (the pin in pyproject.toml
+    # keeps it; tests/unit/store/test_db_run.py checks it).
+    return await conn._execute(_call, conn._conn, fn, args, own_transaction)
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:

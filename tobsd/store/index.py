@@ -47,6 +47,25 @@ def chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
+def sql_put_many(conn, entries: Sequence[IndexEntry]) -> None:
+    """Write the rows (the caller has told the Bloom filter) and bump the generation."""
+    paths = sorted({e.note_path for e in entries})
+    conn.executemany("INSERT OR IGNORE INTO notes (path) VALUES (?)", [(p,) for p in paths])
+    note_ids: dict[str, int] = {}
+    for part in chunks(paths):
+        marks = ",".join("?" * len(part))
+        note_ids.update((path, note_id) for note_id, path in conn.execute(
+            f"SELECT id, path FROM notes WHERE path IN ({marks})", part))
+    conn.executemany(
+        "INSERT INTO message_index (chat_id, msg_id, date, edit_date, note_id, content_hash, deleted) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, msg_id) DO UPDATE SET "
+        "date = excluded.date, edit_date = excluded.edit_date, note_id = excluded.note_id, "
+        "content_hash = excluded.content_hash, deleted = excluded.deleted",
+        [(e.chat_id, e.msg_id, e.date, e.edit_date, note_ids[e.note_path], bytes(e.content_hash),
+          int(e.deleted)) for e in entries])
+    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'index_generation'")
+
+
 class MessageIndex:
     def __init__(self, db: Database, on_add: Callable[[list[tuple[int, int]]], None]) -> None:
         self._db = db
@@ -56,33 +75,13 @@ class MessageIndex:
         """Insert or replace the rows for `entries`, atomically (joins the caller's transaction)."""
         if not entries:
             return
-        async with self._db.transaction():
-            note_ids = await self._note_ids({e.note_path for e in entries})
-            # Before the rows exist, so the filter never lacks a row the DB has.
-            self._on_add([(e.chat_id, e.msg_id) for e in entries])
-            await self._db.executemany(
-                "INSERT INTO message_index (chat_id, msg_id, date, edit_date, note_id, content_hash, deleted) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, msg_id) DO UPDATE SET "
-                "date = excluded.date, edit_date = excluded.edit_date, note_id = excluded.note_id, "
-                "content_hash = excluded.content_hash, deleted = excluded.deleted",
-                [(e.chat_id, e.msg_id, e.date, e.edit_date, note_ids[e.note_path], bytes(e.content_hash),
-                  int(e.deleted)) for e in entries])
-            await self._db.execute(
-                "UPDATE meta SET value = value + 1 WHERE key = 'index_generation'")
+        # Under the write lock and before the rows exist, so the filter
+        # (or a rebuild starting meanwhile) never lacks a row the DB has.
+        await self._db.run(sql_put_many, entries,
+                           before=lambda: self._on_add([(e.chat_id, e.msg_id) for e in entries]))
 
     async def put(self, entry: IndexEntry) -> None:
         await self.put_many([entry])
-
-    async def _note_ids(self, paths: set[str]) -> dict[str, int]:
-        ordered = sorted(paths)
-        await self._db.executemany("INSERT OR IGNORE INTO notes (path) VALUES (?)", [(p,) for p in ordered])
-        ids: dict[str, int] = {}
-        for part in chunks(ordered):
-            marks = ",".join("?" * len(part))
-            for note_id, path in await self._db.fetchall(
-                    f"SELECT id, path FROM notes WHERE path IN ({marks})", part):
-                ids[path] = note_id
-        return ids
 
     async def get(self, chat_id: int, msg_id: int) -> IndexEntry | None:
         r = await self._db.fetchone(f"{_SELECT} WHERE i.chat_id = ? AND i.msg_id = ?", (chat_id, msg_id))

@@ -12,23 +12,26 @@ from tobsd.store.db import Database
 from tobsd.store.index import chunks
 
 
+def sql_add(conn, chat_id: int, packed: bytes) -> int:
+    return conn.execute("INSERT INTO pending_writes (chat_id, messages) VALUES (?, ?)",
+                        (chat_id, packed)).lastrowid
+
+
+def sql_clear(conn, keys: list[int]) -> None:
+    conn.executemany("DELETE FROM pending_writes WHERE id = ?", [(k,) for k in keys])
+
+
 class PendingWrites:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def add(self, chat_id: int, rows: Sequence[tuple[int, int, int | None]]) -> int:
         """Record a batch of (msg_id, date, topic_id) about to be written; returns its key."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO pending_writes (chat_id, messages) VALUES (?, ?)",
-                (chat_id, msgpack.packb([list(r) for r in rows])))
-            return cursor.lastrowid
+        return await self._db.run(sql_add, chat_id, msgpack.packb([list(r) for r in rows]))
 
     async def clear(self, keys: Iterable[int]) -> None:
         """Forget batches whose index rows are now recorded (joins the caller's transaction)."""
-        async with self._db.transaction():
-            await self._db.executemany("DELETE FROM pending_writes WHERE id = ?",
-                                       [(k,) for k in keys])
+        await self._db.run(sql_clear, list(keys))
 
     async def get_many(self, chat_id: int, msg_ids: Iterable[int]) -> dict[int, tuple[int, int | None]]:
         """msg_id -> (date, topic_id) for the given ids found in the chat's pending batches."""

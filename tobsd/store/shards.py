@@ -28,19 +28,35 @@ def _shard(r: tuple) -> Shard:
     return Shard(r[0], r[1], r[2], r[3], bool(r[4]))
 
 
+def sql_create(conn, chat_id: int, ranges: list[tuple[int, int]]) -> None:
+    rows = []
+    for lo, hi in ranges:
+        if lo >= hi:
+            raise ValueError(f"empty shard range [{lo}, {hi})")
+        rows.append((chat_id, lo, hi, hi))
+    conn.executemany(
+        "INSERT OR IGNORE INTO backfill_shards (chat_id, lo_id, hi_id, next_offset) VALUES (?, ?, ?, ?)", rows)
+
+
+def sql_advance(conn, chat_id: int, lo_id: int, next_offset: int) -> None:
+    conn.execute(
+        "UPDATE backfill_shards SET next_offset = MIN(next_offset, ?), "
+        "done = CASE WHEN MIN(next_offset, ?) <= lo_id THEN 1 ELSE done END "
+        "WHERE chat_id = ? AND lo_id = ?", (next_offset, next_offset, chat_id, lo_id))
+
+
+def sql_finish(conn, chat_id: int, lo_id: int) -> None:
+    conn.execute("UPDATE backfill_shards SET done = 1 WHERE chat_id = ? AND lo_id = ?",
+                 (chat_id, lo_id))
+
+
 class ShardsTable:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def create(self, chat_id: int, ranges: Iterable[tuple[int, int]]) -> None:
         """Add shards for the (lo_id, hi_id) ranges; a range whose lo_id already has a shard is kept as is."""
-        rows = []
-        for lo, hi in ranges:
-            if lo >= hi:
-                raise ValueError(f"empty shard range [{lo}, {hi})")
-            rows.append((chat_id, lo, hi, hi))
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO backfill_shards (chat_id, lo_id, hi_id, next_offset) VALUES (?, ?, ?, ?)", rows)
+        await self._db.run(sql_create, chat_id, list(ranges))
 
     async def list(self, chat_id: int, pending_only: bool = False) -> list[Shard]:
         """The chat's shards, highest range first (newest history is fetched first)."""
@@ -55,15 +71,11 @@ class ShardsTable:
 
     async def advance(self, chat_id: int, lo_id: int, next_offset: int) -> None:
         """Record that [next_offset, hi_id) is applied; never moves back up. At or below lo_id the shard is done."""
-        await self._db.execute(
-            "UPDATE backfill_shards SET next_offset = MIN(next_offset, ?), "
-            "done = CASE WHEN MIN(next_offset, ?) <= lo_id THEN 1 ELSE done END "
-            "WHERE chat_id = ? AND lo_id = ?", (next_offset, next_offset, chat_id, lo_id))
+        await self._db.run(sql_advance, chat_id, lo_id, next_offset)
 
     async def finish(self, chat_id: int, lo_id: int) -> None:
         """Mark the shard done (e.g. Telegram returned no more messages in its range)."""
-        await self._db.execute("UPDATE backfill_shards SET done = 1 WHERE chat_id = ? AND lo_id = ?",
-                               (chat_id, lo_id))
+        await self._db.run(sql_finish, chat_id, lo_id)
 
     async def split(self, chat_id: int, lo_id: int, at: int) -> Shard:
         """Split a pending shard's unfetched part at id `at`: it keeps [at, hi_id) and a new shard

@@ -4,6 +4,10 @@
     async with store.transaction():          # one atomic batch
         await store.index.put_many(entries)  # notes already durably written
         await store.cursors.advance_max_applied(chat_id, entries[-1].msg_id)
+    changes = Changes()                      # the same, in one trip to the DB thread
+    changes.put_index(entries)
+    changes.advance_max_applied(chat_id, entries[-1].msg_id)
+    await store.commit(changes)
     if not await store.is_applied(chat_id, msg_id): ...
     await store.close()
 
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import AsyncIterator, Iterable
 
 from tobsd.store.applied import AppliedSet
+from tobsd.store.changes import Changes
 from tobsd.store.chats import ChatsTable
 from tobsd.store.cursors import CursorsTable
 from tobsd.store.db import Database
@@ -94,6 +99,15 @@ class Store:
         """Everything the task does in the block commits together, or not at all if it raises."""
         async with self.db.transaction():
             yield
+
+    async def commit(self, changes: "Changes") -> None:
+        """Make `changes` in one transaction (or in the task's open one)."""
+        if not changes:
+            return
+        pairs = changes.indexed_pairs
+        # Under the write lock, before the rows exist: see applied.py.
+        await self.db.run(lambda conn: changes.run(conn),
+                          before=(lambda: self.applied.note_added(pairs)) if pairs else None)
 
     async def is_applied(self, chat_id: int, msg_id: int) -> bool:
         """Whether the message has an index row (deleted ones included). Never a false "no"."""

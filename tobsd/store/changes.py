@@ -1,0 +1,65 @@
+"""`Changes`: the writes of one transaction, collected first and then
+committed in a single trip to the database's thread.
+
+The applier records a batch this way: its index rows, the end of its
+pending-writes row and what the batch's caller adds (cursor and shard
+advances), all in one transaction, without a round trip through the event
+loop per statement (see db.py). The statements are the ones the tables'
+own methods run.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+from tobsd.store import cursors, index, pending, shards
+from tobsd.store.index import IndexEntry
+
+
+class Changes:
+    """Writes to make together; `await store.commit(changes)` runs them in
+    the order they were added, as one transaction."""
+
+    def __init__(self) -> None:
+        self._ops: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        self._indexed: list[tuple[int, int]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._ops)
+
+    def put_index(self, entries: Sequence[IndexEntry]) -> None:
+        """Insert or replace these message index rows."""
+        if entries:
+            self._indexed.extend((e.chat_id, e.msg_id) for e in entries)
+            self._ops.append((index.sql_put_many, (list(entries),)))
+
+    def clear_pending(self, key: int) -> None:
+        """End a pending-writes row: its batch is indexed by this transaction."""
+        self._ops.append((pending.sql_clear, ([key],)))
+
+    def advance_max_applied(self, chat_id: int, msg_id: int) -> None:
+        self._ops.append((cursors.sql_advance_max_applied, (chat_id, msg_id)))
+
+    def advance_min_backfilled(self, chat_id: int, msg_id: int) -> None:
+        self._ops.append((cursors.sql_advance_min_backfilled, (chat_id, msg_id)))
+
+    def set_backfill_done(self, chat_id: int, done: bool = True) -> None:
+        self._ops.append((cursors.sql_set_backfill_done, (chat_id, done)))
+
+    def create_shards(self, chat_id: int, ranges: Iterable[tuple[int, int]]) -> None:
+        self._ops.append((shards.sql_create, (chat_id, list(ranges))))
+
+    def advance_shard(self, chat_id: int, lo_id: int, next_offset: int) -> None:
+        self._ops.append((shards.sql_advance, (chat_id, lo_id, next_offset)))
+
+    def finish_shard(self, chat_id: int, lo_id: int) -> None:
+        self._ops.append((shards.sql_finish, (chat_id, lo_id)))
+
+    @property
+    def indexed_pairs(self) -> list[tuple[int, int]]:
+        """The (chat, message) pairs whose index rows this writes."""
+        return self._indexed
+
+    def run(self, conn) -> None:
+        """Execute every write on `conn` (in the database thread, in a transaction)."""
+        for fn, args in self._ops:
+            fn(conn, *args)

@@ -1,21 +1,33 @@
 """The one path by which messages become durable: the note first, then the DB.
 
 Order, for every batch (a backfill page, a live event, a reconcile page):
-1. under the chat's lock, compare the batch with the message index and keep
-   only what is new or changed (a Bloom filter answers "certainly new" for
-   most ids without a read; a "maybe" is checked in SQLite);
+1. in the chat's arrival order, compare the batch with the message index
+   (and with what batches still in flight will write) and keep only what is
+   new or changed (a Bloom filter answers "certainly new" for most ids
+   without a read; a "maybe" is checked in SQLite);
 2. record those messages as pending writes (id, date, topic);
-3. the vault writer applies them; it returns once every note it touched is
-   durably on disk (temp file, fsync, rename, fsync of the folder);
+3. hand them to the vault writer, which applies what it is handed in that
+   order and answers once every note it touched is durably on disk (temp
+   file, fsync, rename, fsync of the folder);
 4. one SQLite transaction records the index rows, clears the pending rows
-   and advances the cursors.
+   and makes what the batch's `after` adds (cursor and shard advances);
+   it is collected as `Changes` and committed in one trip to the database
+   thread.
 
 A crash between 3 and 4 re-applies the batch on restart, which changes
 nothing in the notes. If Telegram deletes such a message before it comes
 again, its pending row still says where its block may be, so the deletion
 is marked there.
 
-The lock per chat makes a stale copy (a backfill page fetched before an
+Pipelining: steps 1-3 of a chat run one group at a time (the chat's order
+lock), step 4 runs in the background, so the daemon's SQLite work for one
+group overlaps the writer's work on the previous one. At most
+`writes_in_flight` groups of a chat are at the writer at once; step 4 of
+the groups commits in the order they were sent. Step 1 of a group compares
+each message with the newest copy an earlier group in flight will write,
+before the index, exactly as if that group were already committed.
+
+The order per chat makes a stale copy (a backfill page fetched before an
 edit arrived) unable to overwrite a newer one, and a message once deleted
 stays deleted. A deletion can also arrive before the message does: a page
 fetched just before the deletion is applied after it. The applier
@@ -23,131 +35,191 @@ remembers the ids of recent deletions it could not place (message ids are
 never reused in a chat) and drops such late copies. In memory only: after
 a restart every page is fetched anew, without the deleted message.
 
-Group commit: batches of one chat that arrive while an earlier one is being
-applied wait together, and the first of them to get the lock applies them
-all in one pass (one write per note, one transaction), in arrival order, as
-if each had been applied alone. With several backfill requests in flight
-this writes a daily note once per group instead of once per page. If the
-group fails, each waiting batch is applied again on its own, so every
-caller gets its own batch's outcome.
+Group commit: batches of one chat that arrive while the writer is busy wait
+together and are applied in one pass (one write per note, one transaction),
+in arrival order, as if each had been applied alone. With several backfill
+requests in flight this writes a daily note once per group instead of once
+per page. If a group fails, the batch that sent it gets the error and each
+other batch is applied again on its own, so every caller gets its own
+batch's outcome. A caller cancelled after its batch was sent does not stop
+it: the batch is still made durable and recorded.
 """
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import hashlib
-from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Awaitable, Callable, Sequence
+from collections import OrderedDict, defaultdict, deque
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Callable, Sequence
 
 from tobsd.core.models import Chat, Message
-from tobsd.store import IndexEntry, Store
+from tobsd.store import Changes, IndexEntry, Store
 
-After = Callable[[], Awaitable[None]]
+from .fresh import Known, content_hash, epoch, select_fresh
 
-_SHOWN = tuple(f.name for f in dataclasses.fields(Message) if f.name != "views")
+After = Callable[[Changes], None]   # adds the batch's own writes to its transaction
 
+RECENT_DELETIONS_KEPT = 100_000   # (chat, id) pairs deleted before they were seen
+WRITES_IN_FLIGHT = 2              # groups of one chat at the writer at once
 
-def content_hash(message: Message) -> bytes:
-    """A digest of everything the vault shows of a message (not its views,
-    which change too often to be worth a rewrite)."""
-    shown = repr(tuple(getattr(message, name) for name in _SHOWN))
-    return hashlib.blake2b(shown.encode(), digest_size=16).digest()
+_RETRY = object()                 # a batch's outcome: its group failed, apply it on its own
 
 
-def _epoch(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp())
-
-
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Batch:
     messages: Sequence[Message]
     after: After | None
-    done: asyncio.Future
+    done: asyncio.Future          # the count of fresh messages, _RETRY, or an error
+    sent: bool = False
     fresh: int = 0
 
 
-@dataclass(slots=True)
-class _Known:
-    """What decides whether a copy of a message is news: the index row, or
-    the copy an earlier batch of the same group is about to write."""
-    content_hash: bytes
-    edit_date: int | None
-    deleted: bool
+@dataclass(slots=True, eq=False)
+class _Flight:
+    """A group handed to the writer whose index rows are not committed yet."""
+    known: dict[int, Known]
+    written: asyncio.Event = field(default_factory=asyncio.Event)    # the writer answered
+    committed: asyncio.Event = field(default_factory=asyncio.Event)  # step 4 ended, either way
+    task: asyncio.Task | None = None
 
 
-RECENT_DELETIONS_KEPT = 100_000   # (chat, id) pairs deleted before they were seen
+def _settle(future: asyncio.Future, outcome) -> None:
+    if future.done():
+        return   # its caller was cancelled meanwhile
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 class Applier:
-    """Applies batches of one chat's messages in the fixed durable order."""
+    """Applies batches of one chat's messages in the fixed durable order.
 
-    def __init__(self, store: Store, writer):
+    `writer` offers `submit(chat, messages)` (hand over, in order; returns
+    an awaitable of the outcome), `mark_deleted`, `note_of` and
+    `remember_location`: a `VaultWriter` or a `RemoteWriter`.
+    """
+
+    def __init__(self, store: Store, writer, *, writes_in_flight: int = WRITES_IN_FLIGHT):
         self.store = store
         self.writer = writer
-        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.writes_in_flight = max(1, writes_in_flight)
+        self._order: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: dict[int, list[_Batch]] = defaultdict(list)
+        self._flights: dict[int, deque[_Flight]] = defaultdict(deque)
         self._deleted_unseen: OrderedDict[tuple[int, int], None] = OrderedDict()
 
-    def lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks[chat_id]
+    @asynccontextmanager
+    async def exclusive(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat still: no batch of it is being decided, sent or
+        committed inside the block (for changes to the chat's shards that
+        must not interleave with a page's advance)."""
+        async with self._order[chat_id]:
+            await self._drain(chat_id)
+            yield
 
+    async def drain(self) -> None:
+        """Wait until every batch sent to the writer has been committed (or failed)."""
+        for chat_id in list(self._flights):
+            await self._drain(chat_id)
+
+    async def _drain(self, chat_id: int) -> None:
+        while self._flights[chat_id]:
+            await self._flights[chat_id][-1].committed.wait()
+
+    # --- applying ---------------------------------------------------------------
     async def apply(self, chat: Chat, messages: Sequence[Message], *,
                     after: After | None = None) -> int:
-        """Make `messages` durable; then, in the same transaction, run
-        `after` (cursor or shard advances). Returns how many messages were
-        new or changed."""
-        batch = _Batch(messages, after, asyncio.get_running_loop().create_future())
-        self._waiting[chat.id].append(batch)
-        try:
-            async with self._locks[chat.id]:
-                if not batch.done.done():
-                    await self._apply_waiting(chat, batch)
-        except BaseException:
-            if batch in self._waiting[chat.id]:
-                self._waiting[chat.id].remove(batch)
-            raise
-        return batch.done.result()
+        """Make `messages` durable; then record them in one transaction with
+        what `after(changes)` adds to it (cursor or shard advances; it runs
+        just before the commit). Returns how many messages were new or
+        changed."""
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = _Batch(messages, after, loop.create_future())
+            self._waiting[chat.id].append(batch)
+            try:
+                async with self._order[chat.id]:
+                    if not batch.sent:
+                        await self._send_waiting(chat, batch)
+            except BaseException:
+                if batch in self._waiting[chat.id]:
+                    self._waiting[chat.id].remove(batch)
+                raise
+            outcome = await asyncio.shield(batch.done)
+            if outcome is not _RETRY:
+                return outcome
 
-    async def _apply_waiting(self, chat: Chat, own: _Batch) -> None:
-        """Apply every batch now waiting for this chat, `own` among them
-        (the caller holds the chat's lock)."""
+    async def _send_waiting(self, chat: Chat, own: _Batch) -> None:
+        """Steps 1-3 for every batch now waiting for this chat, `own` among
+        them (the caller holds the chat's order lock); step 4 is started."""
+        flights = self._flights[chat.id]
+        while len(busy := [f for f in flights if not f.written.is_set()]) >= self.writes_in_flight:
+            await busy[0].written.wait()
         group = self._waiting.pop(chat.id, [])
+        earlier = list(flights)
         try:
-            await self._apply_group(chat, group)
+            fresh = await self._changed(chat, group, earlier)
+            messages = [m for m, _ in sorted(fresh.values(), key=lambda md: md[0].id)]
+            pending = reply = None
+            if messages:
+                await self._locate_replied(chat, messages)
+                pending = await self.store.pending.add(
+                    chat.id, [(m.id, epoch(m.date) or 0, m.topic_id) for m in messages])
+                reply = await self.writer.submit(chat, messages)
         except BaseException:
-            # Nothing of the group is done: the others go back to wait and
-            # are applied again by their own callers; `own` gets the error.
+            # Nothing of the group was sent: the others go back to wait and
+            # are applied by their own callers; `own` gets the error.
             others = [b for b in group if b is not own]
             for b in others:
                 b.fresh = 0
             self._waiting[chat.id][:0] = others
             raise
         for b in group:
-            b.done.set_result(b.fresh)
+            b.sent = True
+        flight = _Flight({m.id: Known(digest, epoch(m.edit_date), m.deleted)
+                          for m, digest in fresh.values()})
+        flights.append(flight)
+        flight.task = asyncio.get_running_loop().create_task(
+            self._commit(chat, group, own, fresh, pending, reply, flight,
+                         earlier[-1] if earlier else None))
 
-    async def _apply_group(self, chat: Chat, group: list[_Batch]) -> None:
-        fresh = await self._changed(chat, group)
-        pending = None
-        messages = [m for m, _ in sorted(fresh.values(), key=lambda md: md[0].id)]
-        if messages:
-            await self._locate_replied(chat, messages)
-            pending = await self.store.pending.add(
-                chat.id, [(m.id, _epoch(m.date) or 0, m.topic_id) for m in messages])
-            await self.writer.apply(chat, messages)
-        entries = [IndexEntry(chat.id, m.id, _epoch(m.date) or 0,
-                              self.writer.note_of(chat.id, m.id) or "", digest,
-                              _epoch(m.edit_date), m.deleted)
-                   for m, digest in fresh.values()]
-        async with self.store.transaction():
-            if entries:
-                await self.store.index.put_many(entries)
+    async def _commit(self, chat: Chat, group: list[_Batch], own: _Batch,
+                      fresh: dict[int, tuple[Message, bytes]], pending: int | None,
+                      reply, flight: _Flight, previous: _Flight | None) -> None:
+        """Step 4 of a sent group, once its notes are durable and the group
+        sent before it has committed."""
+        try:
+            try:
+                if reply is not None:
+                    await reply
+            finally:
+                flight.written.set()
+            if previous is not None:
+                await previous.committed.wait()
+            entries = [IndexEntry(chat.id, m.id, epoch(m.date) or 0,
+                                  self.writer.note_of(chat.id, m.id) or "", digest,
+                                  epoch(m.edit_date), m.deleted)
+                       for m, digest in fresh.values()]
+            changes = Changes()
+            changes.put_index(entries)
             if pending is not None:
-                await self.store.pending.clear([pending])
+                changes.clear_pending(pending)
             for b in group:
                 if b.after is not None:
-                    await b.after()
+                    b.after(changes)
+            await self.store.commit(changes)
+        except BaseException as exc:
+            for b in group:
+                _settle(b.done, exc if b is own or len(group) == 1 else _RETRY)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            for b in group:
+                _settle(b.done, b.fresh)
+        finally:
+            self._flights[chat.id].remove(flight)
+            flight.committed.set()
 
     async def _locate_replied(self, chat: Chat, messages: list[Message]) -> None:
         """Tell the writer which notes hold the messages these reply to, when
@@ -162,37 +234,29 @@ class Applier:
             if entry.note_path:
                 self.writer.remember_location(chat.id, entry.msg_id, entry.note_path)
 
-    async def _changed(self, chat: Chat, group: list[_Batch]) -> dict[int, tuple[Message, bytes]]:
+    async def _changed(self, chat: Chat, group: list[_Batch],
+                       earlier: list[_Flight]) -> dict[int, tuple[Message, bytes]]:
         """The messages of `group` that are new or changed (id -> the last
-        fresh copy and its hash), batch by batch in arrival order: a later
-        batch is compared with what an earlier one will write, exactly as if
-        the earlier one had been applied first."""
+        fresh copy and its hash), batch by batch in arrival order, compared
+        with the index overlaid by what the `earlier` groups in flight will
+        write."""
         ids = list({m.id for b in group for m in b.messages})
         maybe = await self.store.applied_ids(chat.id, ids) if ids else set()
-        known: dict[int, _Known] = {
-            e.msg_id: _Known(e.content_hash, e.edit_date, e.deleted)
+        known: dict[int, Known] = {
+            e.msg_id: Known(e.content_hash, e.edit_date, e.deleted)
             for e in (await self.store.index.get_many(chat.id, maybe) if maybe else {}).values()}
+        for flight in earlier:   # oldest first: the newest copy wins
+            known.update(flight.known)
         out: dict[int, tuple[Message, bytes]] = {}
         for b in group:
-            for m in sorted(b.messages, key=lambda m: m.id):
-                if (chat.id, m.id) in self._deleted_unseen:
-                    continue   # a copy fetched before its deletion arrived
-                digest = content_hash(m)
-                entry = known.get(m.id)
-                if entry is not None:
-                    if entry.deleted or entry.content_hash == digest:
-                        continue   # deleted stays deleted; the same content changes nothing
-                    if entry.edit_date and (m.edit_date is None or _epoch(m.edit_date) < entry.edit_date):
-                        continue   # an older copy than the one already applied
-                known[m.id] = _Known(digest, _epoch(m.edit_date), m.deleted)
-                out[m.id] = (m, digest)
-                b.fresh += 1
+            b.fresh = select_fresh(chat.id, b.messages, known, self._deleted_unseen, out)
         return out
 
+    # --- deleting ---------------------------------------------------------------
     async def delete(self, chat: Chat, ids: Sequence[int]) -> int:
         """Mark messages deleted in their notes, then in the index. Returns
         how many were known and not yet deleted."""
-        async with self._locks[chat.id]:
+        async with self.exclusive(chat.id):
             known = await self.store.index.get_many(chat.id, ids)
             live = [e for e in known.values() if not e.deleted]
             pending = await self.store.pending.get_many(chat.id, set(ids) - set(known))
@@ -209,9 +273,11 @@ class Applier:
                                            hints=pending)
             async with self.store.transaction():
                 await self.store.index.mark_deleted(chat.id, [e.msg_id for e in live])
-                if pending:
-                    # Written before a crash but never indexed: recorded now, as deleted.
-                    await self.store.index.put_many([
-                        IndexEntry(chat.id, mid, date, self.writer.note_of(chat.id, mid) or "",
-                                   b"", None, True) for mid, (date, _) in pending.items()])
+                # Written before a crash but never indexed: recorded now, as deleted.
+                await self.store.index.put_many([
+                    IndexEntry(chat.id, mid, date, self.writer.note_of(chat.id, mid) or "",
+                               b"", None, True) for mid, (date, _) in pending.items()])
             return len(live) + len(pending)
+
+
+__all__ = ["Applier", "After", "content_hash"]

@@ -24,7 +24,7 @@ from datetime import datetime
 
 from tobsd.core.models import Chat
 from tobsd.core.ports import TelegramSource
-from tobsd.store import Store
+from tobsd.store import Changes, Store
 
 from .applier import Applier
 from .reconcile import PAGE, keep_since
@@ -111,9 +111,9 @@ class Backfill:
             if victim is None or victim.next_offset - victim.lo < SPLIT_MIN_REMAINING:
                 return None
             mid = (victim.lo + victim.next_offset) // 2
-            # Under the chat's apply lock, so no page of the victim commits
+            # With the chat held still, so no page of the victim commits
             # its advance between the split in the DB and the one in memory.
-            async with self.applier.lock(self.chat.id):
+            async with self.applier.exclusive(self.chat.id):
                 await self.store.shards.split(self.chat.id, victim.lo, mid)
                 lower = _Active(victim.lo, mid, mid)
                 victim.lo = mid
@@ -138,14 +138,14 @@ class Backfill:
             done = not fetched or len(messages) < len(fetched)
             lowest = min((m.id for m in fetched), default=shard.lo)
 
-            async def advance(lowest=lowest, done=done) -> None:
-                # Runs under the chat's apply lock (see _take): shard.lo is current.
+            def advance(changes: Changes, lowest=lowest, done=done) -> None:
+                # Never while the chat is held still (see _take): shard.lo is current.
                 if done:
-                    await self.store.shards.finish(self.chat.id, shard.lo)
+                    changes.finish_shard(self.chat.id, shard.lo)
                 else:
-                    await self.store.shards.advance(self.chat.id, shard.lo, lowest)
+                    changes.advance_shard(self.chat.id, shard.lo, lowest)
                 if fetched:
-                    await self.store.cursors.advance_min_backfilled(self.chat.id, lowest)
+                    changes.advance_min_backfilled(self.chat.id, lowest)
 
             await self.applier.apply(self.chat, messages, after=advance)
             if self.on_page is not None:

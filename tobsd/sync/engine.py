@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind
 from tobsd.core.ports import LiveEvent, TelegramSource
-from tobsd.store import Store
+from tobsd.store import Changes, Store
 
 from .applier import Applier
 from .backfill import Backfill
@@ -143,6 +143,9 @@ class SyncEngine:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Batches already handed to the writer are recorded before the
+        # writer and the store close.
+        await self.applier.drain()
         if self.state != "needs-login":
             self.state = "stopped"
         self.stopped.set()
@@ -257,8 +260,8 @@ class SyncEngine:
         messages = keep_since(list(event.messages), st.options.since_dt)
         top = max(m.id for m in event.messages)
 
-        async def advance() -> None:
-            await self.store.cursors.advance_max_applied(st.chat.id, top)
+        def advance(changes: Changes) -> None:
+            changes.advance_max_applied(st.chat.id, top)
 
         # Only a chat reconciled in this session has a gap-free live stream;
         # otherwise the next reconcile moves the cursor.

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from tobsd.core.models import Chat, Message
 from tobsd.core.ports import TelegramSource
-from tobsd.store import Store
+from tobsd.store import Changes, Store
 
 from .applier import Applier
 
@@ -75,18 +75,18 @@ async def reconcile(source: TelegramSource, applier: Applier, store: Store, chat
         gap = (top + 1, lowest)
     result.gap_shard = gap
 
-    async def advance() -> None:
+    def advance(changes: Changes) -> None:
         if ids:
-            await store.cursors.advance_max_applied(chat.id, max(ids))
+            changes.advance_max_applied(chat.id, max(ids))
         if gap is not None:
-            await store.shards.create(chat.id, [gap])
-            await store.cursors.set_backfill_done(chat.id, False)
-            await store.cursors.advance_min_backfilled(chat.id, lowest)
+            changes.create_shards(chat.id, [gap])
+            changes.set_backfill_done(chat.id, False)
+            changes.advance_min_backfilled(chat.id, lowest)
         elif not top:
             # A first sight that held everything (or reached `since`).
             if ids:
-                await store.cursors.advance_min_backfilled(chat.id, lowest)
-            await store.cursors.set_backfill_done(chat.id, True)
+                changes.advance_min_backfilled(chat.id, lowest)
+            changes.set_backfill_done(chat.id, True)
 
     result.new_or_changed = await applier.apply(chat, messages, after=advance)
     return result

@@ -167,6 +167,11 @@ class RemoteWriter:
             self._send(0, method, *args, **kwargs)
 
     async def _call(self, method: str, *args, **kwargs) -> Any:
+        return await (await self._request(method, *args, **kwargs))
+
+    async def _request(self, method: str, *args, **kwargs) -> asyncio.Future:
+        """Send a request; the returned future gives its answer. The child
+        serves requests in the order they were sent."""
         await self._ensure_running()
         req_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
@@ -177,7 +182,7 @@ class RemoteWriter:
         except (ConnectionError, OSError) as exc:
             self._pending.pop(req_id, None)
             raise WriterGone(f"the vault writer process is gone: {exc}") from exc
-        return await future
+        return future
 
     # -- the writer's interface -------------------------------------------------------
     def remember_location(self, chat_id: int, msg_id: int, note_rel: str) -> None:
@@ -196,10 +201,28 @@ class RemoteWriter:
 
     async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False) -> ApplyResult:
         """See :meth:`VaultWriter.apply`."""
-        result, where = await self._call("apply", chat, messages, resync=resync)
-        for msg_id, rel in where.items():
-            self._where[(chat.id, msg_id)] = rel
-        return result
+        return await (await self.submit(chat, messages, resync=resync))
+
+    async def submit(self, chat: Chat, messages: list[Message], *,
+                     resync: bool = False) -> asyncio.Future:
+        """See :meth:`VaultWriter.submit`: sent now, applied in the order sent."""
+        answer = await self._request("apply", chat, messages, resync=resync)
+        outcome = asyncio.get_running_loop().create_future()
+
+        def landed(answer: asyncio.Future) -> None:
+            if outcome.cancelled():
+                return
+            if answer.cancelled() or answer.exception() is not None:
+                outcome.set_exception(answer.exception() if not answer.cancelled()
+                                      else WriterGone("the apply was abandoned"))
+                return
+            result, where = answer.result()
+            for msg_id, rel in where.items():
+                self._where[(chat.id, msg_id)] = rel
+            outcome.set_result(result)
+
+        answer.add_done_callback(landed)
+        return outcome
 
     async def mark_deleted(self, chat: Chat, msg_ids: list[int], *,
                            hints: dict[int, tuple[int, int | None]] | None = None) -> ApplyResult:

@@ -281,6 +281,14 @@ class VaultWriter:
                            durable=self.durable)
             return result
 
+    async def submit(self, chat: Chat, messages: list[Message], *,
+                     resync: bool = False) -> asyncio.Future:
+        """Hand messages over for :meth:`apply` now; the returned future
+        gives its outcome. Submissions are applied in the order they were
+        made (each waits for the writer's lock, which is first come, first
+        served)."""
+        return asyncio.ensure_future(self.apply(chat, messages, resync=resync))
+
     def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
                     remove: bool, resync: bool) -> str:
         def change(note: Note) -> bool:

@@ -57,31 +57,77 @@ def texts(tmp_path) -> dict[int, list[str]]:
 
 
 async def test_batches_waiting_together_are_written_in_one_pass(store, writer, tmp_path):
-    applier = Applier(store, writer)
+    applier = Applier(store, writer)   # two groups at the writer at once
     writer.gate = asyncio.Event()
     advanced: list[int] = []
 
     def after(n):
-        async def run():
+        def record(changes):
             advanced.append(n)
-        return run
+        return record
 
     first = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)], after=after(0)))
-    await asyncio.sleep(0.01)   # the first batch holds the lock, its write waits on the gate
-    rest = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i) for i in range(k * 10 + 2, k * 10 + 12)],
-                                              after=after(k + 1)))
+    second = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)], after=after(1)))
+    await asyncio.sleep(0.01)   # both are at the writer, waiting on the gate
+    rest = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i) for i in range(k * 10 + 3, k * 10 + 13)],
+                                              after=after(k + 2)))
             for k in range(5)]
     await asyncio.sleep(0.01)
+    assert writer.calls == [[1], [2]]                      # the rest wait for a free slot
     writer.gate.set()
-    counts = await asyncio.gather(first, *rest)
+    counts = await asyncio.gather(first, second, *rest)
 
-    assert counts == [1, 10, 10, 10, 10, 10]
-    assert len(writer.calls) == 2, writer.calls            # the first batch, then the five together
-    assert writer.calls[1] == list(range(2, 52))
-    assert advanced == [0, 1, 2, 3, 4, 5]                  # every after(), in arrival order
-    assert sorted(texts(tmp_path)) == list(range(1, 52))
-    assert len(await store.index.get_many(CHAT.id, range(1, 52))) == 51
+    assert counts == [1, 1, 10, 10, 10, 10, 10]
+    assert len(writer.calls) == 3, writer.calls            # the first two, then the five together
+    assert writer.calls[2] == list(range(3, 53))
+    assert advanced == [0, 1, 2, 3, 4, 5, 6]               # every after(), in arrival order
+    assert sorted(texts(tmp_path)) == list(range(1, 53))
+    assert len(await store.index.get_many(CHAT.id, range(1, 53))) == 52
     assert leftovers(tmp_path / "vault") == []
+
+
+async def test_a_group_is_sent_before_the_one_ahead_of_it_is_committed(store, writer, tmp_path):
+    """Pipelining: the writer gets the next group while the previous one's
+    index commit is still to come; the commits keep the order."""
+    applier = Applier(store, writer)
+    committed: list[int] = []
+    release = asyncio.Event()
+    real_commit = store.commit
+
+    async def slow_commit(changes):
+        if not committed:
+            await release.wait()   # the first group's commit is held up
+        await real_commit(changes)
+        committed.append(len(committed))
+
+    store.commit = slow_commit
+    first = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)]))
+    await asyncio.sleep(0.05)
+    assert writer.calls == [[1], [2]]          # 2 was written while 1 waits for its commit
+    assert committed == [] and not first.done() and not second.done()
+    release.set()
+    assert await asyncio.gather(first, second) == [1, 1]
+    assert committed == [0, 1]
+    assert set(await store.index.get_many(CHAT.id, [1, 2])) == {1, 2}
+
+
+async def test_a_deletion_waits_for_the_batches_in_flight(store, writer, tmp_path):
+    """A message still on its way to the index when its deletion arrives
+    ends deleted, in the note and in the index."""
+    applier = Applier(store, writer)
+    writer.gate = asyncio.Event()
+    sent = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 5), msg(CHAT.id, 6)]))
+    await asyncio.sleep(0.01)
+    deletion = asyncio.create_task(applier.delete(CHAT, [5]))
+    await asyncio.sleep(0.01)
+    assert not deletion.done()
+    writer.gate.set()
+    assert await sent == 2 and await deletion == 1
+    rows = await store.index.get_many(CHAT.id, [5, 6])
+    assert rows[5].deleted and not rows[6].deleted
+    assert by_message(scan(tmp_path / "vault"))[5][0].deleted
 
 
 async def test_a_stale_copy_later_in_the_group_loses_to_an_edit_earlier_in_it(store, writer, tmp_path):
@@ -113,39 +159,55 @@ async def test_a_stale_copy_later_in_the_group_loses_to_an_edit_earlier_in_it(st
 async def test_a_failed_group_leaves_each_other_batch_to_its_own_caller(store, writer, tmp_path):
     applier = Applier(store, writer)
     writer.gate = asyncio.Event()
-    blocker = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
+    blockers = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i)])) for i in (1, 2)]
     await asyncio.sleep(0.01)
-    a = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)]))
-    b = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
+    a = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
+    b = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 4)]))
     await asyncio.sleep(0.01)
     # The group {a, b} fails once: a leads it and gets the error, b is
     # applied again on its own and succeeds.
-    writer.fail_call = 2
+    writer.fail_call = 3
     writer.gate.set()
-    results = await asyncio.gather(blocker, a, b, return_exceptions=True)
-    assert results[0] == 1 and isinstance(results[1], OSError) and results[2] == 1
-    assert writer.calls[-2:] == [[2, 3], [3]]
-    assert sorted(texts(tmp_path)) == [1, 3]
-    assert set(await store.index.get_many(CHAT.id, [1, 2, 3])) == {1, 3}
+    results = await asyncio.gather(*blockers, a, b, return_exceptions=True)
+    assert results[:2] == [1, 1] and isinstance(results[2], OSError) and results[3] == 1
+    assert writer.calls[-2:] == [[3, 4], [4]]
+    assert sorted(texts(tmp_path)) == [1, 2, 4]
+    assert set(await store.index.get_many(CHAT.id, [1, 2, 3, 4])) == {1, 2, 4}
     # The failed batch is not lost for good: applied again, it lands.
-    assert await applier.apply(CHAT, [msg(CHAT.id, 2)]) == 1
-    assert sorted(texts(tmp_path)) == [1, 2, 3]
+    assert await applier.apply(CHAT, [msg(CHAT.id, 3)]) == 1
+    assert sorted(texts(tmp_path)) == [1, 2, 3, 4]
 
 
 async def test_a_cancelled_waiter_is_not_applied(store, writer, tmp_path):
     applier = Applier(store, writer)
     writer.gate = asyncio.Event()
-    blocker = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
+    blockers = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i)])) for i in (1, 2)]
     await asyncio.sleep(0.01)
-    gone = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)]))
-    kept = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
+    gone = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
+    kept = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 4)]))
     await asyncio.sleep(0.01)
     gone.cancel()
     writer.gate.set()
-    assert await blocker == 1 and await kept == 1
+    assert await asyncio.gather(*blockers, kept) == [1, 1, 1]
     with pytest.raises(asyncio.CancelledError):
         await gone
-    assert sorted(texts(tmp_path)) == [1, 3]
+    assert sorted(texts(tmp_path)) == [1, 2, 4]
+
+
+async def test_a_caller_cancelled_after_sending_still_gets_its_batch_recorded(store, writer, tmp_path):
+    applier = Applier(store, writer)
+    writer.gate = asyncio.Event()
+    advanced = []
+    sent = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)],
+                                             after=lambda changes: advanced.append(1)))
+    await asyncio.sleep(0.01)
+    assert writer.calls == [[1]]
+    sent.cancel()
+    writer.gate.set()
+    await applier.drain()
+    assert advanced == [1]
+    assert sorted(texts(tmp_path)) == [1]
+    assert set(await store.index.get_many(CHAT.id, [1])) == {1}
 
 
 async def test_a_message_written_but_not_indexed_is_still_marked_deleted(store, writer, tmp_path):
@@ -159,7 +221,7 @@ async def test_a_message_written_but_not_indexed_is_still_marked_deleted(store, 
     class CrashAfterWrite(Exception):
         pass
 
-    async def crash():
+    def crash(changes):
         raise CrashAfterWrite()   # stands in for the process dying before the commit
 
     with pytest.raises(CrashAfterWrite):
@@ -183,7 +245,7 @@ async def test_a_message_written_but_not_indexed_is_still_marked_deleted(store, 
 async def test_pending_batches_applied_again_are_pruned(store, writer, tmp_path):
     applier = Applier(store, writer)
 
-    async def crash():
+    def crash(changes):
         raise RuntimeError("killed before the commit")
 
     with pytest.raises(RuntimeError):

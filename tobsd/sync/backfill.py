@@ -13,7 +13,9 @@ of what remains and the idle worker takes the lower half (adaptive
 splitting). Sparse id spaces (private chats and basic groups share one
 counter per account) only cost an extra, empty, page per shard.
 
-Memory stays bounded: each worker holds one page at a time.
+Each worker fetches its next page while its previous one is applied, so
+requests stay in flight while the vault is written. Memory stays bounded:
+a worker holds at most two pages (one being fetched, one being applied).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from tobsd.core.models import Chat
+from tobsd.core.models import Chat, Message
 from tobsd.core.ports import TelegramSource
 from tobsd.store import Changes, Store
 
@@ -129,27 +131,43 @@ class Backfill:
                     self._active.remove(shard)
 
     async def _fetch_shard(self, shard: _Active) -> None:
-        while shard.next_offset > shard.lo:
-            async with self.requests:
-                page = await self.source.history(self.chat, offset_id=shard.next_offset,
-                                                 min_id=shard.lo - 1, limit=PAGE)
-            fetched = page.messages
-            messages = keep_since(fetched, self.since)
-            done = not fetched or len(messages) < len(fetched)
-            lowest = min((m.id for m in fetched), default=shard.lo)
+        """Page through one shard. The next page is fetched while the
+        previous one is applied; a worker has at most one page waiting to
+        be applied, and its pages are applied in order."""
+        applying: asyncio.Future | None = None
+        try:
+            while shard.next_offset > shard.lo:
+                async with self.requests:
+                    page = await self.source.history(self.chat, offset_id=shard.next_offset,
+                                                     min_id=shard.lo - 1, limit=PAGE)
+                fetched = page.messages
+                messages = keep_since(fetched, self.since)
+                done = not fetched or len(messages) < len(fetched)
+                lowest = min((m.id for m in fetched), default=shard.lo)
 
-            def advance(changes: Changes, lowest=lowest, done=done) -> None:
-                # Never while the chat is held still (see _take): shard.lo is current.
+                def advance(changes: Changes, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
+                    # Never while the chat is held still (see _take): shard.lo is current.
+                    if done:
+                        changes.finish_shard(self.chat.id, shard.lo)
+                    else:
+                        changes.advance_shard(self.chat.id, shard.lo, lowest)
+                    if any_fetched:
+                        changes.advance_min_backfilled(self.chat.id, lowest)
+
+                if applying is not None:
+                    await applying
+                applying = asyncio.ensure_future(self._apply_page(messages, advance))
                 if done:
-                    changes.finish_shard(self.chat.id, shard.lo)
-                else:
-                    changes.advance_shard(self.chat.id, shard.lo, lowest)
-                if fetched:
-                    changes.advance_min_backfilled(self.chat.id, lowest)
+                    break
+                shard.next_offset = lowest
+            if applying is not None:
+                await applying
+        finally:
+            if applying is not None and not applying.done():
+                applying.cancel()
+                await asyncio.gather(applying, return_exceptions=True)
 
-            await self.applier.apply(self.chat, messages, after=advance)
-            if self.on_page is not None:
-                self.on_page(self.chat, len(messages))
-            if done:
-                return
-            shard.next_offset = lowest
+    async def _apply_page(self, messages: list[Message], advance) -> None:
+        await self.applier.apply(self.chat, messages, after=advance)
+        if self.on_page is not None:
+            self.on_page(self.chat, len(messages))

@@ -100,6 +100,53 @@ def apply_message(note: Note, msg: Message, ctx: RenderContext, *, remove_delete
     return True
 
 
+def apply_messages(note: Note, msgs: list[Message], ctx: RenderContext, *,
+                   remove_deleted: bool = False) -> bool:
+    """Apply several messages of one note, as :func:`apply_message` would one
+    by one in id order, but with the blocks of new messages put in place in
+    one pass over the note (a backfill brings older messages in runs that
+    each go before the note's blocks, and looking up each place alone would
+    walk the note once per message). True when the note changed."""
+    changed = False
+    new: dict[int, Block] = {}
+    for msg in sorted(msgs, key=lambda m: m.id):
+        if note.blocks_of(msg.id):
+            changed |= apply_message(note, msg, ctx, remove_deleted=remove_deleted)
+        elif msg.deleted and remove_deleted:
+            new.pop(msg.id, None)
+        else:
+            new[msg.id] = _as_block(render_block(msg, ctx))   # a repeat: the last copy wins
+    if not new:
+        return changed
+    blocks = list(new.values())
+    top = note.max_msg_id()
+    if top is not None and blocks[0].msg_id < top:
+        _merge_in(note, [b for b in blocks if b.msg_id < top])
+        blocks = [b for b in blocks if b.msg_id > top]
+    for block in blocks:   # newer than every block: to the end, in order
+        _insert(note, len(note.parts), block)
+    return True
+
+
+def _merge_in(note: Note, blocks: list[Block]) -> None:
+    """Put ``blocks`` (ascending ids, none in the note, each below the note's
+    greatest id) before the first block with a greater id, with the blank
+    separators :func:`_insert` gives them."""
+    out: list = []
+    i = 0
+    for part in note.parts:
+        if isinstance(part, Block):
+            while i < len(blocks) and blocks[i].msg_id < part.msg_id:
+                if out and not _ends_blank(out[-1]):
+                    out.append(UserText([""]))
+                out.append(blocks[i])
+                out.append(UserText([""]))   # the next part is a block
+                i += 1
+        out.append(part)
+    note.parts = out
+    note.reindex()
+
+
 def mark_blocks_deleted(note: Note, ids: set[int], remove: bool) -> bool:
     """Mark (or, with ``remove``, drop) the untouched blocks of ``ids`` as deleted.
 

@@ -39,7 +39,7 @@ from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Block, Note, UserText, parse_note
 from tobsd.vault.escape import escape_line
 from tobsd.vault.lru import LRU
-from tobsd.vault.merge import apply_message, mark_blocks_deleted
+from tobsd.vault.merge import apply_messages, mark_blocks_deleted
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
 from tobsd.vault.options import VaultConfig
@@ -97,6 +97,7 @@ class VaultWriter:
         self._cache: LRU[str, _Cached] = LRU(NOTES_CACHED)
         self._flagged: set[str] = set()
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
+        self._located: LRU[str, int] = LRU(4 * NOTES_CACHED)   # note -> id() of the parse registered
         self._people: dict[int, Person] = {}
         self._usernames: dict[str, int] = {}
         self._lock = asyncio.Lock()
@@ -292,12 +293,13 @@ class VaultWriter:
     def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
                     remove: bool, resync: bool) -> str:
         def change(note: Note) -> bool:
-            self._where.setdefault_many(((chat.id, p.msg_id), rel) for p in note.parts
-                                        if isinstance(p, Block))
-            changed = False
-            for msg in sorted(msgs, key=lambda m: m.id):
-                changed |= apply_message(note, msg, ctx, remove_deleted=remove)
-            return changed
+            # Where the note's older messages are, for links to them: once
+            # per note read from disk, not at every write of it.
+            if self._located.get(rel) != id(note):
+                self._where.setdefault_many(((chat.id, p.msg_id), rel) for p in note.parts
+                                            if isinstance(p, Block))
+                self._located[rel] = id(note)
+            return apply_messages(note, msgs, ctx, remove_deleted=remove)
 
         def create() -> Note:
             period = rel.rsplit("/", 1)[1][:-3]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Sequence
 
 from tobsd.store import cursors, index, pending, shards
-from tobsd.store.index import IndexEntry
+from tobsd.store.index import IndexRow
 
 
 class Changes:
@@ -26,11 +26,12 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self._ops)
 
-    def put_index(self, entries: Sequence[IndexEntry]) -> None:
-        """Insert or replace these message index rows."""
-        if entries:
-            self._indexed.extend((e.chat_id, e.msg_id) for e in entries)
-            self._ops.append((index.sql_put_many, (list(entries),)))
+    def put_index(self, rows: Sequence[IndexRow]) -> None:
+        """Insert or replace these message index rows (tuples in
+        IndexEntry's field order)."""
+        if rows:
+            self._indexed.extend((r[0], r[1]) for r in rows)
+            self._ops.append((index.sql_put_many, (rows,)))
 
     def clear_pending(self, key: int) -> None:
         """End a pending-writes row: its batch is indexed by this transaction."""

@@ -197,12 +197,11 @@ class Applier:
                 flight.written.set()
             if previous is not None:
                 await previous.committed.wait()
-            entries = [IndexEntry(chat.id, m.id, epoch(m.date) or 0,
-                                  self.writer.note_of(chat.id, m.id) or "", digest,
-                                  epoch(m.edit_date), m.deleted)
-                       for m, digest in fresh.values()]
+            note_of, chat_id = self.writer.note_of, chat.id
             changes = Changes()
-            changes.put_index(entries)
+            changes.put_index([(chat_id, m.id, epoch(m.date) or 0, note_of(chat_id, m.id) or "",
+                                digest, epoch(m.edit_date), m.deleted)
+                               for m, digest in fresh.values()])
             if pending is not None:
                 changes.clear_pending(pending)
             for b in group:

@@ -71,6 +71,7 @@ class Daemon:
         self.unresolved: list = []
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
+        self._status_due = asyncio.Event()   # a state changed: report now, not at the next tick
 
     # --- lifecycle -----------------------------------------------------------------
     async def run(self) -> int:
@@ -116,7 +117,8 @@ class Daemon:
                                      client_options=self.client_options)
         self.engine = SyncEngine(self.source, self.store, self.writer,
                                  workers=self.config.limits.backfill_requests_in_flight,
-                                 reconcile_every_s=self.config.daemon.reconcile_every_s)
+                                 reconcile_every_s=self.config.daemon.reconcile_every_s,
+                                 on_change=self._status_due.set)
         try:
             me = await self.source.start()
             log.info("logged in as user %s", me.id)
@@ -228,4 +230,8 @@ class Daemon:
                 self.notifier.watchdog()
             except Exception:
                 log.exception("status report failed")
-            await asyncio.sleep(self.status.interval_s)
+            try:
+                await asyncio.wait_for(self._status_due.wait(), self.status.interval_s)
+            except asyncio.TimeoutError:
+                pass
+            self._status_due.clear()

@@ -1,5 +1,6 @@
 """The daemon's status, for people and programs: a JSON file in the state
-folder (rewritten atomically about once a second) and a one-line summary for
+folder (rewritten atomically about once a second, and at once when the
+daemon's or a chat's state changes) and a one-line summary for
 systemd's STATUS=. It never holds secrets: ids, titles, counts and states."""
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date, datetime, timezone
 
 from tobsd.core.errors import ChatUnavailable, NeedsLogin
@@ -67,7 +68,9 @@ class ChatState:
 
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: Store, writer, *, workers: int = 6,
-                 reconcile_every_s: float = 600.0):
+                 reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None):
+        """`on_change()` is called when the engine's or a chat's state
+        changes (so a status report can go out at once)."""
         self.source, self.store, self.writer = source, store, writer
         self.applier = Applier(store, writer)
         self.workers = workers
@@ -77,6 +80,7 @@ class SyncEngine:
         self.state = "starting"
         self.error: str | None = None
         self.stopped = asyncio.Event()
+        self._on_change = on_change or (lambda: None)
         self._notes_due: set[int] = set()      # chats whose chat note lags behind live writes
         self._notes_task: asyncio.Task | None = None
         source.subscribe(self._on_event)
@@ -106,6 +110,7 @@ class SyncEngine:
             st.task.cancel()
             st.task = None
             st.state = "paused"
+            self._on_change()
         elif not paused and st.task is None:
             st.state = "starting"
             st.task = asyncio.get_running_loop().create_task(self._run_chat(st))
@@ -155,6 +160,7 @@ class SyncEngine:
             return
         log.error("the Telegram session is not authorised (%s); run `tobsd login`", exc)
         self.state, self.error = "needs-login", str(exc)
+        self._on_change()
         current = asyncio.current_task()
         for st in self.chats.values():
             if st.task and st.task is not current:
@@ -168,6 +174,7 @@ class SyncEngine:
                 await self._sync_chat(st)
                 retry = 0
                 st.state = "live"
+                self._on_change()
                 st.wake.clear()
                 try:
                     await asyncio.wait_for(st.wake.wait(), self.reconcile_every_s)
@@ -180,6 +187,7 @@ class SyncEngine:
                 return
             except ChatUnavailable as exc:
                 st.state, st.error = "error", str(exc)
+                self._on_change()
                 await self.store.chats.set_error(st.chat.id, str(exc))
                 log.warning("chat %s: %s", st.chat.title, exc)
                 return
@@ -189,6 +197,7 @@ class SyncEngine:
                 else:
                     st.state, st.error = "retrying", f"{type(exc).__name__}: {exc}"
                     log.exception("chat %s failed; retrying", st.chat.title)
+                self._on_change()
                 await asyncio.sleep(DISK_RETRY_S[min(retry, len(DISK_RETRY_S) - 1)])
                 retry += 1
 
@@ -201,6 +210,7 @@ class SyncEngine:
         st.last_reconcile = time.time()
         if await self.store.shards.pending(st.chat.id):
             st.state = "backfilling"
+            self._on_change()
             backfill = Backfill(self.source, self.applier, self.store, st.chat,
                                 workers=self.workers, requests=self.requests,
                                 since=st.options.since_dt, on_page=self._count)

@@ -50,6 +50,26 @@ def sql_finish(conn, chat_id: int, lo_id: int) -> None:
                  (chat_id, lo_id))
 
 
+def sql_cut(conn, chat_id: int, lo_id: int, points: list[int]) -> None:
+    """See ShardsTable.cut; `points` descending."""
+    row = conn.execute("SELECT next_offset, done FROM backfill_shards WHERE chat_id = ? AND lo_id = ?",
+                       (chat_id, lo_id)).fetchone()
+    if row is None:
+        raise KeyError(f"no shard ({chat_id}, {lo_id})")
+    next_offset, done = row
+    if done or not all(lo_id < p < next_offset for p in points):
+        raise ValueError(f"cannot cut shard {lo_id} (next_offset {next_offset}) at {points}")
+    if not points:
+        return
+    conn.execute("UPDATE backfill_shards SET lo_id = ? WHERE chat_id = ? AND lo_id = ?",
+                 (points[0], chat_id, lo_id))
+    uppers = points
+    lowers = points[1:] + [lo_id]
+    conn.executemany(
+        "INSERT INTO backfill_shards (chat_id, lo_id, hi_id, next_offset) VALUES (?, ?, ?, ?)",
+        [(chat_id, lo, hi, hi) for lo, hi in zip(lowers, uppers)])
+
+
 class ShardsTable:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -96,6 +116,12 @@ class ShardsTable:
                 "INSERT INTO backfill_shards (chat_id, lo_id, hi_id, next_offset) VALUES (?, ?, ?, ?)",
                 (chat_id, lo_id, at, at))
         return Shard(chat_id, lo_id, at, at)
+
+    async def cut(self, chat_id: int, lo_id: int, points: list[int]) -> None:
+        """Cut a pending shard's unfetched part at each of `points` (ids with
+        lo_id < point < next_offset): one shard per piece, in one
+        transaction (the same as a `split` at each point, highest first)."""
+        await self._db.run(sql_cut, chat_id, lo_id, sorted(set(points), reverse=True))
 
     async def clear(self, chat_id: int) -> None:
         """Drop all the chat's shards (its backfill is done or restarted)."""

@@ -7,7 +7,12 @@ contiguous run of the chat's messages, so after it is applied the shard's
 `next_offset` can drop to the page's lowest id in the same transaction: a
 crash resumes each shard where its last durable page ended.
 
-Large ranges are cut into pieces up front; when a worker runs out of shards
+Large ranges are cut up front into pieces of about one page of history
+each, sized from the id span of the chat's newest page (dense channel ids:
+100 ids a page; private chats and basic groups share one id counter per
+account, so theirs are sparser). The workers then fetch neighbouring pages,
+so the messages in flight fall into a few period notes, and each note is
+rewritten once for many pages instead of once per page. When a worker runs out of shards
 while another shard still has much left, that shard is split at the middle
 of what remains and the idle worker takes the lower half (adaptive
 splitting). Sparse id spaces (private chats and basic groups share one
@@ -33,8 +38,9 @@ from .reconcile import PAGE, keep_since
 
 log = logging.getLogger(__name__)
 
-SHARD_TARGET_IDS = 20 * PAGE      # ids per shard when cutting a range up front
-MAX_SHARDS_PER_CUT = 256
+SHARD_PAGES = 1                   # pages of history per shard when cutting a range up front
+DEFAULT_IDS_PER_PAGE = 20 * PAGE  # when the chat's density is not known: assume sparse ids
+MAX_SHARDS_PER_CUT = 20_000
 SPLIT_MIN_REMAINING = 4 * PAGE    # never split a shard with less than this left
 
 
@@ -59,12 +65,13 @@ class Backfill:
 
     def __init__(self, source: TelegramSource, applier: Applier, store: Store, chat: Chat, *,
                  workers: int, requests: asyncio.Semaphore, since: datetime | None = None,
-                 on_page=None):
+                 on_page=None, ids_per_page: int | None = None):
         self.source, self.applier, self.store, self.chat = source, applier, store, chat
         self.workers = max(1, workers)
         self.requests = requests
         self.since = since
         self.on_page = on_page
+        self.shard_ids = SHARD_PAGES * max(PAGE, ids_per_page or DEFAULT_IDS_PER_PAGE)
         self._queue: list[_Active] = []
         self._active: list[_Active] = []
         self._lock = asyncio.Lock()   # the queue and the active list
@@ -78,11 +85,11 @@ class Backfill:
                 await self.store.cursors.set_backfill_done(self.chat.id, True)
             return
         for shard in pending:
-            for lo, hi in self._pieces(shard.lo_id, shard.next_offset):
-                if (lo, hi) != (shard.lo_id, shard.next_offset):
-                    await self._resplit(shard.lo_id, lo)
-                self._queue.append(_Active(lo, hi, hi))
-        self._queue.sort(key=lambda a: a.hi, reverse=True)
+            pieces = self._pieces(shard.lo_id, shard.next_offset)
+            if len(pieces) > 1:
+                await self.store.shards.cut(self.chat.id, shard.lo_id, [lo for lo, _ in pieces[:-1]])
+            self._queue.extend(_Active(lo, hi, hi) for lo, hi in pieces)
+        self._queue.sort(key=lambda a: a.hi)   # taken from the end: newest history first
         await asyncio.gather(*(self._worker() for _ in range(self.workers)))
         async with self.store.transaction():
             if not await self.store.shards.pending(self.chat.id):
@@ -91,21 +98,13 @@ class Backfill:
 
     def _pieces(self, lo: int, next_offset: int) -> list[tuple[int, int]]:
         span = next_offset - lo
-        pieces = min(MAX_SHARDS_PER_CUT, max(1, span // SHARD_TARGET_IDS))
+        pieces = min(MAX_SHARDS_PER_CUT, max(1, span // self.shard_ids))
         return cut(lo, next_offset, pieces)
-
-    async def _resplit(self, shard_lo: int, at: int) -> None:
-        """Persist a cut of a pending shard (its lower part becomes its own shard)."""
-        shards = {s.lo_id: s for s in await self.store.shards.pending(self.chat.id)}
-        owner = max((s for s in shards.values() if s.lo_id < at < s.next_offset),
-                    key=lambda s: s.lo_id, default=None)
-        if owner is not None:
-            await self.store.shards.split(self.chat.id, owner.lo_id, at)
 
     async def _take(self) -> _Active | None:
         async with self._lock:
             if self._queue:
-                shard = self._queue.pop(0)
+                shard = self._queue.pop()
                 self._active.append(shard)
                 return shard
             # Idle: take the lower half of the biggest remainder.
@@ -123,49 +122,53 @@ class Backfill:
             return lower
 
     async def _worker(self) -> None:
-        while (shard := await self._take()) is not None:
-            try:
-                await self._fetch_shard(shard)
-            finally:
-                async with self._lock:
-                    self._active.remove(shard)
-
-    async def _fetch_shard(self, shard: _Active) -> None:
-        """Page through one shard. The next page is fetched while the
-        previous one is applied; a worker has at most one page waiting to
-        be applied, and its pages are applied in order."""
+        """Take shards until none is left. The worker's next page is fetched
+        while its previous one (of this shard or the one before) is
+        applied; at most one of its pages waits to be applied, and its pages
+        are applied in the order fetched."""
         applying: asyncio.Future | None = None
         try:
-            while shard.next_offset > shard.lo:
-                async with self.requests:
-                    page = await self.source.history(self.chat, offset_id=shard.next_offset,
-                                                     min_id=shard.lo - 1, limit=PAGE)
-                fetched = page.messages
-                messages = keep_since(fetched, self.since)
-                done = not fetched or len(messages) < len(fetched)
-                lowest = min((m.id for m in fetched), default=shard.lo)
-
-                def advance(changes: Changes, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
-                    # Never while the chat is held still (see _take): shard.lo is current.
-                    if done:
-                        changes.finish_shard(self.chat.id, shard.lo)
-                    else:
-                        changes.advance_shard(self.chat.id, shard.lo, lowest)
-                    if any_fetched:
-                        changes.advance_min_backfilled(self.chat.id, lowest)
-
-                if applying is not None:
-                    await applying
-                applying = asyncio.ensure_future(self._apply_page(messages, advance))
-                if done:
-                    break
-                shard.next_offset = lowest
+            while (shard := await self._take()) is not None:
+                try:
+                    applying = await self._fetch_shard(shard, applying)
+                finally:
+                    async with self._lock:
+                        self._active.remove(shard)
             if applying is not None:
                 await applying
         finally:
             if applying is not None and not applying.done():
                 applying.cancel()
                 await asyncio.gather(applying, return_exceptions=True)
+
+    async def _fetch_shard(self, shard: _Active,
+                           applying: asyncio.Future | None) -> asyncio.Future | None:
+        """Page through one shard; returns the apply of its last page, still running."""
+        while shard.next_offset > shard.lo:
+            async with self.requests:
+                page = await self.source.history(self.chat, offset_id=shard.next_offset,
+                                                 min_id=shard.lo - 1, limit=PAGE)
+            fetched = page.messages
+            messages = keep_since(fetched, self.since)
+            done = not fetched or len(messages) < len(fetched)
+            lowest = min((m.id for m in fetched), default=shard.lo)
+
+            def advance(changes: Changes, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
+                # Never while the chat is held still (see _take): shard.lo is current.
+                if done:
+                    changes.finish_shard(self.chat.id, shard.lo)
+                else:
+                    changes.advance_shard(self.chat.id, shard.lo, lowest)
+                if any_fetched:
+                    changes.advance_min_backfilled(self.chat.id, lowest)
+
+            if applying is not None:
+                await applying
+            applying = asyncio.ensure_future(self._apply_page(messages, advance))
+            if done:
+                break
+            shard.next_offset = lowest
+        return applying
 
     async def _apply_page(self, messages: list[Message], advance) -> None:
         await self.applier.apply(self.chat, messages, after=advance)

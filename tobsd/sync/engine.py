@@ -213,7 +213,8 @@ class SyncEngine:
             self._on_change()
             backfill = Backfill(self.source, self.applier, self.store, st.chat,
                                 workers=self.workers, requests=self.requests,
-                                since=st.options.since_dt, on_page=self._count)
+                                since=st.options.since_dt, on_page=self._count,
+                                ids_per_page=result.ids_per_page)
             await backfill.run()
         if st.error:
             await self.store.chats.set_error(st.chat.id, None)

@@ -37,6 +37,7 @@ class ReconcileResult:
     new_or_changed: int = 0
     deleted: int = 0
     gap_shard: tuple[int, int] | None = None
+    ids_per_page: int | None = None   # the id span of the newest full page: how dense the ids are
 
 
 def keep_since(messages: list[Message], since: datetime | None) -> list[Message]:
@@ -70,6 +71,8 @@ async def reconcile(source: TelegramSource, applier: Applier, store: Store, chat
             result.deleted = await applier.delete(chat, held)
 
     lowest = min(ids) if ids else 0
+    if full:
+        result.ids_per_page = max(ids) - lowest + 1
     gap: tuple[int, int] | None = None
     if full and not reached_since and lowest > top + 1:
         gap = (top + 1, lowest)

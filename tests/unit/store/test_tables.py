@@ -89,6 +89,25 @@ async def test_shard_split(store):
     assert await store.shards.list(CHAT) == []
 
 
+async def test_shard_cut_equals_a_split_at_each_point(store, tmp_path):
+    await store.shards.create(CHAT, [(1, 1001)])
+    await store.shards.advance(CHAT, 1, 800)
+    await store.shards.cut(CHAT, 1, [200, 600, 400])
+    cut = await store.shards.list(CHAT)
+    await store.shards.clear(CHAT)
+    await store.shards.create(CHAT, [(1, 1001)])
+    await store.shards.advance(CHAT, 1, 800)
+    for at in (600, 400, 200):   # each split cuts the lowest piece, which keeps lo_id 1
+        await store.shards.split(CHAT, 1, at)
+    assert cut == await store.shards.list(CHAT) == [
+        Shard(CHAT, 600, 1001, 800), Shard(CHAT, 400, 600, 600), Shard(CHAT, 200, 400, 400),
+        Shard(CHAT, 1, 200, 200)]
+    for bad in ([1], [800], [900]):   # at the lo edge, at next_offset, above it
+        with pytest.raises(ValueError):
+            await store.shards.cut(CHAT, 1, bad)
+    assert len(await store.shards.list(CHAT)) == 4   # a refused cut changes nothing
+
+
 async def test_index_round_trip_and_edits(store):
     e = entry(5, edit_date=1_700_000_100, note="Telegram/Chan/2024-01-02.md", content_hash=b"\x00\xff")
     await store.index.put_many([entry(1), entry(2), e, entry(3, chat_id=OTHER)])

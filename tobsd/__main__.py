@@ -42,8 +42,15 @@ def main(argv=None) -> int:
             from tobsd.telegram.login import interactive_login
             asyncio.run(interactive_login(config))
             return 0
-        from tobsd.app import Daemon
-        return asyncio.run(Daemon(config).run())
+        # The vault writer's interpreter starts now, on the other core,
+        # while this one imports Telethon and the rest of the daemon.
+        from tobsd.vault.remote import SpawnedWriter
+        writer = SpawnedWriter()
+        try:
+            from tobsd.app import Daemon
+            return asyncio.run(Daemon(config, writer_process=writer).run())
+        finally:
+            writer.discard()
     except ConfigError as exc:
         print(f"tobsd: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -31,7 +31,7 @@ from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
 from tobsd.vault.options import ChatSettings, VaultConfig
-from tobsd.vault.remote import RemoteWriter
+from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 
 log = logging.getLogger("tobsd")
 
@@ -58,8 +58,9 @@ def sweep_temp_files(root: Path) -> int:
 
 class Daemon:
     def __init__(self, config: Config, *, notifier: SystemdNotifier | None = None,
-                 client_options: dict | None = None):
+                 client_options: dict | None = None, writer_process: SpawnedWriter | None = None):
         self.config = config
+        self.writer_process = writer_process
         self.notifier = notifier or SystemdNotifier()
         self.client_options = client_options
         self.store: Store | None = None
@@ -89,7 +90,7 @@ class Daemon:
         self.store = await Store.open(cfg.daemon.db_path, bloom_path=cfg.daemon.bloom_path)
         # Notes are rendered and written in a child process (which also
         # watches the vault), so that work runs on another core.
-        self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg))
+        self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg), spawned=self.writer_process)
         await self.writer.start()
         background = [asyncio.create_task(self._report_loop())]
         try:

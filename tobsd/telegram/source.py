@@ -66,6 +66,7 @@ class TelethonSource:
         self._entities: dict[int, object] = {}
         self._dialogs_loaded = False
         self._dialog_lock = asyncio.Lock()
+        self._takeout_opening: asyncio.Task | None = None
 
     @property
     def client(self):
@@ -82,22 +83,32 @@ class TelethonSource:
         await self.takeout.load()
         if not self._client.is_connected():
             await self._client.connect()
-        if not await self._client.is_user_authorized():
+        # get_me answers None for a session that is not authorised, so it is
+        # also the login check (one round trip, not two). It also teaches
+        # Telethon's update handling who we are.
+        me = await self._guarded("users.getUsers", self._client.get_me)
+        if me is None:
             self._needs_login = True
             await self._client.disconnect()
             raise NeedsLogin("this account is not logged in; run `tobsd login`")
-        # Telethon's get_me also teaches its update handling who we are.
-        me = await self._guarded("users.getUsers", self._client.get_me)
         self._me = person_from_user(me)
         self._needs_login = False
         secure_session_file(self._config.session)
-        try:
-            await self.takeout.current()
-        except NeedsLogin:
-            raise
+        # Opened while the chats are being resolved; the first history
+        # request waits for it (see TakeoutManager.current).
+        self._takeout_opening = asyncio.get_running_loop().create_task(self._open_takeout())
         return self._me
 
+    async def _open_takeout(self) -> None:
+        try:
+            await self.takeout.current()
+        except Exception as exc:   # the next history request tries again
+            log.warning("Takeout not opened now (%s: %s)", type(exc).__name__, exc)
+
     async def stop(self) -> None:
+        if self._takeout_opening is not None and not self._takeout_opening.done():
+            self._takeout_opening.cancel()
+            await asyncio.gather(self._takeout_opening, return_exceptions=True)
         try:
             if self._client.is_connected():
                 await self.takeout.finish(success=True)

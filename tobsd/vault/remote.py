@@ -68,11 +68,51 @@ async def read_frame(reader: asyncio.StreamReader) -> Any:
     return pickle.loads(await reader.readexactly(size))
 
 
+def _spawn() -> tuple[subprocess.Popen, socket.socket]:
+    """A new writer process and our end of its socket; it waits for `init`."""
+    ours, theirs = socket.socketpair()
+    with theirs:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tobsd.vault.writer_process",
+             str(theirs.fileno()), str(os.getpid())],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+    return proc, ours
+
+
+class SpawnedWriter:
+    """A writer process started before the daemon has imported the rest of
+    itself, so the two interpreters start up side by side; a RemoteWriter
+    takes it over at its first start. `discard()` stops it if none did."""
+
+    def __init__(self) -> None:
+        self.proc, self._sock = _spawn()
+        self._taken = False
+
+    def take(self) -> tuple[subprocess.Popen, socket.socket]:
+        self._taken = True
+        return self.proc, self._sock
+
+    def discard(self) -> None:
+        if self._taken:
+            return
+        self._taken = True
+        self._sock.close()   # the child sees the end of its stream before init and exits
+        try:
+            self.proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class RemoteWriter:
     """A :class:`VaultWriter` running in a child process (see module doc)."""
 
-    def __init__(self, vault_dir: Path, config: VaultConfig | None = None, *, watch: bool = True):
+    def __init__(self, vault_dir: Path, config: VaultConfig | None = None, *, watch: bool = True,
+                 spawned: "SpawnedWriter | None" = None):
+        """`spawned`: a child started earlier (see SpawnedWriter), used for
+        the first start."""
         self.vault_dir = Path(vault_dir)
+        self._spawned = spawned
         self.config = config or VaultConfig()
         self.watch = watch
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
@@ -123,12 +163,11 @@ class RemoteWriter:
                 self._stream.close()
                 self._proc.kill()
                 await asyncio.to_thread(self._proc.wait)
-            ours, theirs = socket.socketpair()
-            with theirs:
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "tobsd.vault.writer_process",
-                     str(theirs.fileno()), str(os.getpid())],
-                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+            if self._spawned is not None and self._spawned.proc.poll() is None:
+                self._proc, ours = self._spawned.take()
+            else:
+                self._proc, ours = _spawn()
+            self._spawned = None
             reader, self._stream = await asyncio.open_unix_connection(sock=ours, limit=STREAM_LIMIT)
             self._replies = asyncio.create_task(self._read_replies(reader, self._proc))
             self._send(0, "init", self.vault_dir, self.config, logging.getLogger().level,

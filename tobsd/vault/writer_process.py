@@ -86,7 +86,10 @@ def _portable(exc: BaseException) -> BaseException:
 
 async def serve(sock: socket.socket) -> None:
     reader, out = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)
-    _, method, (vault_dir, config, level, watch, locations), _ = await read_frame(reader)
+    try:
+        _, method, (vault_dir, config, level, watch, locations), _ = await read_frame(reader)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return   # started ahead of need and not used (the daemon stopped early)
     if method != "init":
         raise RuntimeError(f"expected init, got {method!r}")
     setup_logging(level or logging.WARNING)

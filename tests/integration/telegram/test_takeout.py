@@ -20,6 +20,7 @@ def takeout_flags(server):
 async def test_history_uses_one_takeout_and_stop_finishes_it(config, server):
     source = TelethonSource(config, MemoryFloodStore(), client_options=FAST)
     await source.start()
+    await source.takeout.current()   # start() opens it in the background
     assert source.status().takeout == "open"
     chat = await source.resolve("@news")
     for offset in (0, 90, 60, 30):
@@ -55,6 +56,7 @@ async def test_init_delay_falls_back_then_returns_to_takeout(config, server):
                                 nth=1))
     source = TelethonSource(config, store, client_options=FAST)
     await source.start()
+    await source.takeout.current()   # start() opens it in the background
     try:
         assert source.status().takeout.startswith("delayed until ")
         assert store.deadlines[TAKEOUT_DELAY_KEY] > 0
@@ -78,6 +80,7 @@ async def test_a_persisted_delay_is_honoured_by_a_new_source(config, server):
     store = MemoryFloodStore({TAKEOUT_DELAY_KEY: time.time() + 30})
     source = TelethonSource(config, store, client_options=FAST)
     await source.start()
+    await source.takeout.current()   # start() opens it in the background
     try:
         await source.history(await source.resolve("@news"), limit=10)
         assert takeout_flags(server) == [False]

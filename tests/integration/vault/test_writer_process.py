@@ -16,7 +16,7 @@ import pytest
 from tobsd.core.models import Chat, ChatKind
 from tobsd.vault.atomic import VaultFullError
 from tobsd.vault.options import ChatSettings
-from tobsd.vault.remote import RemoteWriter, WriterGone
+from tobsd.vault.remote import RemoteWriter, SpawnedWriter, WriterGone
 from tests.unit.sync.fakesource import msg
 from tests.vaultscan import by_message, leftovers, scan
 
@@ -116,3 +116,23 @@ def test_the_writer_dies_with_the_daemon(tmp_path):
             return
         time.sleep(0.05)
     pytest.fail(f"writer process {child} outlived the daemon")
+
+
+async def test_a_writer_started_ahead_is_taken_over_or_stopped(tmp_path, capfd):
+    """The daemon starts the writer's interpreter before importing the rest
+    of itself: the RemoteWriter adopts that child; one nobody adopted exits
+    quietly when discarded."""
+    (tmp_path / "vault").mkdir()
+    ahead = SpawnedWriter()
+    writer = RemoteWriter(tmp_path / "vault", watch=False, spawned=ahead)
+    await writer.apply(CHAT, [msg(CHAT.id, 1)])
+    assert writer._proc is ahead.proc           # the child started ahead did the write
+    ahead.discard()                             # taken over: discard leaves it alone
+    assert ahead.proc.poll() is None
+    await writer.close()
+    assert sorted(blocks(tmp_path)) == [1]
+
+    unused = SpawnedWriter()
+    unused.discard()
+    assert unused.proc.returncode == 0
+    assert "Traceback" not in capfd.readouterr().err

@@ -102,23 +102,31 @@ def apply_message(note: Note, msg: Message, ctx: RenderContext, *, remove_delete
 
 def apply_messages(note: Note, msgs: list[Message], ctx: RenderContext, *,
                    remove_deleted: bool = False) -> bool:
-    """Apply several messages of one note, as :func:`apply_message` would one
-    by one in id order, but with the blocks of new messages put in place in
-    one pass over the note (a backfill brings older messages in runs that
-    each go before the note's blocks, and looking up each place alone would
-    walk the note once per message). True when the note changed."""
+    """Apply several messages of one note exactly as :func:`apply_message`
+    would one by one in id order, but with each run of new messages put in
+    place in one pass over the note (a backfill brings older messages in
+    runs that each go before the note's blocks, and looking up each place
+    alone would walk the note once per message). True when the note changed."""
     changed = False
-    new: dict[int, Block] = {}
+    run: dict[int, Block] = {}   # new messages not yet placed, by id
     for msg in sorted(msgs, key=lambda m: m.id):
         if note.blocks_of(msg.id):
+            changed |= _place(note, run)
             changed |= apply_message(note, msg, ctx, remove_deleted=remove_deleted)
         elif msg.deleted and remove_deleted:
-            new.pop(msg.id, None)
+            run.pop(msg.id, None)   # new, and gone again within the batch
         else:
-            new[msg.id] = _as_block(render_block(msg, ctx))   # a repeat: the last copy wins
-    if not new:
-        return changed
-    blocks = list(new.values())
+            run[msg.id] = _as_block(render_block(msg, ctx))   # a repeat: the last copy wins
+    return _place(note, run) or changed
+
+
+def _place(note: Note, run: dict[int, Block]) -> bool:
+    """Put a run of new blocks (ascending ids, none in the note) where they
+    belong, and empty the run. True when there was any."""
+    if not run:
+        return False
+    blocks = list(run.values())
+    run.clear()
     top = note.max_msg_id()
     if top is not None and blocks[0].msg_id < top:
         _merge_in(note, [b for b in blocks if b.msg_id < top])

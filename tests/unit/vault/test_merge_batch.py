@@ -44,7 +44,7 @@ BATCH = st.lists(st.tuples(st.integers(1, 40), st.sampled_from(["new", "edit", "
                  max_size=30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.integers(1, 40), unique=True, max_size=20), st.sets(st.integers(1, 40)),
        st.sets(st.integers(1, 40)), BATCH, st.booleans())
 def test_a_batch_equals_one_message_at_a_time(existing, user_after, touched, batch, remove):

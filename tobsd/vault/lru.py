@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, Iterable, TypeVar
+from typing import Callable, Generic, Hashable, Iterable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -16,12 +16,35 @@ _MISSING = object()
 
 
 class LRU(Generic[K, V]):
-    def __init__(self, max_items: int):
+    """At most `max_items` entries; with `weigh`, also at most `max_weight`
+    of total weight (the newest entry is kept even if it alone weighs more)."""
+
+    def __init__(self, max_items: int, *, max_weight: int | None = None,
+                 weigh: Callable[[V], int] | None = None):
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
+        if (max_weight is None) != (weigh is None):
+            raise ValueError("max_weight and weigh go together")
         self.max_items = max_items
+        self.max_weight = max_weight
+        self._weigh = weigh
+        self._weight = 0
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _added(self, value: V) -> None:
+        if self._weigh is not None:
+            self._weight += self._weigh(value)
+
+    def _removed(self, value: V) -> None:
+        if self._weigh is not None:
+            self._weight -= self._weigh(value)
+
+    def _trim(self) -> None:
+        data = self._data
+        while len(data) > self.max_items or (
+                self.max_weight is not None and self._weight > self.max_weight and len(data) > 1):
+            self._removed(data.popitem(last=False)[1])
 
     def get(self, key: K, default: V | None = None) -> V | None:
         with self._lock:
@@ -33,10 +56,13 @@ class LRU(Generic[K, V]):
 
     def __setitem__(self, key: K, value: V) -> None:
         with self._lock:
+            old = self._data.get(key, _MISSING)
+            if old is not _MISSING:
+                self._removed(old)
             self._data[key] = value
+            self._added(value)
             self._data.move_to_end(key)
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
+            self._trim()
 
     def setdefault(self, key: K, value: V) -> V:
         with self._lock:
@@ -55,12 +81,16 @@ class LRU(Generic[K, V]):
                     data.move_to_end(key)
                 else:
                     data[key] = value
-                    if len(data) > self.max_items:
-                        data.popitem(last=False)
+                    self._added(value)
+                    self._trim()
 
     def pop(self, key: K, default: V | None = None) -> V | None:
         with self._lock:
-            return self._data.pop(key, default)
+            value = self._data.pop(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self._removed(value)
+            return value
 
     def __contains__(self, key: object) -> bool:
         with self._lock:

@@ -48,7 +48,11 @@ from tobsd.vault.render import RenderContext
 from tobsd.vault.state import VaultState
 
 MAX_CAS_ATTEMPTS = 5
-NOTES_CACHED = 8                # notes kept parsed in memory (a few per backfill worker is enough)
+# Notes kept parsed in memory: enough for the notes the backfill's pages in
+# flight fall into, bounded by their size too (a parsed note takes many
+# times its text, and a busy chat's daily notes are large).
+NOTES_CACHED = 64
+NOTES_CACHED_CHARS = 4 * 2**20
 LOCATIONS_KNOWN = 20_000        # (chat, message) -> note entries kept
 
 
@@ -94,7 +98,8 @@ class VaultWriter:
         self._io = asyncio.to_thread if in_thread else _inline
         # Bounded caches of what is on disk: recent notes, and where recent
         # messages live (the sync engine tells the writer about older ones).
-        self._cache: LRU[str, _Cached] = LRU(NOTES_CACHED)
+        self._cache: LRU[str, _Cached] = LRU(NOTES_CACHED, max_weight=NOTES_CACHED_CHARS,
+                                             weigh=lambda c: len(c.text))
         self._flagged: set[str] = set()
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
         self._located: LRU[str, int] = LRU(4 * NOTES_CACHED)   # note -> id() of the parse registered

@@ -99,3 +99,19 @@ def test_relative_vault_folder_resolves_like_pathlib(tmp_path, monkeypatch):
     from pathlib import Path
     for base in (Path("."), Path("v"), Path("v/w")):
         assert resolve_inside(base, "a/b.md") == base / "a" / "b.md"
+
+
+def test_a_weighted_lru_keeps_its_total_weight_and_the_newest_entry():
+    cache: LRU[str, str] = LRU(10, max_weight=10, weigh=len)
+    for key, value in [("a", "xxxx"), ("b", "xxxx"), ("c", "xx")]:
+        cache[key] = value
+    assert [k for k, _ in cache.items()] == ["a", "b", "c"]
+    cache["d"] = "xxx"                        # 13 > 10: the oldest goes
+    assert [k for k, _ in cache.items()] == ["b", "c", "d"]
+    cache["c"] = "x" * 6                      # a heavier value for a key: 4 + 3 + 6, "b" goes
+    assert [k for k, _ in cache.items()] == ["d", "c"]
+    assert cache.pop("c") == "x" * 6
+    cache["big"] = "y" * 50                   # heavier than the limit alone: kept, the rest go
+    assert [k for k, _ in cache.items()] == ["big"]
+    cache.setdefault_many([("e", "zz"), ("f", "zz")])
+    assert [k for k, _ in cache.items()] == ["e", "f"]

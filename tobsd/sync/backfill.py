@@ -18,14 +18,16 @@ of what remains and the idle worker takes the lower half (adaptive
 splitting). Sparse id spaces (private chats and basic groups share one
 counter per account) only cost an extra, empty, page per shard.
 
-Each worker fetches its next page while its previous one is applied, so
+Each worker fetches its next pages while its earlier ones are applied, so
 requests stay in flight while the vault is written. Memory stays bounded:
-a worker holds at most two pages (one being fetched, one being applied).
+a worker holds at most PAGES_AHEAD + 1 pages (one being fetched, the rest
+waiting to be applied).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +44,7 @@ SHARD_PAGES = 1                   # pages of history per shard when cutting a ra
 DEFAULT_IDS_PER_PAGE = 20 * PAGE  # when the chat's density is not known: assume sparse ids
 MAX_SHARDS_PER_CUT = 20_000
 SPLIT_MIN_REMAINING = 4 * PAGE    # never split a shard with less than this left
+PAGES_AHEAD = 2                   # pages a worker has fetched that wait to be applied
 
 
 @dataclass
@@ -122,28 +125,27 @@ class Backfill:
             return lower
 
     async def _worker(self) -> None:
-        """Take shards until none is left. The worker's next page is fetched
-        while its previous one (of this shard or the one before) is
-        applied; at most one of its pages waits to be applied, and its pages
-        are applied in the order fetched."""
-        applying: asyncio.Future | None = None
+        """Take shards until none is left. The worker keeps fetching while
+        its earlier pages (of this shard or the ones before) are applied:
+        at most PAGES_AHEAD of them wait to be applied, in the order
+        fetched, so its request slot is not idle while the vault is written."""
+        applying: deque[asyncio.Future] = deque()
         try:
             while (shard := await self._take()) is not None:
                 try:
-                    applying = await self._fetch_shard(shard, applying)
+                    await self._fetch_shard(shard, applying)
                 finally:
                     async with self._lock:
                         self._active.remove(shard)
-            if applying is not None:
-                await applying
+            while applying:
+                await applying.popleft()
         finally:
-            if applying is not None and not applying.done():
-                applying.cancel()
-                await asyncio.gather(applying, return_exceptions=True)
+            for pending in applying:
+                pending.cancel()
+            await asyncio.gather(*applying, return_exceptions=True)
 
-    async def _fetch_shard(self, shard: _Active,
-                           applying: asyncio.Future | None) -> asyncio.Future | None:
-        """Page through one shard; returns the apply of its last page, still running."""
+    async def _fetch_shard(self, shard: _Active, applying: deque[asyncio.Future]) -> None:
+        """Page through one shard, adding each page's apply to `applying`."""
         while shard.next_offset > shard.lo:
             async with self.requests:
                 page = await self.source.history(self.chat, offset_id=shard.next_offset,
@@ -162,13 +164,12 @@ class Backfill:
                 if any_fetched:
                     changes.advance_min_backfilled(self.chat.id, lowest)
 
-            if applying is not None:
-                await applying
-            applying = asyncio.ensure_future(self._apply_page(messages, advance))
+            while len(applying) >= PAGES_AHEAD:
+                await applying.popleft()
+            applying.append(asyncio.ensure_future(self._apply_page(messages, advance)))
             if done:
                 break
             shard.next_offset = lowest
-        return applying
 
     async def _apply_page(self, messages: list[Message], advance) -> None:
         await self.applier.apply(self.chat, messages, after=advance)

@@ -13,7 +13,9 @@ object fakegram sends is therefore built with `make(cls, **fields)`:
 - fields that share one flag bit (Telethon asserts they are all set or all
   unset) are completed together;
 - a plain str given where the layer wants TextWithEntities is wrapped (and
-  unwrapped the other way), and int/float are converted to the declared one.
+  unwrapped the other way), and int/float are converted to the declared one;
+- Telethon's patched message classes get their TL fields without running
+  the client-side constructor (fakegram only serializes them).
 
 `get_type("messages.Dialogs")`, `get_request("messages.GetForumTopicsRequest")`
 and `has(name)` look classes up by name and give None / False when the
@@ -308,10 +310,15 @@ class _Plan:
     factory) where a fresh value is needed), `adapters` (every parameter ->
     `_adapter(...)`) and `groups` (per shared flag bit, (name, is_true_flag,
     factory) per member)."""
-    __slots__ = ("constants", "factories", "adapters", "groups")
+    __slots__ = ("constants", "factories", "adapters", "groups", "bare")
 
     def __init__(self, cls):
         params = _params(cls)
+        # Telethon's patched message classes run its client-side Message
+        # __init__ (sender and chat getters, about as costly as reading the
+        # message off the wire); fakegram only serializes them, so their
+        # TL fields are set directly.
+        self.bare = cls.__module__ == "telethon.tl.patched"
         self.constants: dict[str, object] = {}
         self.factories: list[tuple[str, object]] = []
         self.adapters = {p.name: _adapter(p.ann) for p in params}
@@ -367,6 +374,10 @@ def _make(cls, fields: dict):
                     kwargs[name] = True
                 elif kwargs[name] is None:
                     kwargs[name] = fill()
+    if plan.bare:
+        obj = cls.__new__(cls)
+        obj.__dict__.update(kwargs)
+        return obj
     return cls(**kwargs)
 
 

@@ -3,11 +3,11 @@
 `TobsdRun` writes the config for a running fakegram (from its ready file),
 starts tobsd, samples its RSS, and tells when the chat is synced. "Synced"
 is read from what tobsd itself publishes: the status file showing the chat
-`live` with `backfill_done` and `indexed` equal to the world's count. The
-status file is rewritten about once a second, so a finish seen there is
-late by up to a second; the benchmark therefore also polls tobsd's SQLite
-index (read-only) and records when it first held every message, since an
-index row is committed only after its note is durably in the vault.
+`live` with `backfill_done` and `indexed` equal to the world's count (tobsd
+writes the status file as soon as a chat's state changes, and once a
+second besides). The benchmark also polls tobsd's SQLite index (read-only)
+and records when it first held every message, since an index row is
+committed only after its note is durably in the vault.
 """
 from __future__ import annotations
 

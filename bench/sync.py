@@ -180,8 +180,8 @@ def run(args) -> dict:
         else:
             measure_tg_archive(r, tmp, world, fg_state, n)
     r["notes"].append("tobsd rates are timed to the status file showing the chat synced "
-                      "(rewritten about once a second); *_index_complete_s is when its "
-                      "index first held every message")
+                      "(written when the chat's state changes); *_index_complete_s is when "
+                      "its index first held every message")
     r["duration_s"] = time.perf_counter() - started
     add_ratios_and_targets(r)
     return r

@@ -55,7 +55,7 @@ from typing import AsyncIterator, Callable, Sequence
 from tobsd.core.models import Chat, Message
 from tobsd.store import Changes, IndexEntry, Store
 
-from .fresh import Known, content_hash, epoch, select_fresh
+from .fresh import Known, epoch, select_fresh
 
 After = Callable[[Changes], None]   # adds the batch's own writes to its transaction
 
@@ -279,4 +279,4 @@ class Applier:
             return len(live) + len(pending)
 
 
-__all__ = ["Applier", "After", "content_hash"]
+__all__ = ["Applier", "After"]

@@ -183,9 +183,12 @@ class TelethonSource:
                 peer = await self._client.get_input_entity(chat_id)
                 break
             except (ValueError, TypeError):
-                if attempt or self._dialogs_loaded:
+                if attempt:
                     raise ChatUnavailable(f"{what or chat_id}: not among this account's "
                                           "chats") from None
+                # Look again after the dialogs, even when they were already
+                # loaded: another caller may have loaded them while this
+                # lookup was in flight.
                 await self._load_dialogs_once()
         self._input_peers[chat_id] = peer
         return peer

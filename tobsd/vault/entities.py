@@ -78,6 +78,23 @@ def _find_fences(text: str, spans: list[Span], lines: list[tuple[int, int]]) -> 
     return fences
 
 
+def _split_at_quotes(fences: dict[int, _Fence], quotes: list[str | None],
+                     lines: list[tuple[int, int]]) -> dict[int, _Fence]:
+    """Fences cut where the quote changes: Markdown cannot quote part of a fenced block.
+
+    A run of only empty lines gets no fence (it holds no code to mark).
+    """
+    out: dict[int, _Fence] = {}
+    for fence in fences.values():
+        start = fence.first_line
+        for i in range(fence.first_line, fence.last_line + 1):
+            if i == fence.last_line or quotes[i + 1] != quotes[start]:
+                if any(lines[j][0] < lines[j][1] for j in range(start, i + 1)):
+                    out[start] = _Fence(start, i, fence.language)
+                start = i + 1
+    return out
+
+
 def _quote_kinds(spans: list[Span], lines: list[tuple[int, int]]) -> list[str | None]:
     kinds: list[str | None] = [None] * len(lines)
     for sp in spans:
@@ -115,6 +132,8 @@ def render_text(text: str, entities, ctx: TextContext | None = None, *,
     one_line = shortcuts and len(lines) == 1  # then every span touches it
     fences = _find_fences(text, spans, lines) if EntityKind.PRE in kinds else {}
     quotes = _quote_kinds(spans, lines) if EntityKind.BLOCKQUOTE in kinds else [None] * len(lines)
+    if fences and EntityKind.BLOCKQUOTE in kinds:
+        fences = _split_at_quotes(fences, quotes, lines)
     inline = InlineRenderer(text, spans, ctx, shortcuts)
     out: list[str] = []
     i = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from tobsd.core.models import Entity, EntityKind as K, Message
 from tobsd.vault.blocks import parse_note
@@ -53,8 +53,17 @@ def messages(draw):
                    None, text, tuple(ents))
 
 
+def _quote_in_code(text: str, quote: tuple[int, int], pre: tuple[int, int]) -> Message:
+    """A blockquote covering part of a code block's lines (found by hypothesis)."""
+    return Message(-5, 1, datetime(2026, 1, 1, tzinfo=timezone.utc), None, text,
+                   (Entity(K.BLOCKQUOTE, *quote), Entity(K.PRE, *pre)))
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages())
+@example(_quote_in_code("\n ", (1, 1), (0, 2)))
+@example(_quote_in_code("a\nb", (2, 1), (0, 3)))
+@example(_quote_in_code("a\nb", (0, 1), (0, 3)))
 def test_rendered_text_parses_back_and_forms_no_syntax(msg):
     block = render_block(msg, CTX)
     note = parse_note("\n".join(["---", "a: 1", "---", "user text", "", *block.all_lines(), ""]))

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from .control import Control, ControlHTTP
+from .flood import load_model
 from .server import Server
 
 
@@ -49,7 +50,7 @@ async def serve(args) -> None:
     if args.base_port:
         ports = {dc: args.base_port + dc for dc in (1, 2, 3, 4, 5)}
     server = Server(world, state_dir=args.state_dir, host=args.host,
-                    rtt_ms=args.rtt_ms, ports=ports)
+                    rtt_ms=args.rtt_ms, ports=ports, flood_model=load_model(args.flood_model))
     await server.start()
     control = ControlHTTP(Control(server), host=args.host, port=args.control_port)
     await control.start()
@@ -84,6 +85,8 @@ def main(argv=None) -> int:
     p.add_argument("--rtt-ms", type=float, default=0, help="delay every answer by this much")
     p.add_argument("--base-port", type=int, default=0, help="DC n listens on base+n (0: any free port)")
     p.add_argument("--control-port", type=int, default=0)
+    p.add_argument("--flood-model", default=None, metavar="PATH|default",
+                   help="enforce rate limits (fakegram/flood.py); off unless given")
     p.add_argument("--ready-file", help="write connection details here (JSON) once listening")
     p.add_argument("--log-level", default="WARNING")
     s = sub.add_parser("session", help="write a Telethon session file of the world's user")

@@ -18,6 +18,8 @@ read login codes and the log of served requests. `Control` does the work;
     POST /drop    {"dc": N?}     close client connections
     POST /revoke                 log the user out of every session
     POST /suppress_pushes {"count": N}   leave the next N updates unpushed (a pts gap)
+    POST /flood_model {"model": "default" | {...} | null, "scale": F?}   rate limits on/off
+    GET  /flood_model            the model in force and what it answered
 
 A chat C is ["channel", id] / ["chat", id] / ["user", id], "@username",
 or an exact title. `ControlClient` is a small blocking client for the HTTP side.
@@ -32,6 +34,7 @@ import urllib.request
 from dataclasses import fields
 
 from .faults import FaultRule
+from .flood import load_model
 
 
 class ControlError(Exception):
@@ -112,6 +115,25 @@ class Control:
     def login_codes(self) -> dict:
         return dict(self.server.state.last_codes)
 
+    def set_flood_model(self, model=None, scale: float | None = None) -> dict:
+        """Enforce a flood model from now on: "default", a path, a model as a
+        dict (see fakegram.flood), or None to turn limits off; `scale`
+        multiplies its rates and bursts."""
+        try:
+            loaded = load_model(model)
+        except (OSError, ValueError) as exc:
+            raise ControlError(f"flood model: {exc}") from None
+        if loaded is not None and scale is not None:
+            loaded = loaded.scaled(float(scale))
+        self.server.set_flood_model(loaded)
+        return self.flood_model()
+
+    def flood_model(self) -> dict:
+        gate = self.server.flood
+        if gate is None:
+            return {"model": None}
+        return {"model": gate.model.to_dict(), **gate.stats()}
+
     def requests(self, since: int = 0, method: str | None = None) -> list[dict]:
         return self.server.request_log(since, method)
 
@@ -188,13 +210,16 @@ class ControlHTTP:
             return c.login_codes()
         if method == "GET" and path == "/faults":
             return c.faults()
+        if method == "GET" and path == "/flood_model":
+            return c.flood_model()
         if method == "DELETE" and path == "/faults":
             return c.clear_faults()
         if method == "DELETE" and path.startswith("/faults/"):
             return c.remove_fault(int(path.rsplit("/", 1)[1]))
         posts = {"/post": c.post, "/edit": c.edit, "/delete": c.delete,
                  "/faults": c.add_fault, "/rtt": c.set_rtt, "/drop": c.drop,
-                 "/revoke": c.revoke, "/suppress_pushes": c.suppress_pushes}
+                 "/revoke": c.revoke, "/suppress_pushes": c.suppress_pushes,
+                 "/flood_model": c.set_flood_model}
         if method == "POST" and path in posts:
             return posts[path](**body)
         raise ControlError(f"no route {method} {path}")
@@ -235,3 +260,6 @@ class ControlClient:
     def drop(self, dc=None): return self._call("POST", "/drop", {"dc": dc})
     def revoke(self): return self._call("POST", "/revoke", {})
     def suppress_pushes(self, count): return self._call("POST", "/suppress_pushes", {"count": count})
+    def set_flood_model(self, model, scale=None):
+        return self._call("POST", "/flood_model", {"model": model, "scale": scale})
+    def flood_model(self): return self._call("GET", "/flood_model")

@@ -31,6 +31,7 @@ from . import wire
 from .connection import Connection
 from .crypto import ServerKey, auth_key_id
 from .faults import FaultInjector, method_name, request_peer_id
+from .flood import FloodGate, FloodModel
 from .rpc import AuthRecord, RequestContext, RpcError
 from .tl.methods import HANDLERS
 from .tl.push import build_updates
@@ -90,7 +91,8 @@ class Server:
 
     def __init__(self, world, *, state_dir: str | os.PathLike, host: str = "127.0.0.1",
                  rtt_ms: float = 0, dc_ids=DEFAULT_DCS, ports: dict[int, int] | None = None,
-                 log_size: int = 100_000, rsa_key: ServerKey | None = None):
+                 log_size: int = 100_000, rsa_key: ServerKey | None = None,
+                 flood_model: FloodModel | None = None):
         self.world = world
         self.host = host
         self.state_dir = Path(state_dir)
@@ -105,6 +107,8 @@ class Server:
         self.sessions: dict = {}
         self.connections: set[Connection] = set()
         self.faults = FaultInjector()
+        self.flood: FloodGate | None = None
+        self.set_flood_model(flood_model or getattr(world, "flood_model", None))
         self.requests: collections.deque[RequestRecord] = collections.deque(maxlen=log_size)
         self._request_seq = 0
         self.state = ServerState(world)
@@ -245,12 +249,24 @@ class Server:
         elif fault is not None:
             error = fault.message
             outcome = Outcome(wire.rpc_error(msg_id, fault.code, fault.message))
+        elif (wait := self._flood_wait(conn, method, ctx)) is not None:
+            error = f"FLOOD_WAIT_{wait}"
+            outcome = Outcome(wire.rpc_error(msg_id, 420, error))
         else:
             outcome, error = await self._handle(ctx, msg_id, query)
         if conn.auth.user_id != user_before:
             self._save_keys()
         self._record(conn, method, peer_id, error, started, ctx.takeout_id is not None)
         return outcome
+
+    def set_flood_model(self, model: FloodModel | None) -> None:
+        """Enforce `model` from now on (fresh buckets); None turns limits off."""
+        self.flood = FloodGate(model) if model is not None else None
+
+    def _flood_wait(self, conn: Connection, method: str, ctx: RequestContext) -> int | None:
+        if self.flood is None or conn.auth is None:
+            return None
+        return self.flood.check(method, conn.auth.key_id, ctx.takeout_id is not None)
 
     async def _unwrap(self, conn: Connection, request, ctx: RequestContext):
         while True:

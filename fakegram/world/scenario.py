@@ -9,6 +9,7 @@ when not given. Example (TOML):
     now = 1760000000        # the world's "now"; undated messages come before it
     home_dc = 2
     password = "secret"     # two-step verification, optional
+    flood_model = "default" # rate limits (fakegram/flood.py): "default", a path or a table
 
     [me]
     id = 1000
@@ -81,6 +82,7 @@ from typing import Any
 from .builder import WorldBuilder
 from .model import Action, ChatInfo, Forward, Media, Message, Topic, User
 from .world import World
+from ..flood import load_model
 
 # The example scenario shipped with fakegram.
 EXAMPLE = Path(__file__).resolve().parent.parent / "worlds" / "example.toml"
@@ -132,7 +134,13 @@ class _Loader:
                 self._chat(dict(spec))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ScenarioError(f"chats[{n}]: {exc}") from exc
-        return self.b.build()
+        world = self.b.build()
+        if self.data.get("flood_model") is not None:
+            try:
+                world.flood_model = load_model(self.data["flood_model"])
+            except (OSError, ValueError) as exc:
+                raise ScenarioError(f"flood_model: {exc}") from exc
+        return world
 
     # --- references -----------------------------------------------------------------
     def _user(self, spec: dict) -> None:

@@ -77,6 +77,7 @@ class World:
     home_dc: int                  # the account's home DC
     dc_ids: list[int]             # the DCs that exist (default 1..5)
     password: str | None          # two-step verification password, if set
+    flood_model = None            # a fakegram.flood.FloodModel for the server, if the world sets one
 
     def __init__(self, *, seed: int, me: int, users: dict[int, User],
                  chats: Iterable[tuple[ChatInfo, History]], media: dict[int, Media],

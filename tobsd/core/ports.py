@@ -50,6 +50,10 @@ class SourceStatus:
     needs_login: bool = False
     takeout: str = "off"                   # "off", "open", "delayed until <iso time>"
     flood_waits: dict[str, float] = field(default_factory=dict)   # key -> seconds left
+    # pacer key ("messages.getHistory@dc2+takeout") -> {"rate", "low", "high"
+    # (requests/s: the rate now and the bracket learned around the ceiling),
+    # "flood_waits"}
+    pacing: dict[str, dict] = field(default_factory=dict)
 
 
 EventHandler = Callable[[LiveEvent], Awaitable[None]]

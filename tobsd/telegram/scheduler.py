@@ -10,7 +10,12 @@ Requests are grouped by key "<method>@dc<N>" (for example
   so a restart keeps honouring them;
 * server errors (500, RPC_CALL_FAIL, timeouts) and dropped connections are
   retried a bounded number of times with exponential backoff; the last error
-  is raised when they keep failing. Other errors are raised at once.
+  is raised when they keep failing. Other errors are raised at once;
+* the bulk methods Telegram rate-limits (`PACED_METHODS`) also pass a
+  `Pacer` per (method, DC, Takeout or not) that learns the rate Telegram
+  allows from its flood waits and keeps just under it (see pacer.py). What
+  each pacer learned is saved through the persistence too, so a restart
+  starts at the learned rate instead of probing again.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from typing import Awaitable, Callable, Mapping, TypeVar
 from telethon import errors
 
 from .floodstore import FloodPersistence
+from .pacer import Learned, Pacer, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,18 @@ T = TypeVar("T")
 TRANSIENT = (errors.ServerError, errors.RpcCallFailError, errors.TimedOutError,
              ConnectionError, asyncio.TimeoutError, OSError)
 FLOOD = (errors.FloodWaitError, errors.FloodPremiumWaitError)
+
+#: Methods used in bulk, for which Telegram answers flood waits to clients
+#: that go too fast. Login, update and state requests are rare and must not
+#: wait behind a learned rate, so they are not paced.
+PACED_METHODS = frozenset({
+    "messages.getHistory", "messages.search", "messages.getReplies", "messages.getMessages",
+    "channels.getMessages", "messages.getDialogs", "messages.getPeerDialogs",
+    "channels.getForumTopics", "channels.getForumTopicsByID", "contacts.resolveUsername",
+    "upload.getFile", "upload.getFileHashes",
+})
+#: Learned rates are saved at most this often per pacer (and after each flood wait).
+SAVE_EVERY_S = 10.0
 
 
 def request_key(method: str, dc_id: int) -> str:
@@ -48,7 +66,8 @@ class RateScheduler:
     def __init__(self, persistence: FloodPersistence, *,
                  limits: Mapping[str, int] | None = None, default_limit: int = 8,
                  max_attempts: int = 5, backoff_s: float = 0.25, max_backoff_s: float = 8.0,
-                 max_flood_waits: int = 50, clock: Callable[[], float] = time.time) -> None:
+                 max_flood_waits: int = 50, clock: Callable[[], float] = time.time,
+                 pacer_options: Mapping[str, float] | None = None) -> None:
         self._persistence = persistence
         self._limits = dict(limits or {})
         self._default_limit = default_limit
@@ -59,6 +78,10 @@ class RateScheduler:
         self._clock = clock
         self._deadlines: dict[str, float] = {}
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._pacers: dict[str, Pacer] = {}
+        self._pacer_options = dict(pacer_options or {})
+        self._learned: dict[str, Learned] = {}
+        self._saved_at: dict[str, float] = {}
         self._loaded = False
         self._load_lock = asyncio.Lock()
         self.flood_waits_seen = 0
@@ -72,12 +95,37 @@ class RateScheduler:
             for key, until in (await self._persistence.load()).items():
                 if "@" in key:           # other users of the store keep their own keys
                     self._deadlines[key] = max(self._deadlines.get(key, 0.0), until)
+            for key, data in (await self._persistence.load_rates()).items():
+                learned = Learned.from_dict(data)
+                if learned is not None:
+                    self._learned[key] = learned
             self._loaded = True
 
     def waits(self) -> dict[str, float]:
         """Key -> seconds left, for the deadlines not yet passed."""
         now = self._clock()
         return {k: round(v - now, 3) for k, v in sorted(self._deadlines.items()) if v > now}
+
+    def pacing(self) -> dict[str, dict]:
+        """Pacer key -> its rate now, the bracket it learned around Telegram's
+        ceiling (requests per second) and the flood waits it met."""
+        return {key: {**p.state().to_dict(), "flood_waits": p.flood_waits}
+                for key, p in sorted(self._pacers.items())}
+
+    def _pacer(self, key: str) -> Pacer:
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = Pacer(learned=self._learned.get(key),
+                                              **self._pacer_options)
+        return pacer
+
+    async def _save_rate(self, key: str, pacer: Pacer, *, now_too: bool = False) -> None:
+        now = self._clock()
+        if not pacer.changed or (not now_too and now - self._saved_at.get(key, 0.0) < SAVE_EVERY_S):
+            return
+        pacer.changed = False
+        self._saved_at[key] = now
+        await self._persistence.save_rate(key, pacer.state().to_dict())
 
     def in_flight_limit(self, method: str) -> int:
         return self._limits.get(method, self._default_limit)
@@ -102,24 +150,37 @@ class RateScheduler:
             log.info("flood wait of %d s on %s", seconds, key)
             await self._persistence.save(key, until)
 
-    async def call(self, method: str, dc_id: int, fn: Callable[[], Awaitable[T]]) -> T:
+    async def call(self, method: str, dc_id: int, fn: Callable[[], Awaitable[T]], *,
+                   takeout: bool = False) -> T:
         """Run `fn()` (one request; called again for each retry) under the
-        key's limit and flood wait; returns its result."""
+        key's limit, pace and flood wait; returns its result. `takeout`: the
+        request is wrapped in a Takeout session (Telegram limits those apart)."""
         if not self._loaded:
             await self.load()
         key = request_key(method, dc_id)
         sem = self._semaphore(key, method)
+        pace_key = key + ("+takeout" if takeout else "")
+        pacer = self._pacer(pace_key) if method in PACED_METHODS else None
         failures = floods = 0
         while True:
             await self._wait_deadline(key)
             async with sem:
                 # A caller ahead of us may have hit a flood wait meanwhile.
                 await self._wait_deadline(key)
+                ticket: Ticket | None = None
+                if pacer is not None:
+                    ticket = await pacer.acquire()
+                    await self._wait_deadline(key)
                 try:
-                    return await fn()
+                    result = await fn()
                 except FLOOD as exc:
                     floods += 1
                     self.flood_waits_seen += 1
+                    if pacer is not None:
+                        pacer.flooded(ticket, exc.seconds)
+                        log.info("%s: pace now %.3g requests/s (ceiling between %s and %s)",
+                                 pace_key, pacer.rate, pacer.low, pacer.high)
+                        await self._save_rate(pace_key, pacer, now_too=True)
                     await self._flooded(key, exc.seconds)
                     if floods > self._max_flood_waits:
                         raise
@@ -132,4 +193,9 @@ class RateScheduler:
                     delay = min(self._max_backoff_s, self._backoff_s * 2 ** (failures - 1))
                     log.warning("%s failed (%s); retry %d in %.2f s", key,
                                 type(exc).__name__, failures, delay)
+                else:
+                    if pacer is not None:
+                        pacer.succeeded(ticket)
+                        await self._save_rate(pace_key, pacer)
+                    return result
             await asyncio.sleep(delay)

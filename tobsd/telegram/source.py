@@ -123,7 +123,8 @@ class TelethonSource:
 
     def status(self) -> SourceStatus:
         return SourceStatus(connected=self._client.is_connected(), needs_login=self._needs_login,
-                            takeout=self.takeout.status(), flood_waits=self.scheduler.waits())
+                            takeout=self.takeout.status(), flood_waits=self.scheduler.waits(),
+                            pacing=self.scheduler.pacing())
 
     # --- the request path --------------------------------------------------------------
     async def _invoke(self, method: str, request, dc_id: int | None = None):
@@ -131,15 +132,15 @@ class TelethonSource:
         return await self.scheduler.call(method, dc_id or self.home_dc,
                                          lambda: self._client(request))
 
-    async def _rpc(self, method: str, request, what: str = ""):
+    async def _rpc(self, method: str, request, what: str = "", *, takeout: bool = False):
         """Send one request; core errors for login and per-chat refusals."""
-        return await self._guarded(method, lambda: self._client(request), what)
+        return await self._guarded(method, lambda: self._client(request), what, takeout=takeout)
 
-    async def _guarded(self, method: str, fn, what: str = ""):
+    async def _guarded(self, method: str, fn, what: str = "", *, takeout: bool = False):
         """Run `fn()` (one or more requests of `method`) through the scheduler;
         core errors for login and per-chat refusals."""
         try:
-            return await self.scheduler.call(method, self.home_dc, fn)
+            return await self.scheduler.call(method, self.home_dc, fn, takeout=takeout)
         except Exception as exc:
             core = translate(exc, what)
             if isinstance(core, NeedsLogin):
@@ -258,7 +259,8 @@ class TelethonSource:
         if takeout_id is not None:
             try:
                 result = await self._rpc("messages.getHistory",
-                                         self.takeout.wrap(takeout_id, request), chat.title)
+                                         self.takeout.wrap(takeout_id, request), chat.title,
+                                         takeout=True)
             except errors.TakeoutInvalidError:
                 self.takeout.invalidate(takeout_id)
         if result is None:

@@ -159,3 +159,21 @@ async def test_flood_deadlines_survive_reopen(tmp_path):
         assert await store.flood.active(now=0) == {"messages.getHistory@dc2": 2000.0}
     finally:
         await store.close()
+
+
+async def test_learned_rates_survive_reopen_and_stay_apart_from_other_meta(tmp_path):
+    path = tmp_path / "tobsd.db"
+    store = await Store.open(path)
+    await store.flood.set_rate("messages.getHistory@dc2+takeout", {"rate": 3.0, "low": 2.9, "high": 3.1})
+    await store.flood.set_rate("messages.getHistory@dc2+takeout", {"rate": 2.5, "low": None, "high": 3.0})
+    await store.flood.set_rate("upload.getFile@dc4", {"rate": 40.0, "low": None, "high": None})
+    await store.close()
+
+    store = await Store.open(path)
+    try:
+        assert await store.flood.rates() == {
+            "messages.getHistory@dc2+takeout": {"rate": 2.5, "low": None, "high": 3.0},
+            "upload.getFile@dc4": {"rate": 40.0, "low": None, "high": None}}
+        assert await store.flood.active(now=0) == {}      # rates are not deadlines
+    finally:
+        await store.close()

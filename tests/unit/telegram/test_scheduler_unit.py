@@ -15,12 +15,19 @@ class Table:
 
     def __init__(self):
         self.rows = {}
+        self.learned = {}
 
     async def active(self):
         return {k: v for k, v in self.rows.items() if v > time.time()}
 
     async def set(self, key, until):
         self.rows[key] = max(self.rows.get(key, 0), until)
+
+    async def rates(self):
+        return dict(self.learned)
+
+    async def set_rate(self, key, learned):
+        self.learned[key] = learned
 
 
 async def test_flood_wait_is_saved_and_retried():

@@ -1,0 +1,151 @@
+"""The adaptive pacer against fakegram's flood model, on a simulated clock:
+it finds the ceiling, stays just under it, follows a limit that moves, and
+starts from what it learned after a restart."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telethon import errors
+
+from fakegram.flood import Family, FloodGate, FloodModel
+from tobsd.telegram.floodstore import MemoryFloodStore
+from tobsd.telegram.pacer import Learned, Pacer
+from tobsd.telegram.scheduler import RateScheduler
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    async def sleep(self, seconds):
+        self.now += seconds
+
+
+def gate_for(clock, rate, burst):
+    return FloodGate(FloodModel("t", (Family("history", ("m",), rate=rate, burst=burst),)), clock)
+
+
+class Run:
+    """One client sending requests back to back through a pacer, each taking
+    `rtt` seconds, honouring every flood wait exactly."""
+
+    def __init__(self, pacer, gate, clock, rtt=0.1):
+        self.pacer, self.gate, self.clock, self.rtt = pacer, gate, clock, rtt
+        self.passes: list[float] = []
+        self.floods: list[float] = []
+        self.waited = 0
+
+    async def until(self, end: float) -> "Run":
+        while self.clock.now < end:
+            ticket = await self.pacer.acquire()
+            self.clock.now += self.rtt / 2
+            wait = self.gate.check("m", 1, False)
+            self.clock.now += self.rtt / 2
+            if wait:
+                self.pacer.flooded(ticket, wait)
+                self.floods.append(self.clock.now)
+                self.clock.now += wait
+                self.waited += wait
+            else:
+                self.pacer.succeeded(ticket)
+                self.passes.append(self.clock.now)
+        return self
+
+    def rate_between(self, start, end):
+        return sum(1 for t in self.passes if start <= t < end) / (end - start)
+
+    def floods_between(self, start, end):
+        return sum(1 for t in self.floods if start <= t < end)
+
+
+@pytest.mark.parametrize("rate,burst", [(1.0, 30.0), (0.5, 15.0), (3.0, 90.0)])
+async def test_it_finds_the_ceiling_and_stays_just_under_it(rate, burst):
+    clock = Clock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    run = await Run(pacer, gate_for(clock, rate, burst), clock).until(3600)
+    assert pacer.high is not None and pacer.flood_waits == len(run.floods) > 0
+    # Once learned: at least 90% of the ceiling, about one flood wait per ten minutes.
+    assert run.rate_between(600, 3600) >= 0.9 * rate
+    assert run.floods_between(600, 3600) <= 5
+    assert 0.9 * rate <= pacer.rate <= 1.1 * rate
+
+
+async def test_it_follows_a_limit_that_goes_up_or_down():
+    for before, after in ((1.0, 2.0), (2.0, 1.0)):
+        clock = Clock()
+        gate = gate_for(clock, before, 30 * before)
+        pacer = Pacer(clock=clock, sleep=clock.sleep, reprobe_after_s=300)
+        run = Run(pacer, gate, clock)
+        await run.until(1800)
+        gate.model = FloodModel("t", (Family("history", ("m",), rate=after, burst=30 * after),))
+        # A limit that went up is found within an hour (it is looked for
+        # carefully: a probe that floods costs a growing wait).
+        await run.until(5400)
+        assert run.rate_between(4500, 5400) >= 0.9 * after, (before, after)
+        assert pacer.rate <= 1.1 * after
+
+
+async def test_slow_start_grows_only_while_callers_are_held_back():
+    clock = Clock()
+    pacer = Pacer(start_rate=10, double_every_s=0.5, clock=clock, sleep=clock.sleep)
+    for _ in range(40):                        # one request a second: the pacer is not the limit
+        pacer.succeeded(await pacer.acquire())
+        clock.now += 1.0
+    assert pacer.rate == 10
+    start = clock.now
+    while clock.now - start < 1.0:             # back to back: held back, doubles per 0.5 s
+        pacer.succeeded(await pacer.acquire())
+    assert 30 <= pacer.rate <= 50
+
+
+async def test_floods_of_requests_sent_before_it_slowed_down_count_once():
+    clock = Clock()
+    pacer = Pacer(start_rate=8, clock=clock, sleep=clock.sleep)
+    tickets = [await pacer.acquire() for _ in range(4)]   # in flight together
+    for ticket in tickets:
+        pacer.flooded(ticket)
+    assert pacer.high == 8 and pacer.rate == 4 and pacer.flood_waits == 4
+
+
+async def test_a_restarted_pacer_starts_from_what_it_learned():
+    clock = Clock()
+    gate = gate_for(clock, 1.0, 30.0)
+    first = Pacer(clock=clock, sleep=clock.sleep)
+    await Run(first, gate, clock).until(1800)
+    learned = Learned.from_dict(first.state().to_dict())
+    assert learned == first.state()
+    second = Pacer(learned=learned, clock=clock, sleep=clock.sleep)
+    assert second.rate == first.state().rate
+    run = await Run(second, gate, clock).until(3600)
+    assert run.floods_between(1800, 2400) <= 1
+    assert run.rate_between(1800, 3600) >= 0.9
+    assert Learned.from_dict({"rate": "x"}) is None and Learned.from_dict({"rate": 0}) is None
+
+
+async def test_the_scheduler_paces_bulk_methods_and_keeps_what_it_learned():
+    store = MemoryFloodStore()
+    scheduler = RateScheduler(store, pacer_options={"start_rate": 50.0})
+    answers = iter([errors.FloodWaitError(request=None, capture=1)] + ["ok"] * 4)
+
+    async def request():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert await scheduler.call("messages.getHistory", 2, request, takeout=True) == "ok"
+    assert await scheduler.call("messages.getHistory", 2, request) == "ok"
+    assert await scheduler.call("updates.getState", 2, request) == "ok"   # not paced
+    pacing = scheduler.pacing()
+    assert set(pacing) == {"messages.getHistory@dc2+takeout", "messages.getHistory@dc2"}
+    assert pacing["messages.getHistory@dc2+takeout"]["high"] == 50.0
+    assert pacing["messages.getHistory@dc2+takeout"]["flood_waits"] == 1
+    # Saved at the flood wait, and picked up by the next scheduler.
+    assert store.rates["messages.getHistory@dc2+takeout"]["rate"] == 25.0
+    again = RateScheduler(store)
+    assert await again.call("messages.getHistory", 2, request, takeout=True) == "ok"
+    assert again.pacing()["messages.getHistory@dc2+takeout"]["rate"] == 25.0

@@ -1,0 +1,208 @@
+"""Adaptive pacing: find the rate Telegram allows and stay just under it.
+
+Telegram does not publish its limits; it answers a client that goes too fast
+with FLOOD_WAIT_X, and waits grow when a client keeps hitting the limit. A
+`Pacer` is a token bucket whose rate is learned:
+
+* it starts at `start_rate` and, while callers are actually held back by it
+  and nothing has flooded yet, doubles every `double_every_s` (slow start);
+* a FLOOD_WAIT marks the rate that flooded as too high (`high`) and drops
+  to the highest rate known to be safe (`low`, but at most 95% of `high`),
+  or to half of `high` while none is known: the server's bucket is empty
+  after a flood, so anything above its sustained rate would flood again at
+  once;
+* a rate that ran `safe_after_s` with callers held back and no flood is
+  safe (`low`); the next rate tried is halfway to `high`, so the bracket
+  [low, high] around the true ceiling halves at each step and the pacer
+  settles just under it. Each probe that floods doubles the time the next
+  rate must run before it counts as safe (up to ten minutes), so a learned
+  limit costs a flood wait rarely;
+* when the bracket has been closed for `reprobe_after_s`, `high` is raised
+  by half, so a limit that went up is found too (one flood wait at most).
+
+`state()` / `Pacer(learned=...)` carry (rate, low, high) across restarts, so
+a restarted daemon does not probe from scratch. The pacer knows nothing of
+Telegram; `clock` and `sleep` are injectable for tests.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Awaitable, Callable
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What a pacer learned: the rate in use and the bracket around the ceiling
+    (requests per second; None where not known yet)."""
+    rate: float
+    low: float | None = None
+    high: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Learned | None":
+        try:
+            rate = float(data["rate"])
+            low = None if data.get("low") is None else float(data["low"])
+            high = None if data.get("high") is None else float(data["high"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(rate, low, high) if rate > 0 else None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One request's pass: whether it was held back, and the pacer's flood
+    generation when it was sent (floods of requests sent before the pacer
+    last slowed down are not news)."""
+    held: bool
+    generation: int
+
+
+class Pacer:
+    """One learned request rate. `ticket = await acquire()` before each
+    request, then `succeeded(ticket)` or `flooded(ticket)` with its outcome."""
+
+    def __init__(self, *, start_rate: float = 20.0, max_rate: float = 2000.0,
+                 min_rate: float = 0.01, double_every_s: float = 0.5,
+                 safe_after_s: float = 60.0, reprobe_after_s: float = 1800.0,
+                 learned: Learned | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._max_rate = max_rate
+        self._min_rate = min_rate
+        self._double_every_s = double_every_s
+        self._safe_after_s = safe_after_s
+        self._probe_after_s = safe_after_s   # grows after each flood of a probe
+        self._reprobe_after_s = reprobe_after_s
+        self._clock = clock
+        self._sleep = sleep
+        self.rate = start_rate
+        self.low: float | None = None
+        self.high: float | None = None
+        if learned is not None:
+            self.rate = min(max_rate, max(min_rate, learned.rate))
+            self.low, self.high = learned.low, learned.high
+        now = clock()
+        self._tokens = 1.0
+        self._last = now
+        self._since = now              # when the current rate was set
+        self._held_since_change = False
+        self._closed_since: float | None = None
+        self._recent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+        self._generation = 0
+        self._resume_at = now
+        self.flood_waits = 0
+        self.changed = False           # learned something not yet persisted
+
+    # --- the bucket -------------------------------------------------------------
+    def _burst(self) -> float:
+        return max(1.0, self.rate * 0.25)
+
+    def _refill(self, now: float) -> None:
+        if now > self._last:
+            self._tokens = min(self._burst(), self._tokens + (now - self._last) * self.rate)
+            self._last = now
+
+    async def acquire(self) -> Ticket:
+        """Wait for the next slot (callers are served in arrival order). The
+        ticket says whether the caller was held back (the pacer is the limit)."""
+        async with self._lock:
+            held = False
+            now = self._clock()
+            if now < self._resume_at:       # a flood wait: no slots are banked across it
+                await self._sleep(self._resume_at - now)
+                held = True
+            self._refill(self._clock())
+            if self._tokens < 1.0:
+                held = True
+                await self._sleep((1.0 - self._tokens) / self.rate)
+                self._refill(self._clock())
+            self._tokens = max(0.0, self._tokens - 1.0)
+            return Ticket(held, self._generation)
+
+    # --- learning ---------------------------------------------------------------
+    def succeeded(self, ticket: Ticket) -> None:
+        """A request passed."""
+        held = ticket.held
+        now = self._clock()
+        self._recent.append(now)
+        while self._recent and now - self._recent[0] > 10.0:
+            self._recent.popleft()
+        if held:
+            self._held_since_change = True
+        if self.high is None:
+            if held:   # slow start: doubles per double_every_s of held-back traffic
+                self._set(self.rate * 2 ** (1.0 / (self.rate * self._double_every_s)), now,
+                          reset=False)
+            return
+        if now - self._since < self._probe_after_s or not self._held_since_change:
+            return
+        self.low = max(self.low or 0.0, self.rate)
+        self._probe_after_s = max(self._safe_after_s, self._probe_after_s / 2)
+        gap = self.high - self.low
+        if gap > 0.02 * self.high:
+            self._closed_since = None
+            self._set((self.low + self.high) / 2, now)
+            return
+        if self._closed_since is None:
+            self._closed_since = now
+        elif now - self._closed_since >= self._reprobe_after_s:
+            self.high *= 1.5         # the limit may have gone up: look again
+            self._closed_since = None
+            self._set((self.low + self.high) / 2, now)
+
+    def flooded(self, ticket: Ticket, wait_s: float = 0.0) -> None:
+        """The request was answered FLOOD_WAIT_`wait_s`: no slot is given out
+        before the wait ends, and the current rate is too high (unless the
+        pacer slowed down after the request was sent)."""
+        self.flood_waits += 1
+        now = self._clock()
+        if now + wait_s > self._resume_at:
+            self._resume_at = now + wait_s
+            self._tokens = 0.0
+            self._last = self._resume_at
+        if ticket.generation != self._generation:
+            return
+        self._generation += 1
+        # What actually went through may be less than the rate allowed (callers
+        # not keeping up); measured between the successes of the last seconds
+        # (so a flood wait sat out meanwhile does not count) once there are enough.
+        measured = None
+        if len(self._recent) >= 10 and self._recent[-1] - self._recent[0] >= 2.0:
+            measured = (len(self._recent) - 1) / (self._recent[-1] - self._recent[0])
+        too_high = max(self._min_rate, min(self.rate, measured or self.rate))
+        if self.low is not None:
+            # A probe above a known-safe rate flooded: probe less often, so
+            # a learned limit costs a flood wait every ten minutes at most.
+            self._probe_after_s = min(600.0, self._probe_after_s * 2)
+        self.high = too_high if self.high is None else min(self.high, too_high)
+        if self.low is not None and self.low >= self.high:
+            # What looked safe was not (a server's burst hides a small excess
+            # for a while, or the limit went down): assume a little under.
+            self.low = self.high * 0.9
+        self._closed_since = None
+        self._recent.clear()
+        # Just under the rate that flooded when a safe rate is known (the
+        # server's burst can make a rate a little above its ceiling look safe
+        # for a while), half of it while none is.
+        self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 2, now)
+
+    def _set(self, rate: float, now: float, *, reset: bool = True) -> None:
+        rate = min(self._max_rate, max(self._min_rate, rate))
+        if rate != self.rate:
+            self.changed = True
+        self.rate = rate
+        if reset:
+            self._since = now
+            self._held_since_change = False
+
+    def state(self) -> Learned:
+        return Learned(round(self.rate, 4), None if self.low is None else round(self.low, 4),
+                       None if self.high is None else round(self.high, 4))

@@ -30,13 +30,14 @@ class PeerFailed(Exception):
     says why (it goes into the report's notes)."""
 
 
-def run_telethon_loop(fg: FakegramProcess, session: Path, workdir: Path, expected: int) -> dict:
+def run_telethon_loop(fg: FakegramProcess, session: Path, workdir: Path, expected: int, *,
+                      default_wait: bool = False) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "loop.txt"
     start = time.perf_counter()
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "_telethon_loop.py"),
                              "--ready-file", str(fg.ready_file), "--session", str(session),
-                             "--out", str(out)],
+                             "--out", str(out)] + (["--default-wait"] if default_wait else []),
                             capture_output=True, text=True, timeout=900)
     seconds = time.perf_counter() - start
     if result.returncode != 0:

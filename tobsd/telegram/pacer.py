@@ -70,7 +70,7 @@ class Pacer:
 
     def __init__(self, *, start_rate: float = 20.0, max_rate: float = 2000.0,
                  min_rate: float = 0.01, double_every_s: float = 0.5,
-                 safe_after_s: float = 60.0, reprobe_after_s: float = 1800.0,
+                 safe_after_s: float = 20.0, reprobe_after_s: float = 1800.0,
                  learned: Learned | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
@@ -192,7 +192,7 @@ class Pacer:
         # Just under the rate that flooded when a safe rate is known (the
         # server's burst can make a rate a little above its ceiling look safe
         # for a while), half of it while none is.
-        self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 2, now)
+        self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 4, now)
 
     def _set(self, rate: float, now: float, *, reset: bool = True) -> None:
         rate = min(self._max_rate, max(self._min_rate, rate))

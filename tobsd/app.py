@@ -112,7 +112,13 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self._reload.set)
         cfg = self.config
         check_vault_writable(cfg)
-        cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError(str(cfg.source), [
+                f"daemon.state_dir: cannot create {cfg.daemon.state_dir}: {exc.strerror or exc}; "
+                "under systemd leave it unset (the unit's StateDirectory) or name it in "
+                "ReadWritePaths="]) from None
         self.notifier.status(self._status_line({"state": self.state}))
         swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
         if swept:

@@ -43,6 +43,9 @@ from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 log = logging.getLogger("tobsd")
 
 LOGIN_POLL_S = 2.0
+#: The longest a stop waits for Telegram (closing Takeout); well within the
+#: units' TimeoutStopSec=30, which also covers the writer and the database.
+SOURCE_STOP_S = 15
 
 
 def vault_config(config: Config) -> VaultConfig:
@@ -211,7 +214,12 @@ class Daemon:
             await self.engine.stop()
         if self.source is not None:
             try:
-                await self.source.stop()
+                # Finishing Takeout needs Telegram to answer; an unreachable
+                # Telegram must not hold the stop past the unit's TimeoutStopSec.
+                await asyncio.wait_for(self.source.stop(), SOURCE_STOP_S)
+            except asyncio.TimeoutError:
+                log.warning("Telegram did not answer within %d s while stopping; "
+                            "Takeout left to expire", SOURCE_STOP_S)
             except Exception:
                 log.exception("stopping the Telegram connection failed")
 

@@ -20,14 +20,16 @@ runs to do it (`systemd-run` needs a running service manager):
   systemd makes libc fall back to clone).
 - With --rw: ProtectSystem=strict and ProtectHome=read-only as a mount
   namespace where / is read-only but the --rw paths (ReadWritePaths=, the
-  state folder). Unlike systemd this gives no private writable /tmp, which
-  only makes the check stricter.
+  state folder), and ProtectProc=invisible, ProcSubset=pid as a /proc
+  mounted with hidepid=invisible,subset=pid. Unlike systemd this gives no
+  private writable /tmp, which only makes the check stricter.
 
 Each group is its own seccomp filter, as systemd loads them; the kernel
 applies the strictest answer. The filters stay on across execve and are
 inherited by every child (tobsd's vault writer, ffmpeg).
-Not emulated: PrivateDevices, PrivateUsers, ProtectProc/ProcSubset,
-ProtectKernel*, LockPersonality, RestrictRealtime, RestrictSUIDSGID.
+Not emulated: PrivateTmp, PrivateDevices, PrivateUsers, PrivateIPC,
+ProtectKernel*, ProtectClock, LockPersonality, RestrictRealtime,
+RestrictSUIDSGID.
 """
 from __future__ import annotations
 
@@ -51,7 +53,8 @@ CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0
                    0x40000000, 0x00000080)   # NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
 ALLOWED_FAMILIES = {socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK}
 AF_MAX = 46
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 CLONE_NEWNS = 0x00020000
 
 
@@ -139,21 +142,26 @@ def protect_system(writable: list[str]) -> None:
         p = os.fsencode(os.path.realpath(path))
         check(libc.mount(p, p, None, MS_BIND | MS_REC, None), f"bind {path}")
     check(libc.mount(b"none", b"/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None), "remount / read-only")
+    # ProtectProc=invisible, ProcSubset=pid: a /proc of processes only (no
+    # /proc/meminfo, /proc/cpuinfo, /proc/sys...), others' hidden.
+    check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     b"hidepid=invisible,subset=pid"), "mount /proc with subset=pid")
 
 
-def drop_capabilities() -> None:
+def drop_capabilities(last: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
-    with open("/proc/sys/kernel/cap_last_cap") as f:
-        last = int(f.read())
     for cap in range(last + 1):
         if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != errno.EINVAL:
             raise OSError(ctypes.get_errno(), f"PR_CAPBSET_DROP {cap}")
 
 
 def apply_unit_restrictions(writable: list[str] | None) -> None:
+    with open("/proc/sys/kernel/cap_last_cap") as f:   # read before /proc is narrowed
+        last_cap = int(f.read())
+    allow = unit_syscall_allow_list()                     # runs systemd-analyze: before the filters
     if writable is not None:
         protect_system(writable)
-    drop_capabilities()
+    drop_capabilities(last_cap)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
@@ -178,7 +186,7 @@ def apply_unit_restrictions(writable: list[str] | None) -> None:
     seccomp.load(SCMP_ACT_ALLOW, rules)
     # SystemCallFilter=@system-service, ~@privileged @resources: last, as systemd
     # loads it, since it forbids seccomp() itself.
-    seccomp.load(eperm, [(SCMP_ACT_ALLOW, name, []) for name in sorted(unit_syscall_allow_list())])
+    seccomp.load(eperm, [(SCMP_ACT_ALLOW, name, []) for name in sorted(allow)])
 
 
 def main() -> None:

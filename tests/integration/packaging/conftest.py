@@ -83,3 +83,21 @@ def deb_factory(debian_tools, wheel, wheelhouse, tmp_path_factory):
 @pytest.fixture(scope="session")
 def deb(deb_factory) -> Path:
     return deb_factory("1")
+
+
+@pytest.fixture(scope="session")
+def newer_deb(deb, tmp_path_factory) -> Path:
+    """The same package with Debian revision 2: an upgrade for dpkg. Repacked
+    rather than rebuilt (what an upgrade does to state does not depend on the
+    payload, and a rebuild costs a quarter of a minute)."""
+    work = tmp_path_factory.mktemp("deb-2")
+    tree = work / "tree"
+    run(["dpkg-deb", "--raw-extract", str(deb), str(tree)])
+    control = tree / "DEBIAN" / "control"
+    version = f"{project_version()}-"
+    text = control.read_text()
+    assert f"Version: {version}1\n" in text
+    control.write_text(text.replace(f"Version: {version}1\n", f"Version: {version}2\n"))
+    out = work / deb.name.replace(f"_{version}1_", f"_{version}2_")
+    run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(tree), str(out)])
+    return out

@@ -141,8 +141,8 @@ def dpkg_in(root: Path, *args: str) -> subprocess.CompletedProcess:
                 "--force-confold", "--log=/dev/null", *args])
 
 
-def test_upgrade_keeps_state_and_only_purge_removes_it(deb_factory, tmp_path):
-    first, second = deb_factory("1"), deb_factory("2")
+def test_upgrade_keeps_state_and_only_purge_removes_it(deb, newer_deb, tmp_path):
+    first, second = deb, newer_deb
     root = tmp_path / "root"
     for folder in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "etc"):
         (root / folder).mkdir(parents=True)

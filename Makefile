@@ -13,9 +13,10 @@ PYTEST_ARGS ?=
 
 # command:Debian package. ffmpeg for media; systemd-analyze, systemd-sysusers and
 # systemd-tmpfiles check the units and snippets; lintian and strip (binutils)
-# check and build the Debian package, made for Debian's /usr/bin/python3.
+# check and build the Debian package, made for Debian's /usr/bin/python3;
+# fakeroot lets a user other than root install it into a throwaway root.
 SYSTEM_DEPS := ffmpeg:ffmpeg systemd-analyze:systemd lintian:lintian strip:binutils \
-	/usr/bin/python3:python3
+	fakeroot:fakeroot /usr/bin/python3:python3
 
 system-deps:
 	@missing=""; for dep in $(SYSTEM_DEPS); do \

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from fakegram.server import API_HASH
 from fakegram.world import WorldBuilder
 from tests.daemonkit import ROOT, TobsdProcess, write_config
+from tests.notifykit import NotifyListener
 from tests.vaultscan import by_message, leftovers, scan
 
 SANDBOX = [sys.executable, "-m", "tests.integration.service.sandbox"]
@@ -78,26 +80,49 @@ def test_the_libraries_work_under_the_unit_restrictions(tmp_path):
     assert result.returncode == 0 and result.stdout.strip() == "probe ok", result.stdout + result.stderr
 
 
-async def test_tobsd_syncs_under_the_unit_restrictions(make_server, tmp_path):
+async def test_tobsd_syncs_as_the_unit_runs_it(make_server, tmp_path):
+    """The environment systemd gives the service (STATE_DIRECTORY,
+    RUNTIME_DIRECTORY, CREDENTIALS_DIRECTORY with the api_hash, NOTIFY_SOCKET,
+    WATCHDOG_USEC), a configuration like the shipped example (no state_dir,
+    no session, api_hash_file), and only what the unit makes writable: the
+    state and runtime folders and the vault of the drop-in."""
     if not mount_namespaces_allowed(tmp_path):
         pytest.skip("this machine refuses mount namespaces (no CAP_SYS_ADMIN): "
                     "ProtectSystem cannot be emulated; the seccomp part is tested above")
     b = WorldBuilder(seed=5)
     b.synthetic_channel("Sandboxed", count=300, username="sandboxed")
+    notify = NotifyListener(tmp_path / "notify.sock")
     async with make_server(b.build()) as server:
         config = write_config(tmp_path, server, ["@sandboxed"])
-        # Writable: the vault and the state (both below tmp_path), as the
-        # unit's StateDirectory= and the drop-in's ReadWritePaths= make them.
-        tobsd = TobsdProcess(config, prefix=[*SANDBOX, "--rw", str(tmp_path), "--"]).start()
+        text = config.read_text()
+        lines = [line for line in text.splitlines()
+                 if not line.startswith(("api_hash =", "session =", "state_dir ="))]
+        config.write_text("\n".join(['api_hash_file = "api_hash"', *lines]) + "\n")
+        credentials = tmp_path / "credentials"
+        credentials.mkdir(mode=0o700)
+        (credentials / "api_hash").write_text(API_HASH)
+        runtime = tmp_path / "runtime"
+        runtime.mkdir(mode=0o700)
+        env = {"STATE_DIRECTORY": str(tmp_path / "state"), "RUNTIME_DIRECTORY": str(runtime),
+               "CREDENTIALS_DIRECTORY": str(credentials), "NOTIFY_SOCKET": notify.path,
+               "WATCHDOG_USEC": "3000000"}
+        writable = [tmp_path / "state", runtime, tmp_path / "vault"]
+        tobsd = TobsdProcess(config, env=env,
+                             prefix=[*SANDBOX, *[a for p in writable for a in ("--rw", str(p))], "--"])
+        tobsd.start()
         try:
             status = await tobsd.wait_synced(1)
             assert status["chats"][0]["state"] == "live", status
             assert status["chats"][0]["indexed"] == 300
+            await notify.wait(lambda: notify.count("READY", "1") >= 1 and notify.count("WATCHDOG") >= 1,
+                              "READY and a watchdog ping", tobsd)
         finally:
             assert await tobsd.terminate() == 0, tobsd.log()[-3000:]
+    notify.close()
     # Read back with the independent parser: every message is in a note.
     assert len(by_message(scan(tmp_path / "vault"))) == 300
     assert not leftovers(tmp_path / "vault") and "Traceback" not in tobsd.log()
+    assert (tmp_path / "state" / "tobsd.db").exists()
 
 
 async def test_a_read_only_vault_stops_tobsd_with_the_dropin_hint(make_server, tmp_path):

@@ -2,7 +2,6 @@
 and `systemd-analyze` run on copies of them."""
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import shutil

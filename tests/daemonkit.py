@@ -64,8 +64,9 @@ rsa_public_key = {toml_str(server.rsa_key.public_pem)}
 class TobsdProcess:
     """One `python -m tobsd run` child process."""
 
-    def __init__(self, config: Path, env: dict | None = None):
+    def __init__(self, config: Path, env: dict | None = None, prefix: list[str] | None = None):
         self.config = Path(config)
+        self.prefix = list(prefix or [])   # a wrapper command, such as the unit sandbox
         self.state_dir = self.config.parent / "state"
         self.log_path = self.config.parent / "tobsd.log"
         self.env = {**os.environ, **(env or {})}
@@ -73,7 +74,8 @@ class TobsdProcess:
 
     def start(self) -> "TobsdProcess":
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tobsd", "run", "--config", str(self.config)],
+        self.proc = subprocess.Popen([*self.prefix, sys.executable, "-m", "tobsd", "run",
+                                      "--config", str(self.config)],
                                      stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
         log.close()
         return self

@@ -11,13 +11,20 @@ re-reads the configuration and adds or removes chats. When the session is
 not authorised the daemon reports `needs-login` (status file, systemd
 STATUS) and waits for the session file to change instead of exiting, so
 systemd never crash-loops it and no state is dropped.
+
+Under systemd (tobsd.systemd): READY=1 once the database is open and
+Telegram answered as a logged-in account, or once needs-login is reported;
+RELOADING=1 then READY=1 around a SIGHUP reload; STOPPING=1 when a stop
+begins; WATCHDOG=1 from a task of its own on the event loop.
 """
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
+import tempfile
 from pathlib import Path
 
 from tobsd.core.config import Config, load_config
@@ -36,12 +43,37 @@ from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 log = logging.getLogger("tobsd")
 
 LOGIN_POLL_S = 2.0
+#: The longest a stop waits for Telegram (closing Takeout); well within the
+#: units' TimeoutStopSec=30, which also covers the writer and the database.
+SOURCE_STOP_S = 15
 
 
 def vault_config(config: Config) -> VaultConfig:
     default = ChatSettings(tz=config.vault.zone(), period=config.vault.period,
                            remove_deleted=config.sync.remove_deleted)
     return VaultConfig(root=config.vault.root, default_chat=default)
+
+
+def check_vault_writable(config: Config) -> None:
+    """ConfigError unless tobsd may create files in the vault (its root folder
+    if that exists yet). Under the hardened units the home folder is
+    read-only until a drop-in names the vault in ReadWritePaths=."""
+    vault = config.vault.path
+    if not vault.is_dir():
+        raise ConfigError(str(config.source), [f"vault.path: {vault} is not a folder"])
+    target = vault / config.vault.root
+    probe_dir = target if target.is_dir() else vault
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX + "probe-", dir=probe_dir)
+    except OSError as exc:
+        hint = ""
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            hint = ("; under systemd, `tobsd unit-dropin --config "
+                    f"{config.source}` prints the drop-in that makes it writable")
+        raise ConfigError(str(config.source), [
+            f"vault.path: cannot write in {probe_dir}: {exc.strerror or exc}{hint}"]) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def sweep_temp_files(root: Path) -> int:
@@ -72,6 +104,7 @@ class Daemon:
         self.unresolved: list = []
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
+        self._connected = False               # Telegram answered in this session
         self._status_due = asyncio.Event()   # a state changed: report now, not at the next tick
 
     # --- lifecycle -----------------------------------------------------------------
@@ -81,9 +114,15 @@ class Daemon:
         loop.add_signal_handler(signal.SIGINT, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self._reload.set)
         cfg = self.config
-        if not cfg.vault.path.is_dir():
-            raise ConfigError(str(cfg.source), [f"vault.path: {cfg.vault.path} is not a folder"])
-        cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_vault_writable(cfg)
+        try:
+            cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError(str(cfg.source), [
+                f"daemon.state_dir: cannot create {cfg.daemon.state_dir}: {exc.strerror or exc}; "
+                "under systemd leave it unset (the unit's StateDirectory) or name it in "
+                "ReadWritePaths="]) from None
+        self.notifier.status(self._status_line({"state": self.state}))
         swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
         if swept:
             log.info("removed %d temporary files left by an interrupted write", swept)
@@ -92,7 +131,8 @@ class Daemon:
         # watches the vault), so that work runs on another core.
         self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg), spawned=self.writer_process)
         await self.writer.start()
-        background = [asyncio.create_task(self._report_loop())]
+        background = [asyncio.create_task(self._report_loop()),
+                      asyncio.create_task(self.notifier.watchdog_loop())]
         try:
             while not self._stop.is_set():
                 await self._session()
@@ -106,14 +146,20 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             self.state = "stopped"
-            await self.status.write(await self._status())
-            await self.store.close()
+            try:
+                await self.status.write(await self._status())
+            except Exception:   # the stop goes on: the database must still be closed
+                log.exception("the last status report failed")
+            finally:
+                await self.store.close()
+                self.notifier.close()
         return 0
 
     async def _session(self) -> None:
         """One connected run: start the source, track the chats, follow them
         until asked to stop or the session turns out not to be authorised."""
         self.state = "connecting"
+        self._connected = False
         self.source = TelethonSource(self.config, FloodTableAdapter(self.store.flood),
                                      client_options=self.client_options)
         self.engine = SyncEngine(self.source, self.store, self.writer,
@@ -123,6 +169,10 @@ class Daemon:
         try:
             me = await self.source.start()
             log.info("logged in as user %s", me.id)
+            # The database is open and Telegram answered: ready, while the
+            # chats are resolved (which may take many requests).
+            self._connected = True
+            self.notifier.ready(self._status_line({"state": self.state}))
             await self._track_chats()
             await self.engine.start()
         except NeedsLogin as exc:
@@ -130,7 +180,7 @@ class Daemon:
             self.engine.error = str(exc)
         if self.engine.state != "needs-login":
             self.state = "running"
-            self.notifier.ready()
+            self._status_due.set()
             while not self._stop.is_set() and self.engine.state != "needs-login":
                 waits = [asyncio.create_task(self._stop.wait()),
                          asyncio.create_task(self.engine.stopped.wait()),
@@ -142,7 +192,12 @@ class Daemon:
                 try:
                     if self._reload.is_set():
                         self._reload.clear()
-                        await self._reload_config()
+                        self.notifier.reloading()
+                        try:
+                            await self._reload_config()
+                        finally:
+                            self.notifier.ready()
+                            self._status_due.set()
                     elif not done:
                         await self.source.check()
                 except NeedsLogin as exc:
@@ -150,7 +205,8 @@ class Daemon:
         if self.engine.state == "needs-login":
             self.state = "needs-login"
             log.error("needs-login: run `tobsd login --config %s`", self.config.source)
-            self.notifier.ready()   # up and reporting, just not syncing
+            # Up and reporting, just not syncing: systemd must not time the start out.
+            self.notifier.ready(StatusReporter.one_line({"state": self.state}))
         await self._shutdown()
 
     async def _shutdown(self) -> None:
@@ -158,7 +214,12 @@ class Daemon:
             await self.engine.stop()
         if self.source is not None:
             try:
-                await self.source.stop()
+                # Finishing Takeout needs Telegram to answer; an unreachable
+                # Telegram must not hold the stop past the unit's TimeoutStopSec.
+                await asyncio.wait_for(self.source.stop(), SOURCE_STOP_S)
+            except asyncio.TimeoutError:
+                log.warning("Telegram did not answer within %d s while stopping; "
+                            "Takeout left to expire", SOURCE_STOP_S)
             except Exception:
                 log.exception("stopping the Telegram connection failed")
 
@@ -176,6 +237,12 @@ class Daemon:
                 await asyncio.wait_for(self._stop.wait(), LOGIN_POLL_S)
             except asyncio.TimeoutError:
                 pass
+            if self._reload.is_set():   # the chats are selected once logged in
+                self._reload.clear()
+                self.notifier.reloading()
+                self._reread_config()
+                self.notifier.ready()
+                self.notifier.status(self._status_line(await self._status()))
 
     async def _select(self, config: Config) -> list:
         known = [chat_from_row(row) for row in await self.store.chats.list()]
@@ -197,13 +264,20 @@ class Daemon:
                 log.exception("chat %s could not be added", item.chat.title)
                 self.unresolved.append(Unresolved(item.options.ref, f"{type(exc).__name__}: {exc}"))
 
-    async def _reload_config(self) -> None:
+    def _reread_config(self) -> Config | None:
+        """The configuration file read again; None (and the old one kept) when it has errors."""
         try:
             new = load_config(self.config.source)
         except ConfigError as exc:
             log.error("configuration not reloaded: %s", exc)
-            return
+            return None
         self.config = new
+        return new
+
+    async def _reload_config(self) -> None:
+        new = self._reread_config()
+        if new is None:
+            return
         selected = await self._select(new)
         keep = {item.chat.id for item in selected}
         for chat_id in list(self.engine.chats):
@@ -222,13 +296,17 @@ class Daemon:
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }
 
+    def _status_line(self, status: dict) -> str:
+        if status.get("state") == "connecting" and self._connected:
+            return "connected to Telegram; resolving the chats"
+        return StatusReporter.one_line(status)
+
     async def _report_loop(self) -> None:
         while True:
             try:
                 status = await self._status()
                 await self.status.write(status)
-                self.notifier.status(StatusReporter.one_line(status))
-                self.notifier.watchdog()
+                self.notifier.status(self._status_line(status))
             except Exception:
                 log.exception("status report failed")
             try:

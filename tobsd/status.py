@@ -10,6 +10,14 @@ import os
 from pathlib import Path
 
 
+STATE_LINES = {
+    "starting": "starting: opening the database",
+    "connecting": "connecting to Telegram",
+    "needs-login": "needs-login: not logged in to Telegram; run `tobsd login --config ...`",
+    "stopped": "stopped",
+}
+
+
 class StatusReporter:
     interval_s = 1.0
 
@@ -28,9 +36,12 @@ class StatusReporter:
 
     @staticmethod
     def one_line(status: dict) -> str:
+        """The summary systemd shows: the daemon's state, and while running
+        the chats' progress, errors and a Takeout delay."""
         chats = status.get("chats", [])
-        if status.get("state") != "running":
-            return str(status.get("state"))
+        state = status.get("state")
+        if state != "running":
+            return STATE_LINES.get(state, str(state))
         live = sum(1 for c in chats if c.get("state") == "live")
         busy = sum(1 for c in chats if c.get("state") in ("starting", "reconciling", "backfilling"))
         bad = sum(1 for c in chats if c.get("state") in ("error", "disk-full", "retrying"))
@@ -40,4 +51,7 @@ class StatusReporter:
             parts.append(f"{busy} syncing")
         if bad:
             parts.append(f"{bad} with errors")
+        takeout = str((status.get("source") or {}).get("takeout") or "")
+        if takeout.startswith("delayed"):
+            parts.append("Takeout " + takeout)
         return ", ".join(parts)

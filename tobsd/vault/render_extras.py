@@ -3,7 +3,7 @@ places, contacts, dice, games, invoices, stories, web previews, reactions and
 service actions.
 
 Every string that comes from Telegram is escaped with
-:func:`~tobsd.vault.escape.escape_line`; every kind, known or not, renders
+:func:`~tobsd.vault.escape.escape_name`; every kind, known or not, renders
 to at least one visible line (an unknown kind names its Telegram type).
 Lines are returned without the callout's ``> `` prefix.
 """
@@ -14,7 +14,7 @@ from typing import Callable
 
 from tobsd.core.models import (ActionKind, MediaKind, MediaRef, Message, Person, Reaction,
                                ServiceAction)
-from tobsd.vault.escape import escape_line, link_label, safe_url
+from tobsd.vault.escape import escape_name, link_label, safe_url
 from tobsd.vault.names import is_safe_component
 
 EMBEDDABLE = {"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic",
@@ -28,7 +28,7 @@ PersonLink = Callable[[Person], str]
 
 
 def _one_line(text: str) -> str:
-    return escape_line(" ".join((text or "").split()))
+    return escape_name(text or "")
 
 
 def _size(n: int | None) -> str:
@@ -142,7 +142,7 @@ def after_lines(msg: Message) -> list[str]:
     if m is not None and m.kind == MediaKind.WEBPAGE:
         url = safe_url(m.url or "")
         title = _one_line(m.title or m.site_name or m.url or "link")
-        site = f"{_one_line(m.site_name)}: " if m.site_name and m.title else ""
+        site = f"{_one_line(m.site_name)} · " if m.site_name and m.title else ""
         lines.append(f"🔗 {site}[{title}]({url})" if url else f"🔗 {site}{title}")
         if m.description:
             lines.append(_one_line(m.description))

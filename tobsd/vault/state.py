@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tobsd.vault.atomic import atomic_write, make_dirs
+from tobsd.vault.names import collision_key
 
 
 @dataclass(slots=True)
@@ -33,8 +34,8 @@ class VaultState:
         return self.names.get(namespace, {}).get(key)
 
     def taken(self, namespace: str) -> set[str]:
-        """Names already used in ``namespace``, case-folded (case-insensitive file systems)."""
-        return {n.casefold() for n in self.names.get(namespace, {}).values()}
+        """Collision keys of the names used in ``namespace`` (see :func:`~tobsd.vault.names.collision_key`)."""
+        return {collision_key(n) for n in self.names.get(namespace, {}).values()}
 
     def assign(self, namespace: str, key: str, name: str) -> None:
         """Remember ``name`` for ``key``."""

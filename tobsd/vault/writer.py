@@ -37,7 +37,7 @@ from pathlib import Path
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Block, Note, UserText, parse_note
-from tobsd.vault.escape import escape_line
+from tobsd.vault.escape import escape_name
 from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_messages, mark_blocks_deleted
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
@@ -425,7 +425,7 @@ def _lf(text: str) -> str:
 
 
 def _heading(name: str) -> str:
-    return escape_line(" ".join((name or "?").split())) or "?"
+    return escape_name(name or "?") or "?"
 
 
 def _is_period_name(stem: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple
 
 from tobsd.core.models import EntityKind
 from tobsd.vault.escape import (code_span, escape_range, escape_text, line_context, link_label,
-                                link_target_ok, safe_url)
+                                link_target_ok, safe_url, unbreak_pairs)
 from tobsd.vault.spans import (ATOMIC, LINKISH, STYLE_HTML, STYLE_MD, STYLE_ORDER, STYLES, Span,
                                TextContext)
 
@@ -140,6 +140,7 @@ class InlineRenderer:
     def _url_for(sp: Span, piece: str) -> str | None:
         if sp.kind == EntityKind.TEXT_URL:
             return safe_url(sp.entity.url or "")
+        piece = unbreak_pairs(piece)[0]  # the address as sent, without the U+200B break_pairs put in
         if sp.kind == EntityKind.EMAIL:
             return safe_url("mailto:" + piece)
         if sp.kind == EntityKind.PHONE:

@@ -346,22 +346,23 @@ def parse_code_span_inner(inner: str) -> str:
 
 # Plain syntax-highlighting languages (Prism's names and common aliases, as
 # Obsidian highlights them). A fence keeps its language only when the
-# language, lower-cased, is one of these; no plugin we know of runs them, and
-# an info string a plugin does run (dataview, tasks, meta-bind-*, anything
-# new) is never on it.
+# language, lower-cased, is one of these; an info string a plugin runs or
+# renders on sight (dataview, tasks, meta-bind-*, mermaid, latex and tex,
+# dot, csv, svg, anything new) is never on it.
 PLAIN_LANGUAGES = frozenset("""
 abap actionscript ada apacheconf apl applescript arduino arm asciidoc asm asm6502 aspnet
-autohotkey autoit awk bash basic batch bat bibtex bison bnf brainfuck c cfscript clike clojure
-cmake cobol coffee coffeescript conf cpp crystal cs csharp csp css csv cypher d dart diff django
-docker dockerfile dot ebnf editorconfig elixir elm erb erlang excel-formula f fish fortran fsharp
-gcode gdscript gherkin git glsl gml go gradle graphql groovy haml handlebars haskell haxe hcl
-hlsl hs html http ini java javascript jinja2 jl js json json5 jsonc jsx julia kotlin kt latex
-less lisp llvm log lua makefile markdown markup matlab md mermaidjs mips nasm nginx nim nix
-objc objectivec ocaml octave pascal perl php pl plaintext plsql powershell properties protobuf
-ps1 pug puppet py python q qml r racket rb reason regex rest rkt rs ruby rust sas sass scala
-scheme scss sh shell smalltalk solidity sparql sql squirrel stylus svg swift tcl tex text
-textile toml ts tsx turtle twig txt typescript v vala vb vbnet verilog vhdl vim wasm xml xquery
-yaml yml zig
+autohotkey autoit awk bash basic bat batch bibtex bison bnf brainfuck c c++ cfscript clike
+clojure cmake cmd cobol coffee coffeescript conf console cpp crystal cs csharp csp css cuda cypher
+d dart delphi diff django docker dockerfile ebnf editorconfig elisp elixir elm erb erlang
+excel-formula f fish fortran fsharp gcode gdscript gherkin git glsl gml go gradle graphql groovy
+haml handlebars haskell haxe hcl hlsl hs html http ini java javascript jinja2 jl js json json5
+jsonc jsonl jsx julia kotlin kt kts less lisp llvm log lua makefile markdown markup matlab md
+mips mysql nasm nginx nim nix objc objectivec ocaml octave pascal perl pgsql php pl plaintext
+plsql postgres postgresql powershell properties proto protobuf ps1 pug puppet py python q qml r
+racket rb reason regex rest rkt rs rst ruby rust sas sass scala scheme scss sh shell
+shell-session smalltalk solidity sparql sql squirrel stylus svelte swift tcl terraform text
+textile tf toml ts tsx turtle twig txt typescript v vala vb vbnet verilog vhdl vim vue wasm
+wgsl xml xquery yaml yml zig zsh
 """.split())
 OLD_LANG_PREFIX = "tg-"   # how earlier versions neutralised a plugin's language
 _LANG_OK = re.compile(r"^[A-Za-z0-9_+.#-]{1,40}$")

@@ -28,17 +28,18 @@ from markdown_it.rules_inline import StateInline
 # the renderer's list by test, not by import: a plugin's language must fail here).
 PLAIN = set("""
 abap actionscript ada apacheconf apl applescript arduino arm asciidoc asm asm6502 aspnet
-autohotkey autoit awk bash basic batch bat bibtex bison bnf brainfuck c cfscript clike clojure
-cmake cobol coffee coffeescript conf cpp crystal cs csharp csp css csv cypher d dart diff django
-docker dockerfile dot ebnf editorconfig elixir elm erb erlang excel-formula f fish fortran fsharp
-gcode gdscript gherkin git glsl gml go gradle graphql groovy haml handlebars haskell haxe hcl
-hlsl hs html http ini java javascript jinja2 jl js json json5 jsonc jsx julia kotlin kt latex
-less lisp llvm log lua makefile markdown markup matlab md mermaidjs mips nasm nginx nim nix
-objc objectivec ocaml octave pascal perl php pl plaintext plsql powershell properties protobuf
-ps1 pug puppet py python q qml r racket rb reason regex rest rkt rs ruby rust sas sass scala
-scheme scss sh shell smalltalk solidity sparql sql squirrel stylus svg swift tcl tex text
-textile toml ts tsx turtle twig txt typescript v vala vb vbnet verilog vhdl vim wasm xml xquery
-yaml yml zig
+autohotkey autoit awk bash basic bat batch bibtex bison bnf brainfuck c c++ cfscript clike
+clojure cmake cmd cobol coffee coffeescript conf console cpp crystal cs csharp csp css cuda cypher
+d dart delphi diff django docker dockerfile ebnf editorconfig elisp elixir elm erb erlang
+excel-formula f fish fortran fsharp gcode gdscript gherkin git glsl gml go gradle graphql groovy
+haml handlebars haskell haxe hcl hlsl hs html http ini java javascript jinja2 jl js json json5
+jsonc jsonl jsx julia kotlin kt kts less lisp llvm log lua makefile markdown markup matlab md
+mips mysql nasm nginx nim nix objc objectivec ocaml octave pascal perl pgsql php pl plaintext
+plsql postgres postgresql powershell properties proto protobuf ps1 pug puppet py python q qml r
+racket rb reason regex rest rkt rs rst ruby rust sas sass scala scheme scss sh shell
+shell-session smalltalk solidity sparql sql squirrel stylus svelte swift tcl terraform text
+textile tf toml ts tsx turtle twig txt typescript v vala vb vbnet verilog vhdl vim vue wasm
+wgsl xml xquery yaml yml zig zsh
 """.split())
 OWN_TAGS = re.compile(r"^</?(u|b|i|s|mark)>$")
 # Dataview: "key:: value" on a line, "[key:: value]" and "(key:: value)" anywhere.

@@ -169,7 +169,8 @@ def test_the_oracle_and_the_renderer_allow_the_same_languages():
     assert set(PLAIN_LANGUAGES) == PLAIN
     for plugin in ("dataview", "dataviewjs", "tasks", "templater", "meta-bind", "meta-bind-js-view",
                    "meta-bind-button", "js-engine", "button", "query", "base", "bases", "excalidraw",
-                   "chart", "tracker", "mermaid", "contextual-typography", "ad-note"):
+                   "chart", "tracker", "mermaid", "contextual-typography", "ad-note", "latex", "tex",
+                   "dot", "tikz", "plantuml", "csv", "svg", "math", "abc", "kanban"):
         assert plugin not in PLAIN
 
 

@@ -81,6 +81,7 @@ class VaultLayout:
         self.config = config
         self.state = state
         self._topic_titles: dict[tuple[int, int], str] = {}
+        self._disk_keys: dict[str, set[str]] = {}   # parent folder -> collision keys of its entries
 
     # -- naming ------------------------------------------------------------
 
@@ -90,16 +91,17 @@ class VaultLayout:
         if known is not None:
             return known
         base = safe_component(desired, max_bytes=120 - len(ext))
-        taken = self.state.taken(namespace) | {collision_key(r) for r in reserved}
+        taken = self.state.taken(namespace)
+        reserved_keys = {collision_key(r) for r in reserved}
         on_disk = self._sibling_keys(parent)
         digits = str(abs(ident))
         candidates = [base] + [with_suffix(base, digits[-n:], max_bytes=120 - len(ext))
                                for n in (4, 6, 8, len(digits)) if n <= len(digits)]
         candidates.append(with_suffix(base, f"{digits}-{namespace}", max_bytes=120 - len(ext)))
         for name in candidates:
-            if collision_key(name) in taken:
+            if collision_key(name) in taken or collision_key(name) in reserved_keys:
                 continue
-            if collision_key(name + ext) in on_disk:
+            if collision_key(name + ext) in on_disk or os.path.lexists(self.vault_dir / parent / (name + ext)):
                 # Something of that name (or one a case-insensitive file system
                 # would confuse with it) is there already: only this chat's own
                 # folder from before may be reused, under its exact name.
@@ -107,15 +109,21 @@ class VaultLayout:
                         and self._holds_chat(parent, name, ident)):
                     continue
             self.state.assign(namespace, key, name)
+            on_disk.add(collision_key(name + ext))
             return name
         raise PathEscapeError(f"no free name for {namespace}:{key}")
 
     def _sibling_keys(self, parent: str) -> set[str]:
-        """Collision keys of what ``parent`` holds now (empty when it does not exist yet)."""
-        try:
-            return {collision_key(n) for n in os.listdir(resolve_inside(self.vault_dir, parent))}
-        except (OSError, PathEscapeError):
-            return set()
+        """Collision keys of what ``parent`` holds (listed once, then kept up to date
+        with the names given here: a People folder can hold thousands)."""
+        keys = self._disk_keys.get(parent)
+        if keys is None:
+            try:
+                keys = {collision_key(n) for n in os.listdir(resolve_inside(self.vault_dir, parent))}
+            except (OSError, PathEscapeError):
+                keys = set()
+            self._disk_keys[parent] = keys
+        return keys
 
     def _holds_chat(self, parent: str, name: str, chat_id: int) -> bool:
         """True when ``parent/name`` is this chat's folder from before (state file lost)."""

@@ -33,18 +33,33 @@ class VaultState:
     # The escaping rules every note is known to follow (tobsd.vault.migrate);
     # 0: a vault TOBS has not written to yet, 1: a state saved before versions.
     render_version: int = 0
+    _taken: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def name_for(self, namespace: str, key: str) -> str | None:
         """The name given earlier to ``key`` in ``namespace``, if any."""
         return self.names.get(namespace, {}).get(key)
 
     def taken(self, namespace: str) -> set[str]:
-        """Collision keys of the names used in ``namespace`` (see :func:`~tobsd.vault.names.collision_key`)."""
-        return {collision_key(n) for n in self.names.get(namespace, {}).values()}
+        """Collision keys of the names used in ``namespace`` (see :func:`~tobsd.vault.names.collision_key`).
+
+        Kept up to date as names are given (a namespace may hold thousands of
+        people); the caller must not change the set."""
+        keys = self._taken.get(namespace)
+        if keys is None:
+            keys = self._taken[namespace] = {collision_key(n) for n in self.names.get(namespace, {}).values()}
+        return keys
 
     def assign(self, namespace: str, key: str, name: str) -> None:
         """Remember ``name`` for ``key``."""
-        self.names.setdefault(namespace, {})[key] = name
+        names = self.names.setdefault(namespace, {})
+        earlier = names.get(key)
+        names[key] = name
+        keys = self._taken.get(namespace)
+        if keys is not None:
+            if earlier is None:
+                keys.add(collision_key(name))
+            else:
+                del self._taken[namespace]  # a name replaced: count again when asked
         self.dirty = self.names_dirty = True
 
     def set_render_version(self, version: int) -> None:

@@ -422,7 +422,8 @@ _LABEL_SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\\[\\]|^#%<>`$:]")
 
 
 def link_label(text: str) -> str:
-    """Display text for a wikilink alias: no brackets, pipes or comment markers.
+    """Display text for a wikilink alias: no brackets, pipes, comment markers, code, math,
+    ``<%`` or ``::``.
 
     Wikilink aliases are shown as plain text, so this only removes what would
     end or break the link; it is lossy by design (the full name lives in the

@@ -5,6 +5,8 @@
 * ``known_notes`` lists every note the writer has created. A known note that
   is missing was deleted by the user and is only recreated on an explicit
   resync.
+* ``render_version``: the escaping rules all those notes follow (see
+  :mod:`tobsd.vault.migrate`).
 
 The state lives in ``<root>/.tobs/state.json`` (a dot folder: Obsidian does not
 index it) and is saved atomically whenever it changes.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tobsd.vault.atomic import atomic_write, make_dirs
+from tobsd.vault.names import collision_key
 
 
 @dataclass(slots=True)
@@ -27,19 +30,43 @@ class VaultState:
     known_notes: set[str] = field(default_factory=set)
     dirty: bool = False
     names_dirty: bool = False      # a name was given since the last save
+    # The escaping rules every note is known to follow (tobsd.vault.migrate);
+    # 0: a vault TOBS has not written to yet, 1: a state saved before versions.
+    render_version: int = 0
+    _taken: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def name_for(self, namespace: str, key: str) -> str | None:
         """The name given earlier to ``key`` in ``namespace``, if any."""
         return self.names.get(namespace, {}).get(key)
 
     def taken(self, namespace: str) -> set[str]:
-        """Names already used in ``namespace``, case-folded (case-insensitive file systems)."""
-        return {n.casefold() for n in self.names.get(namespace, {}).values()}
+        """Collision keys of the names used in ``namespace`` (see :func:`~tobsd.vault.names.collision_key`).
+
+        Kept up to date as names are given (a namespace may hold thousands of
+        people); the caller must not change the set."""
+        keys = self._taken.get(namespace)
+        if keys is None:
+            keys = self._taken[namespace] = {collision_key(n) for n in self.names.get(namespace, {}).values()}
+        return keys
 
     def assign(self, namespace: str, key: str, name: str) -> None:
         """Remember ``name`` for ``key``."""
-        self.names.setdefault(namespace, {})[key] = name
+        names = self.names.setdefault(namespace, {})
+        earlier = names.get(key)
+        names[key] = name
+        keys = self._taken.get(namespace)
+        if keys is not None:
+            if earlier is None:
+                keys.add(collision_key(name))
+            else:
+                del self._taken[namespace]  # a name replaced: count again when asked
         self.dirty = self.names_dirty = True
+
+    def set_render_version(self, version: int) -> None:
+        """Record that every note follows the escaping rules of ``version``."""
+        if version != self.render_version:
+            self.render_version = version
+            self.dirty = True
 
     def note_created(self, rel_path: str) -> None:
         """Record that the writer created ``rel_path``."""
@@ -68,14 +95,16 @@ class VaultState:
         except FileNotFoundError:
             return cls()
         return cls(names={k: dict(v) for k, v in raw.get("names", {}).items()},
-                   known_notes=set(raw.get("known_notes", [])))
+                   known_notes=set(raw.get("known_notes", [])),
+                   render_version=int(raw.get("render_version", 1)))
 
     def save(self, vault_dir: Path, root: str, *, durable: bool = True) -> None:
         """Write the state atomically when it changed since the last save."""
         if not self.dirty:
             return
         make_dirs(vault_dir, f"{root}/.tobs")
-        data = json.dumps({"names": self.names, "known_notes": sorted(self.known_notes)},
+        data = json.dumps({"names": self.names, "known_notes": sorted(self.known_notes),
+                           "render_version": self.render_version},
                           ensure_ascii=False, indent=1, sort_keys=True)
         atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable)
         self.dirty = self.names_dirty = False

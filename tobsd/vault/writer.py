@@ -19,6 +19,8 @@ Guarantees (each is tested):
   changed ``stat`` makes it read the note again.
 * **Deleted notes stay deleted**: a note TOBS created and the user deleted is
   not recreated unless ``resync=True``.
+* **Current escaping**: notes an earlier version wrote are brought up to the
+  current escaping rules once, at start (:meth:`VaultWriter.migrate`).
 * **Off the event loop**: all file I/O of one note runs in a worker thread
   (``asyncio.to_thread``); calls are serialised by a lock. A writer alone in
   its process (:mod:`tobsd.vault.writer_process`) runs it inline instead
@@ -28,6 +30,7 @@ Guarantees (each is tested):
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,15 +40,18 @@ from pathlib import Path
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Block, Note, UserText, parse_note
-from tobsd.vault.escape import escape_line
+from tobsd.vault.escape import escape_name
 from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_messages, mark_blocks_deleted
+from tobsd.vault.migrate import migrate_note
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.paths import VaultLayout, link_target
-from tobsd.vault.render import RenderContext
+from tobsd.vault.render import RENDER_VERSION, RenderContext
 from tobsd.vault.state import VaultState
+
+log = logging.getLogger(__name__)
 
 MAX_CAS_ATTEMPTS = 5
 # Notes kept parsed in memory: enough for the notes the backfill's pages in
@@ -93,6 +99,8 @@ class VaultWriter:
         self.vault_dir = Path(vault_dir)
         self.config = config or VaultConfig()
         self.state = VaultState.load(self.vault_dir, self.config.root)
+        if self.state.render_version == 0:   # a vault new to TOBS: whatever it writes is current
+            self.state.set_render_version(RENDER_VERSION)
         self.layout = VaultLayout(self.vault_dir, self.config, self.state)
         self.durable = durable
         self._io = asyncio.to_thread if in_thread else _inline
@@ -219,6 +227,34 @@ class VaultWriter:
                 return "written"
             self._cache.pop(rel, None)
         raise ConflictError(f"{rel} kept changing while it was being updated")
+
+    # -- notes written by an earlier version -------------------------------------
+
+    async def migrate(self) -> int:
+        """Bring every note TOBS wrote up to the current escaping rules (see
+        :mod:`tobsd.vault.migrate`), once per vault: the state records that it
+        is done. Returns how many notes were rewritten. A note that cannot be
+        rewritten now (kept changing, unreadable) is logged and tried again at
+        the next start."""
+        async with self._lock:
+            if self.state.render_version >= RENDER_VERSION:
+                return 0
+            written, failed = 0, 0
+            for rel in sorted(self.state.known_notes):
+                try:
+                    outcome = await self._io(self._update_note, rel, migrate_note,
+                                             lambda: Note(None, []), False)
+                except (VaultError, OSError) as exc:
+                    failed += 1
+                    log.warning("could not bring %s up to the current escaping: %s", rel, exc)
+                    continue
+                written += outcome == "written"
+            if not failed:
+                self.state.set_render_version(RENDER_VERSION)
+            await self._io(self.state.save, self.vault_dir, self.config.root, durable=self.durable)
+            if written:
+                log.info("%d notes brought up to the current escaping rules", written)
+            return written
 
     # -- messages ---------------------------------------------------------------
 
@@ -425,7 +461,7 @@ def _lf(text: str) -> str:
 
 
 def _heading(name: str) -> str:
-    return escape_line(" ".join((name or "?").split())) or "?"
+    return escape_name(name or "?") or "?"
 
 
 def _is_period_name(stem: str) -> bool:

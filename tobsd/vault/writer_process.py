@@ -94,6 +94,10 @@ async def serve(sock: socket.socket) -> None:
         raise RuntimeError(f"expected init, got {method!r}")
     setup_logging(level or logging.WARNING)
     writer = VaultWriter(Path(vault_dir), config, in_thread=False)
+    try:
+        await writer.migrate()   # notes of an earlier version: current escaping before anything else
+    except (VaultError, OSError) as exc:   # a full disk, say: the notes stay as they were until next start
+        log.warning("notes of an earlier version not brought up to date: %s", exc)
     for (chat_id, msg_id), rel in locations:
         writer.remember_location(chat_id, msg_id, rel)
     watcher = VaultWatcher(Path(vault_dir) / config.root, writer.external_change) if watch else None

@@ -12,7 +12,11 @@ $NOTIFY_SOCKET:
     WATCHDOG=1     the event loop is alive (see `watchdog_loop`)
 
 Everything is a no-op when tobsd does not run under systemd (no
-NOTIFY_SOCKET). The variables are taken out of the environment once read, as
+NOTIFY_SOCKET). The protocol is one datagram per message, so tobsd sends it
+itself rather than through the `sdnotify` package: sdnotify 0.3.2 (its last
+release) connects once when constructed, silently drops every message if the
+socket was not there at that moment, and knows neither WATCHDOG_USEC nor
+WATCHDOG_PID. The variables are taken out of the environment once read, as
 sd_notify's `unset_environment` does, so child processes (the vault writer,
 ffmpeg) never talk to systemd in tobsd's name. A failed send is logged once
 and never raised: the daemon's work does not depend on systemd hearing it.

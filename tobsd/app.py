@@ -302,15 +302,28 @@ class Daemon:
         return StatusReporter.one_line(status)
 
     async def _report_loop(self) -> None:
+        """Write status.json and systemd's STATUS= line every second (and at
+        once when a state changes). A failing write (a full or read-only
+        state disk) is logged when it starts failing and when it recovers,
+        not every second."""
+        failing: str | None = None
         while True:
             try:
                 status = await self._status()
-                await self.status.write(status)
                 self.notifier.status(self._status_line(status))
-            except Exception:
-                log.exception("status report failed")
+                await self.status.write(status)
+                if failing is not None:
+                    log.info("status report written again")
+                failing = None
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                if reason != failing:
+                    log.error("status report failed: %s", reason,
+                              exc_info=not isinstance(exc, OSError))
+                failing = reason
             try:
                 await asyncio.wait_for(self._status_due.wait(), self.status.interval_s)
             except asyncio.TimeoutError:
                 pass
             self._status_due.clear()
+

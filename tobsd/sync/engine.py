@@ -287,15 +287,17 @@ class SyncEngine:
         if event.chat_id is not None:
             targets = [self.chats[event.chat_id]] if event.chat_id in self.chats else []
         else:
-            targets = [st for st in self.chats.values() if st.chat.kind in COMMON_BOX_KINDS]
+            targets = [st for st in list(self.chats.values()) if st.chat.kind in COMMON_BOX_KINDS]
         for st in targets:
             if await self.applier.delete(st.chat, list(event.ids)):
                 self._notes_due.add(st.chat.id)
 
     # --- reporting ----------------------------------------------------------------------
     async def status(self) -> dict:
+        """The engine's and every chat's state. It iterates over a snapshot
+        of the chats: chats are added and removed while it awaits the store."""
         chats = []
-        for st in self.chats.values():
+        for st in list(self.chats.values()):
             cursor = await self.store.cursors.get(st.chat.id)
             chats.append({
                 "id": st.chat.id, "title": st.chat.title, "kind": st.chat.kind.value,

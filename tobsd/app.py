@@ -289,9 +289,15 @@ class Daemon:
     # --- reporting ------------------------------------------------------------------------
     async def _status(self) -> dict:
         engine = await self.engine.status() if self.engine else {}
+        # A chat the configuration names but that could not be resolved or
+        # added is listed too, in "error" with the reason: the user sees it
+        # where the other chats are.
+        failed = [{"id": None, "title": str(u.ref), "ref": str(u.ref), "state": "error",
+                   "error": u.error, "written": 0, "indexed": 0, "backfill_done": False}
+                  for u in self.unresolved]
         return {
             "state": self.state, "pid": os.getpid(),
-            "chats": engine.get("chats", []),
+            "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }

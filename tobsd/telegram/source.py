@@ -217,6 +217,8 @@ class TelethonSource:
         return self._remember(matches[0])
 
     async def _resolve_id(self, peer_id: int) -> Chat:
+        if not -2**63 < peer_id < 2**63:   # Telegram's ids (marked too) are 64-bit
+            raise ChatUnavailable(f"{peer_id}: not a Telegram chat id")
         entity = self._entities.get(peer_id)
         if entity is None:
             peer = await self._input_peer(peer_id)

@@ -34,6 +34,7 @@ from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
 from tobsd.sync.selection import Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
+from tobsd.telegram.client import session_fingerprint
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
@@ -102,6 +103,7 @@ class Daemon:
         self.status = StatusReporter(config.daemon.state_dir / "status.json")
         self.state = "starting"
         self.unresolved: list = []
+        self._refused_key: str | None = None   # the session key Telegram stopped accepting
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
         self._connected = False               # Telegram answered in this session
@@ -203,6 +205,7 @@ class Daemon:
                 except NeedsLogin as exc:
                     self.engine.state, self.engine.error = "needs-login", str(exc)
         if self.engine.state == "needs-login":
+            self._refused_key = self.source.session_fingerprint()
             self.state = "needs-login"
             log.error("needs-login: run `tobsd login --config %s`", self.config.source)
             # Up and reporting, just not syncing: systemd must not time the start out.
@@ -224,15 +227,16 @@ class Daemon:
                 log.exception("stopping the Telegram connection failed")
 
     async def _wait_for_login(self) -> None:
+        """Wait until the session file holds another key than the one that
+        stopped working (`tobsd login` replaced it), however early that
+        happened: a login that landed before the daemon noticed the
+        revocation counts too."""
         session = self.config.session
-        def stamp():
-            try:
-                st = session.stat()
-                return (st.st_mtime_ns, st.st_size)
-            except FileNotFoundError:
-                return None
-        before = stamp()
-        while not self._stop.is_set() and stamp() == before:
+        while not self._stop.is_set():
+            current = await asyncio.to_thread(session_fingerprint, session)
+            if current is not None and current != self._refused_key:
+                log.info("the session file changed; connecting again")
+                return
             try:
                 await asyncio.wait_for(self._stop.wait(), LOGIN_POLL_S)
             except asyncio.TimeoutError:

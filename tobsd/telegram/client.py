@@ -12,8 +12,10 @@ trusted for the key exchange.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from typing import Mapping
 
@@ -78,6 +80,28 @@ def secure_session_file(path: Path) -> None:
             os.chmod(candidate, 0o600)
         except FileNotFoundError:
             pass
+
+
+def session_fingerprint(path: Path) -> str | None:
+    """A digest of the auth key the session file holds (None: no file, no
+    key, not readable). Two logins have different keys, so this tells a new
+    login from the one that stopped working, without exposing the key."""
+    real = session_file(path)
+    if not real.exists():
+        return None
+    try:
+        conn = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT auth_key FROM sessions").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return key_fingerprint(row[0]) if row and row[0] else None
+
+
+def key_fingerprint(key: bytes | None) -> str | None:
+    return hashlib.sha256(key).hexdigest() if key else None
 
 
 def trust_rsa_key(pem: str | None) -> None:

@@ -20,7 +20,7 @@ from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.core.ports import EventHandler, HistoryPage, SourceStatus
 
-from .client import build_client, secure_session_file
+from .client import build_client, key_fingerprint, secure_session_file
 from .floodstore import FloodPersistence
 from .live import LiveDispatcher
 from .mapping import map_messages
@@ -120,6 +120,12 @@ class TelethonSource:
         """One cheap authorised request (updates.getState); NeedsLogin when
         the session was revoked meanwhile."""
         await self._rpc("updates.getState", functions.updates.GetStateRequest())
+
+    def session_fingerprint(self) -> str | None:
+        """The digest of the auth key this source uses (see
+        client.session_fingerprint), to notice when a new login replaced it."""
+        auth_key = self._client.session.auth_key
+        return key_fingerprint(auth_key.key if auth_key is not None else None)
 
     def status(self) -> SourceStatus:
         return SourceStatus(connected=self._client.is_connected(), needs_login=self._needs_login,

@@ -34,6 +34,21 @@ def installed_version() -> str:
         return "unknown (not installed)"
 
 
+def check_config(config) -> int:
+    """What `run` would refuse (exit 2) or warn about, then a summary."""
+    from tobsd.core.preflight import preflight
+    found = preflight(config)
+    for warning in found.warnings:
+        print(f"tobsd: warning: {warning}", file=sys.stderr)
+    if found.problems:
+        print(f"tobsd: {ConfigError(str(config.source), found.problems)}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"{config.source}: ok, {len(config.chats)} chats"
+          + (", plus [sync] all" if config.sync.all else "")
+          + (f", {len(found.warnings)} warnings" if found.warnings else ""))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tobsd", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,9 +74,7 @@ def main(argv=None) -> int:
     setup_logging(args.log_level or config.daemon.log_level)
     try:
         if args.command == "check-config":
-            print(f"{config.source}: ok, {len(config.chats)} chats"
-                  + (", plus [sync] all" if config.sync.all else ""))
-            return 0
+            return check_config(config)
         if args.command == "unit-dropin":
             from tobsd.unitdropin import render_dropin, running_executable
             unit = args.unit or ("tobsd@USER.service" if args.system else "tobsd.service")

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from tobsd.core.config import Config, load_config
 from tobsd.core.errors import ConfigError, NeedsLogin
+from tobsd.core.files import private_dir, private_files
+from tobsd.core.preflight import preflight
 from tobsd.status import StatusReporter
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
@@ -116,14 +118,25 @@ class Daemon:
         loop.add_signal_handler(signal.SIGINT, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self._reload.set)
         cfg = self.config
+        found = preflight(cfg)   # the same checks as `tobsd check-config`
+        if found.problems:
+            raise ConfigError(str(cfg.source), found.problems)
+        for warning in found.warnings:
+            log.warning("%s", warning)
         check_vault_writable(cfg)
+        # Everything in the state folder is private: 0700, files 0600.
         try:
-            cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(cfg.daemon.state_dir)
         except OSError as exc:
             raise ConfigError(str(cfg.source), [
                 f"daemon.state_dir: cannot create {cfg.daemon.state_dir}: {exc.strerror or exc}; "
                 "under systemd leave it unset (the unit's StateDirectory) or name it in "
                 "ReadWritePaths="]) from None
+        private_files(cfg.daemon.state_dir, log)
+        tobs_folder = cfg.vault.path / cfg.vault.root / ".tobs"
+        if tobs_folder.is_dir() and not tobs_folder.is_symlink():
+            private_dir(tobs_folder, log, "the vault's .tobs folder")
+            private_files(tobs_folder, log)
         self.notifier.status(self._status_line({"state": self.state}))
         swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
         if swept:

@@ -40,6 +40,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
 
 import aiosqlite
 
+from tobsd.core.files import create_private, private_dir
 from tobsd.store.migrations import migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -61,7 +62,8 @@ class Database:
     async def open(cls, path: str | Path) -> "Database":
         """Open (creating if needed) and migrate the database at `path`."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        create_private(path)   # SQLite gives -wal and -shm the same mode
         writer = await aiosqlite.connect(path, isolation_level=None)
         try:
             await _configure(writer)

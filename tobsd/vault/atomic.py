@@ -65,10 +65,10 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _temp_with(path: Path, data: bytes, durable: bool) -> Path:
+def _temp_with(path: Path, data: bytes, durable: bool, mode: int = 0o644) -> Path:
     """A fully written (and fsynced) temp file next to ``path``."""
     tmp = path.parent / f"{TEMP_PREFIX}{path.name[:60]}.{os.getpid()}.{os.urandom(4).hex()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         try:
             _write_all(fd, data)
@@ -93,14 +93,14 @@ def _full(path: Path, exc: OSError) -> Exception:
     return VaultFullError(path, exc) if exc.errno in _FULL_ERRNOS else exc
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` atomically (see module doc). The folder must exist.
 
     ``durable=False`` skips both fsyncs (benchmarks of pure rendering cost,
-    never the daemon).
+    never the daemon). ``mode``: the new file's permissions (less the umask).
     """
     try:
-        tmp = _temp_with(path, data, durable)
+        tmp = _temp_with(path, data, durable, mode)
     except OSError as exc:
         raise _full(path, exc) from exc
     try:

@@ -15,6 +15,8 @@ index it) and is saved atomically whenever it changes.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,9 +104,12 @@ class VaultState:
         """Write the state atomically when it changed since the last save."""
         if not self.dirty:
             return
-        make_dirs(vault_dir, f"{root}/.tobs")
+        folder = make_dirs(vault_dir, f"{root}/.tobs")
+        if stat.S_IMODE(os.stat(folder).st_mode) != 0o700:
+            os.chmod(folder, 0o700)   # chat and people names: not for other users
         data = json.dumps({"names": self.names, "known_notes": sorted(self.known_notes),
                            "render_version": self.render_version},
                           ensure_ascii=False, indent=1, sort_keys=True)
-        atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable)
+        atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable,
+                     mode=0o600)
         self.dirty = self.names_dirty = False

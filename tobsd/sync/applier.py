@@ -159,14 +159,17 @@ class Applier:
         group = self._waiting.pop(chat.id, [])
         earlier = list(flights)
         try:
-            fresh = await self._changed(chat, group, earlier)
+            fresh, seen = await self._changed(chat, group, earlier)
             messages = [m for m, _ in sorted(fresh.values(), key=lambda md: md[0].id)]
             pending = reply = None
             if messages:
                 await self._locate_replied(chat, messages)
                 pending = await self.store.pending.add(
                     chat.id, [(m.id, epoch(m.date) or 0, m.topic_id) for m in messages])
-                reply = await self.writer.submit(chat, messages)
+                # Messages never recorded before: only they may go into a
+                # note the user deleted.
+                reply = await self.writer.submit(
+                    chat, messages, new_ids=frozenset(m.id for m in messages if m.id not in seen))
         except BaseException:
             # Nothing of the group was sent: the others go back to wait and
             # are applied by their own callers; `own` gets the error.
@@ -233,12 +236,12 @@ class Applier:
             if entry.note_path:
                 self.writer.remember_location(chat.id, entry.msg_id, entry.note_path)
 
-    async def _changed(self, chat: Chat, group: list[_Batch],
-                       earlier: list[_Flight]) -> dict[int, tuple[Message, bytes]]:
+    async def _changed(self, chat: Chat, group: list[_Batch], earlier: list[_Flight]
+                       ) -> tuple[dict[int, tuple[Message, bytes]], set[int]]:
         """The messages of `group` that are new or changed (id -> the last
         fresh copy and its hash), batch by batch in arrival order, compared
         with the index overlaid by what the `earlier` groups in flight will
-        write."""
+        write; and the ids of the group that index and flights knew."""
         ids = list({m.id for b in group for m in b.messages})
         maybe = await self.store.applied_ids(chat.id, ids) if ids else set()
         known: dict[int, Known] = {
@@ -246,10 +249,11 @@ class Applier:
             for e in (await self.store.index.get_many(chat.id, maybe) if maybe else {}).values()}
         for flight in earlier:   # oldest first: the newest copy wins
             known.update(flight.known)
+        seen = set(known)
         out: dict[int, tuple[Message, bytes]] = {}
         for b in group:
             b.fresh = select_fresh(chat.id, b.messages, known, self._deleted_unseen, out)
-        return out
+        return out, seen
 
     # --- deleting ---------------------------------------------------------------
     async def delete(self, chat: Chat, ids: Sequence[int]) -> int:

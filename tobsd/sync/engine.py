@@ -305,6 +305,8 @@ class SyncEngine:
                 "max_applied_id": cursor.max_applied_id,
                 "backfill_done": cursor.backfill_done,
                 "indexed": await self.store.index.count(st.chat.id),
+                # Notes the user deleted: their old messages stay out.
+                "deleted_notes": self.writer.deleted_notes(st.chat.id),
             })
         return {"state": self.state, "error": self.error, "chats": chats,
                 "source": _asdict(self.source.status())}

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from tobsd.core.config import load_config
 from tobsd.core.errors import ConfigError, TobsError
-from tobsd.logs import setup_logging
+from tobsd.logs import LIBRARIES_ENV, setup_logging
 
 EXIT_CONFIG = 2
 DISTRIBUTION = "tobs"
@@ -56,6 +57,8 @@ def main(argv=None) -> int:
                         choices=["run", "login", "check-config", "unit-dropin"])
     parser.add_argument("--config", "-c", help="the TOML configuration file (required)")
     parser.add_argument("--log-level", help="override [daemon] log_level")
+    parser.add_argument("--log-libraries", metavar="LEVEL",
+                        help="log level of the libraries tobsd uses (default warning)")
     parser.add_argument("--unit", default=None,
                         help="unit-dropin: the unit it is for (default tobsd.service)")
     parser.add_argument("--system", action="store_true",
@@ -66,6 +69,8 @@ def main(argv=None) -> int:
         parser.error("the following arguments are required: --config/-c")
     if args.command != "unit-dropin" and (args.unit or args.system):
         parser.error("--unit and --system belong to unit-dropin")
+    if args.log_libraries:   # the vault writer process inherits it
+        os.environ[LIBRARIES_ENV] = args.log_libraries
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 COMMON_BOX_KINDS = (ChatKind.USER, ChatKind.BOT, ChatKind.GROUP)
 DISK_RETRY_S = (1, 2, 5, 10, 30)
+COUNT_EVERY_S = 60.0     # an idle chat's index count is refreshed this often
 
 
 def _is_disk_full(exc: BaseException) -> bool:
@@ -64,6 +65,10 @@ class ChatState:
     last_reconcile: float = 0.0
     task: asyncio.Task | None = field(default=None, repr=False)
     wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    # The index count last reported, and `written` and the time it was
+    # counted at: counting a big chat's rows every second is the largest
+    # cost of an idle daemon, and the count only moves when messages are written.
+    counted: tuple[int, int, float] | None = field(default=None, repr=False)
 
 
 class SyncEngine:
@@ -304,12 +309,21 @@ class SyncEngine:
                 "state": st.state, "error": st.error, "written": st.written,
                 "max_applied_id": cursor.max_applied_id,
                 "backfill_done": cursor.backfill_done,
-                "indexed": await self.store.index.count(st.chat.id),
+                "indexed": await self._indexed(st),
                 # Notes the user deleted: their old messages stay out.
                 "deleted_notes": self.writer.deleted_notes(st.chat.id),
             })
         return {"state": self.state, "error": self.error, "chats": chats,
                 "source": _asdict(self.source.status())}
+
+
+    async def _indexed(self, st: ChatState) -> int:
+        """The chat's index count, counted again only after it wrote
+        something (or a minute passed, for writes counted elsewhere)."""
+        now = time.monotonic()
+        if st.counted is None or st.counted[1] != st.written or now - st.counted[2] > COUNT_EVERY_S:
+            st.counted = (await self.store.index.count(st.chat.id), st.written, now)
+        return st.counted[0]
 
 
 def _asdict(obj) -> dict:

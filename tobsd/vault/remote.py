@@ -171,7 +171,8 @@ class RemoteWriter:
             self._spawned = None
             reader, self._stream = await asyncio.open_unix_connection(sock=ours, limit=STREAM_LIMIT)
             self._replies = asyncio.create_task(self._read_replies(reader, self._proc))
-            self._send(0, "init", self.vault_dir, self.config, logging.getLogger().level,
+            self._send(0, "init", self.vault_dir, self.config,
+                       logging.getLogger("tobsd").getEffectiveLevel(),
                        self.watch, list(self._where.items()))
             log.debug("vault writer process %d started", self._proc.pid)
 

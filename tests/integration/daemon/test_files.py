@@ -65,3 +65,22 @@ def test_run_refuses_what_check_config_refuses(tmp_path):
         outputs.append([line for line in result.stderr.splitlines() if "vault.path" in line])
     assert outputs[0] and outputs[0] == outputs[1]
     assert not (tmp_path / "state").exists()
+
+
+async def test_a_debug_log_holds_no_library_internals(make_server, tmp_path):
+    """At debug level the log is tobsd's: aiosqlite's statements (with chat
+    titles in their parameters) and Telethon's chatter stay out unless asked."""
+    world = small_world(channel_posts=40)
+    async with make_server(world) as server:
+        config = write_config(tmp_path, server, ["@news", "@bobstone"])
+        config.write_text(config.read_text().replace('log_level = "info"', 'log_level = "debug"'))
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_synced(2)
+        finally:
+            assert await tobsd.terminate() == 0
+    lines = tobsd.log().splitlines()
+    assert any(" DEBUG tobsd." in line for line in lines)
+    assert not [line for line in lines if " DEBUG aiosqlite" in line or " DEBUG telethon" in line
+                or " INFO telethon" in line or "DEBUG asyncio" in line]
+    assert "News" not in "\n".join(line for line in lines if "aiosqlite" in line)

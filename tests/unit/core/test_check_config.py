@@ -4,6 +4,7 @@ read, a state folder readable by others, keys that do nothing yet) and never
 echoes a value that may be a secret."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -35,6 +36,16 @@ def check(path: Path, capsys) -> tuple[int, str, str]:
 def no_systemd_dirs(monkeypatch):
     for name in ("CREDENTIALS_DIRECTORY", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def logging_levels_restored():
+    """main() sets up logging; the tests after these keep their levels."""
+    loggers = [logging.getLogger(), logging.getLogger("tobsd")]
+    levels = [lg.level for lg in loggers]
+    yield
+    for lg, level in zip(loggers, levels):
+        lg.setLevel(level)
 
 
 def test_a_clean_config_is_ok_without_warnings(tmp_path, capsys):
@@ -97,3 +108,4 @@ def test_a_state_folder_that_is_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "state").write_text("")
     code, out, err = check(config_file(tmp_path), capsys)
     assert code == 2 and "daemon.state_dir" in err and "not a folder" in err
+

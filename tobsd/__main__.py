@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from tobsd.core.config import load_config
 from tobsd.core.errors import ConfigError, TobsError
-from tobsd.logs import LIBRARIES_ENV, setup_logging
+from tobsd.core.logs import LIBRARIES_ENV, setup_logging
 
 EXIT_CONFIG = 2
 DISTRIBUTION = "tobs"

@@ -11,7 +11,7 @@ Order, for every batch (a backfill page, a live event, a reconcile page):
    file, fsync, rename, fsync of the folder);
 4. one SQLite transaction records the index rows, clears the pending rows
    and makes what the batch's `after` adds (cursor and shard advances);
-   it is collected as `Changes` and committed in one trip to the database
+   it is collected as a `ChangeSet` and committed in one trip to the database
    thread.
 
 A crash between 3 and 4 re-applies the batch on restart, which changes
@@ -53,11 +53,11 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable, Sequence
 
 from tobsd.core.models import Chat, Message
-from tobsd.store import Changes, IndexEntry, Store
+from tobsd.core.ports import ChangeSet, IndexEntry, StatePort, VaultPort
 
 from .fresh import Known, epoch, select_fresh
 
-After = Callable[[Changes], None]   # adds the batch's own writes to its transaction
+After = Callable[[ChangeSet], None]   # adds the batch's own writes to its transaction
 
 RECENT_DELETIONS_KEPT = 100_000   # (chat, id) pairs deleted before they were seen
 WRITES_IN_FLIGHT = 2              # groups of one chat at the writer at once
@@ -100,7 +100,7 @@ class Applier:
     `remember_location`: a `VaultWriter` or a `RemoteWriter`.
     """
 
-    def __init__(self, store: Store, writer, *, writes_in_flight: int = WRITES_IN_FLIGHT):
+    def __init__(self, store: StatePort, writer: VaultPort, *, writes_in_flight: int = WRITES_IN_FLIGHT):
         self.store = store
         self.writer = writer
         self.writes_in_flight = max(1, writes_in_flight)
@@ -201,7 +201,7 @@ class Applier:
             if previous is not None:
                 await previous.committed.wait()
             note_of, chat_id = self.writer.note_of, chat.id
-            changes = Changes()
+            changes = self.store.changes()
             changes.put_index([(chat_id, m.id, epoch(m.date) or 0, note_of(chat_id, m.id) or "",
                                 digest, epoch(m.edit_date), m.deleted)
                                for m, digest in fresh.values()])

@@ -14,16 +14,16 @@ whole engine with state "needs-login" and leaves the state as it is.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 from datetime import date, datetime, timezone
 
-from tobsd.core.errors import ChatUnavailable, NeedsLogin
+from tobsd.core.errors import ChatUnavailable, DiskFull, NeedsLogin
 from tobsd.core.models import Chat, ChatKind
-from tobsd.core.ports import LiveEvent, TelegramSource
-from tobsd.store import Changes, Store
+from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, VaultPort
 
 from .applier import Applier
 from .backfill import Backfill
@@ -37,8 +37,9 @@ COUNT_EVERY_S = 60.0     # an idle chat's index count is refreshed this often
 
 
 def _is_disk_full(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("VaultFullError", "DiskFull") or \
-        (isinstance(exc, OSError) and exc.errno == 28)
+    # Every layer raises DiskFull; a bare ENOSPC/EDQUOT from elsewhere counts too.
+    return isinstance(exc, DiskFull) or \
+        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
 
 
 @dataclass
@@ -72,7 +73,7 @@ class ChatState:
 
 
 class SyncEngine:
-    def __init__(self, source: TelegramSource, store: Store, writer, *, workers: int = 6,
+    def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
                  reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None):
         """`on_change()` is called when the engine's or a chat's state
         changes (so a status report can go out at once)."""
@@ -276,7 +277,7 @@ class SyncEngine:
         messages = keep_since(list(event.messages), st.options.since_dt)
         top = max(m.id for m in event.messages)
 
-        def advance(changes: Changes) -> None:
+        def advance(changes: ChangeSet) -> None:
             changes.advance_max_applied(st.chat.id, top)
 
         # Only a chat reconciled in this session has a gap-free live stream;

@@ -4,7 +4,7 @@ Guarantees (each is tested):
 
 * **Atomic and durable**: every note is replaced with
   :func:`~tobsd.vault.atomic.replace_if_unchanged` (temp file, fsync, atomic
-  swap, fsync of the folder). A full disk raises :class:`~tobsd.vault.atomic.VaultFullError`
+  swap, fsync of the folder). A full disk raises :class:`~tobsd.core.errors.DiskFull`
   and leaves the old note intact and no temp file behind.
 * **Idempotent**: applying the same messages twice writes nothing the second
   time (see :mod:`tobsd.vault.merge` for the block rules).

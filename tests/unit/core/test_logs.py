@@ -1,4 +1,4 @@
-"""tobsd.logs: tobsd's loggers at the configured level, every library at
+"""tobsd.core.logs: tobsd's loggers at the configured level, every library at
 warning unless asked."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tobsd.logs import LIBRARIES_ENV, setup_logging
+from tobsd.core.logs import LIBRARIES_ENV, setup_logging
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ from tobsd.core.ports import EventHandler, HistoryPage, SourceStatus
 
 from .client import build_client, key_fingerprint, secure_session_file
 from .floodstore import FloodPersistence
+from .internals import updates_pending
 from .live import LiveDispatcher
 from .mapping import map_messages
 from .mapping_peers import chat_from_entity, entities_of, person_from_user
@@ -72,6 +73,24 @@ class TelethonSource:
     def client(self):
         """The Telethon client (for the media pool; never leaves tobsd.telegram)."""
         return self._client
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    async def request(self, method: str, request, what: str = ""):
+        """Send one request through the scheduler, with the core errors of
+        `_rpc` (for the media pool)."""
+        return await self._rpc(method, request, what)
+
+    async def run_guarded(self, method: str, fn, what: str = ""):
+        """Run `fn()` (client calls of `method`) through the scheduler, with
+        the core errors (for the media pool)."""
+        return await self._guarded(method, fn, what)
+
+    async def input_peer(self, chat_id: int, what: str = ""):
+        """The input peer of a chat (cached; dialogs are loaded if needed)."""
+        return await self._input_peer(chat_id, what)
 
     @property
     def home_dc(self) -> int:
@@ -315,7 +334,5 @@ class TelethonSource:
         quiet = 0
         while loop.time() < deadline and quiet < 4:
             await asyncio.sleep(0.05)
-            box = self._client._message_box
-            busy = bool(box.getting_diff_for) or not self._client._updates_queue.empty() \
-                or not self._live.idle.is_set()
+            busy = updates_pending(self._client) or not self._live.idle.is_set()
             quiet = 0 if busy else quiet + 1

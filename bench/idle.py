@@ -84,8 +84,7 @@ def measure(window: float, settle: float, log_level: str, tmp: Path) -> dict:
                               log_level=log_level)
         extra = "".join(f"\n[[chats]]\nchat = {toml_str(f'@idle_chan_{i}')}\n"
                         for i in range(2, CHATS + 1))
-        config.write_text(config.read_text().replace(
-            f'socket = {toml_str(str(tmp / "tobsd" / "state" / "tobsd.sock"))}\n', "") + extra)
+        config.write_text(config.read_text() + extra)
         run = TobsdRun(config).start()
         peer = subprocess.Popen([sys.executable, "-c", PEER, str(fg.ready_file)], cwd=ROOT,
                                 env=project_env(), stdout=subprocess.PIPE, text=True)

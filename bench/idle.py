@@ -6,8 +6,9 @@
 
 fakegram serves 8 channels of 200 messages; a fresh tobsd syncs them until
 every chat is live with its backfill done, then, after a settling pause, psutil
-reads the CPU time (user + system) and the voluntary context switches
-(wake-ups) of the daemon and of its vault writer process over the window.
+reads the CPU time (user + system, every thread) and the voluntary context
+switches (wake-ups, of the main thread) of the daemon and of its vault
+writer process over the window.
 The peer, measured in the same run over the same window, is a plain Telethon
 client connected to the same server with updates on, doing nothing: the
 floor any Telethon-based daemon pays. Target: daemon + writer under 0.5% of

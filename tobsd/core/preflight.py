@@ -29,7 +29,15 @@ def preflight(config: Config) -> Findings:
     if not vault.is_dir():
         found.problems.append(f"vault.path: {vault} is not a folder"
                               + ("" if vault.exists() else " (it does not exist)"))
+    else:
+        root = vault / config.vault.root
+        # The writer never writes through a link (it could lead out of the vault).
+        if root.is_symlink() or (root.exists() and not root.is_dir()):
+            found.problems.append(f"vault.root: {root} is not a real folder inside the vault")
     _check_state_dir(config.daemon.state_dir, found)
+    session_dir = _session_path(config.session).parent
+    if session_dir != config.daemon.state_dir:
+        _check_folder("session", session_dir, found)
     if config.api_hash_file is not None:
         mode = mode_of(config.api_hash_file)
         if mode is not None and mode & 0o077:
@@ -45,6 +53,20 @@ def preflight(config: Config) -> Findings:
     return found
 
 
+def _check_folder(key: str, folder: Path, found: Findings) -> None:
+    """`folder` is a writable folder, or can be made."""
+    if folder.exists():
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            found.problems.append(f"{key}: {folder} is not a writable folder")
+        return
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        found.problems.append(f"{key}: {folder} cannot be created "
+                              f"({parent} is not a writable folder)")
+
+
 def _check_state_dir(state_dir: Path, found: Findings) -> None:
     if state_dir.exists():
         if not state_dir.is_dir():
@@ -54,15 +76,7 @@ def _check_state_dir(state_dir: Path, found: Findings) -> None:
         if wider_than(mode, PRIVATE_DIR):
             found.warnings.append(f"daemon.state_dir: {state_dir} is readable by others "
                                   f"(mode {mode:04o}); tobsd sets it to 0700 when it starts")
-        if not os.access(state_dir, os.W_OK | os.X_OK):
-            found.problems.append(f"daemon.state_dir: {state_dir} is not writable")
-        return
-    parent = state_dir.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        found.problems.append(f"daemon.state_dir: {state_dir} cannot be created "
-                              f"({parent} is not a writable folder)")
+    _check_folder("daemon.state_dir", state_dir, found)
 
 
 def _session_path(path: Path) -> Path:

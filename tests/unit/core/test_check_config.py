@@ -109,3 +109,18 @@ def test_a_state_folder_that_is_a_file_is_refused(tmp_path, capsys):
     code, out, err = check(config_file(tmp_path), capsys)
     assert code == 2 and "daemon.state_dir" in err and "not a folder" in err
 
+
+
+def test_a_vault_root_that_is_a_link_is_refused(tmp_path, capsys):
+    path = config_file(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "vault" / "Telegram").symlink_to(tmp_path / "elsewhere")
+    code, out, err = check(path, capsys)
+    assert code == 2 and "vault.root" in err and "not a real folder" in err
+
+
+def test_a_session_folder_that_cannot_be_made_is_refused(tmp_path, capsys):
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    path = config_file(tmp_path, head=f'api_hash = "{HASH}"\nsession = "blocker/s/tobsd.session"')
+    code, out, err = check(path, capsys)
+    assert code == 2 and "session:" in err and "cannot be created" in err

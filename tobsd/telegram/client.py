@@ -22,7 +22,8 @@ from typing import Mapping
 from telethon import TelegramClient
 from telethon.crypto import rsa as telethon_rsa
 from telethon.network import ConnectionTcpFull
-from telethon.sessions import SQLiteSession
+from telethon.crypto import AuthKey
+from telethon.sessions import MemorySession, SQLiteSession
 from telethon.tl import types
 
 from tobsd.core.config import Config, Endpoint
@@ -127,13 +128,42 @@ def open_session(config: Config) -> SQLiteSession:
     return session
 
 
-def build_client(config: Config, **overrides) -> OverridableClient:
-    """The account's Telethon client, not yet connected.
+def session_copy(config: Config) -> MemorySession | None:
+    """The login the session file holds (DC and auth key), copied into memory,
+    so it can be tried without writing to the file; None when the file holds
+    no key (or is missing or unreadable)."""
+    real = session_file(config.session)
+    if not real.exists():
+        return None
+    try:
+        conn = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT dc_id, server_address, port, auth_key FROM sessions"
+                               ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if not row or not row[3]:
+        return None
+    dc_id, host, port, key = row
+    endpoint = config.telegram.dc.get(dc_id)
+    if endpoint is not None:
+        host, port = endpoint.host, endpoint.port
+    session = MemorySession()
+    session.set_dc(dc_id, host, port)
+    session.auth_key = AuthKey(key)
+    return session
+
+
+def build_client(config: Config, session=None, **overrides) -> OverridableClient:
+    """The account's Telethon client, not yet connected, on the session file
+    (or on `session`, such as a `session_copy`).
 
     Keyword `overrides` replace the defaults below (tests shorten retries).
     """
     trust_rsa_key(config.telegram.rsa_public_key)
-    session = open_session(config)
+    session = session if session is not None else open_session(config)
     cls = type("ConfiguredClient", (OverridableClient,),
                {"dc_overrides": dict(config.telegram.dc), "_config": None})
     options = dict(

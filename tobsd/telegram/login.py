@@ -28,7 +28,7 @@ from tobsd.core.config import Config
 from tobsd.core.errors import TobsError
 from tobsd.core.models import Person
 
-from .client import build_client, secure_session_file, session_file
+from .client import build_client, secure_session_file, session_copy, session_file
 from .mapping_peers import person_from_user
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,10 @@ async def interactive_login(config: Config, ask: Ask = input,
 async def _authorised_user(config: Config) -> Person | None:
     """The user the existing session file is logged in as; None when there
     is no file or it is not authorised or not usable (revoked, a key the
-    server no longer knows, a damaged file)."""
-    if not session_file(config.session).exists():
+    server no longer knows, a damaged file). The file is only read: the
+    check runs on a copy of its login in memory."""
+    copy = session_copy(config)
+    if copy is None:
         return None
     client = None
     # Telethon reports a key the server forgot loudly, and leaves a future
@@ -99,7 +101,7 @@ async def _authorised_user(config: Config) -> Person | None:
     telethon_log.setLevel(logging.CRITICAL)
     logging.getLogger("asyncio").addFilter(_forgotten_key_filter)
     try:
-        client = build_client(config, receive_updates=False, connection_retries=2)
+        client = build_client(config, copy, receive_updates=False, connection_retries=2)
 
         async def check():
             await client.connect()
@@ -119,7 +121,6 @@ async def _authorised_user(config: Config) -> Person | None:
             except Exception:
                 pass
         telethon_log.setLevel(level)
-        secure_session_file(config.session)
 
 
 def _forgotten_key_filter(record: logging.LogRecord) -> bool:

@@ -29,11 +29,14 @@ from pathlib import Path
 
 from tobsd.core.config import Config, load_config
 from tobsd.core.errors import ConfigError, NeedsLogin
+from tobsd.core.files import private_dir, private_files
+from tobsd.core.preflight import preflight
 from tobsd.status import StatusReporter
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
 from tobsd.sync.selection import Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
+from tobsd.telegram.client import session_fingerprint
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
@@ -102,6 +105,7 @@ class Daemon:
         self.status = StatusReporter(config.daemon.state_dir / "status.json")
         self.state = "starting"
         self.unresolved: list = []
+        self._refused_key: str | None = None   # the session key Telegram stopped accepting
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
         self._connected = False               # Telegram answered in this session
@@ -114,14 +118,25 @@ class Daemon:
         loop.add_signal_handler(signal.SIGINT, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self._reload.set)
         cfg = self.config
+        found = preflight(cfg)   # the same checks as `tobsd check-config`
+        if found.problems:
+            raise ConfigError(str(cfg.source), found.problems)
+        for warning in found.warnings:
+            log.warning("%s", warning)
         check_vault_writable(cfg)
+        # Everything in the state folder is private: 0700, files 0600.
         try:
-            cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(cfg.daemon.state_dir)
         except OSError as exc:
             raise ConfigError(str(cfg.source), [
                 f"daemon.state_dir: cannot create {cfg.daemon.state_dir}: {exc.strerror or exc}; "
                 "under systemd leave it unset (the unit's StateDirectory) or name it in "
                 "ReadWritePaths="]) from None
+        private_files(cfg.daemon.state_dir, log)
+        tobs_folder = cfg.vault.path / cfg.vault.root / ".tobs"
+        if tobs_folder.is_dir() and not tobs_folder.is_symlink():
+            private_dir(tobs_folder, log, "the vault's .tobs folder")
+            private_files(tobs_folder, log)
         self.notifier.status(self._status_line({"state": self.state}))
         swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
         if swept:
@@ -203,6 +218,7 @@ class Daemon:
                 except NeedsLogin as exc:
                     self.engine.state, self.engine.error = "needs-login", str(exc)
         if self.engine.state == "needs-login":
+            self._refused_key = self.source.session_fingerprint()
             self.state = "needs-login"
             log.error("needs-login: run `tobsd login --config %s`", self.config.source)
             # Up and reporting, just not syncing: systemd must not time the start out.
@@ -224,15 +240,16 @@ class Daemon:
                 log.exception("stopping the Telegram connection failed")
 
     async def _wait_for_login(self) -> None:
+        """Wait until the session file holds another key than the one that
+        stopped working (`tobsd login` replaced it), however early that
+        happened: a login that landed before the daemon noticed the
+        revocation counts too."""
         session = self.config.session
-        def stamp():
-            try:
-                st = session.stat()
-                return (st.st_mtime_ns, st.st_size)
-            except FileNotFoundError:
-                return None
-        before = stamp()
-        while not self._stop.is_set() and stamp() == before:
+        while not self._stop.is_set():
+            current = await asyncio.to_thread(session_fingerprint, session)
+            if current is not None and current != self._refused_key:
+                log.info("the session file changed; connecting again")
+                return
             try:
                 await asyncio.wait_for(self._stop.wait(), LOGIN_POLL_S)
             except asyncio.TimeoutError:
@@ -289,9 +306,15 @@ class Daemon:
     # --- reporting ------------------------------------------------------------------------
     async def _status(self) -> dict:
         engine = await self.engine.status() if self.engine else {}
+        # A chat the configuration names but that could not be resolved or
+        # added is listed too, in "error" with the reason: the user sees it
+        # where the other chats are.
+        failed = [{"id": None, "title": str(u.ref), "ref": str(u.ref), "state": "error",
+                   "error": u.error, "written": 0, "indexed": 0, "backfill_done": False}
+                  for u in self.unresolved]
         return {
             "state": self.state, "pid": os.getpid(),
-            "chats": engine.get("chats", []),
+            "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }
@@ -302,15 +325,28 @@ class Daemon:
         return StatusReporter.one_line(status)
 
     async def _report_loop(self) -> None:
+        """Write status.json and systemd's STATUS= line every second (and at
+        once when a state changes). A failing write (a full or read-only
+        state disk) is logged when it starts failing and when it recovers,
+        not every second."""
+        failing: str | None = None
         while True:
             try:
                 status = await self._status()
-                await self.status.write(status)
                 self.notifier.status(self._status_line(status))
-            except Exception:
-                log.exception("status report failed")
+                await self.status.write(status)
+                if failing is not None:
+                    log.info("status report written again")
+                failing = None
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                if reason != failing:
+                    log.error("status report failed: %s", reason,
+                              exc_info=not isinstance(exc, OSError))
+                failing = reason
             try:
                 await asyncio.wait_for(self._status_due.wait(), self.status.interval_s)
             except asyncio.TimeoutError:
                 pass
             self._status_due.clear()
+

@@ -28,9 +28,11 @@ class StatusReporter:
         await asyncio.to_thread(self._write, json.dumps(status, indent=1, default=str))
 
     def _write(self, text: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
+        # 0600 like everything in the state folder (chat titles are private).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, self.path)
 

@@ -10,7 +10,7 @@ Entry points for the rest of the daemon:
 * :class:`tobsd.vault.paths.VaultLayout` (``writer.layout``) names folders and
   notes; :func:`tobsd.vault.mediafiles.attachment_name` names media files,
   which go in ``layout.attachments_folder(chat)``.
-* :class:`tobsd.vault.atomic.VaultFullError` is raised when the disk is full.
+* :class:`tobsd.core.errors.DiskFull` is raised when the disk is full.
 
 Safe to open: nothing a stranger wrote (message text, names, titles, file
 names) renders as more than text; it can only produce the constructs TOBS

@@ -3,8 +3,11 @@
 * Folder and note names are chosen once per chat, topic and person and then
   kept, so a renamed chat keeps its folder (the chat note gains an alias).
 * ``known_notes`` lists every note the writer has created. A known note that
-  is missing was deleted by the user and is only recreated on an explicit
-  resync.
+  is missing was deleted by the user: its old messages are only brought back
+  by an explicit resync. A message that is new to tobsd still gets written
+  there (the note comes back holding only the new messages), and ``floors``
+  remembers, per such note, the first message id it holds again: older
+  messages (message ids only grow) stay out of it until a resync.
 * ``render_version``: the escaping rules all those notes follow (see
   :mod:`tobsd.vault.migrate`).
 
@@ -15,6 +18,8 @@ index it) and is saved atomically whenever it changes.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +33,7 @@ class VaultState:
 
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     known_notes: set[str] = field(default_factory=set)
+    floors: dict[str, int] = field(default_factory=dict)
     dirty: bool = False
     names_dirty: bool = False      # a name was given since the last save
     # The escaping rules every note is known to follow (tobsd.vault.migrate);
@@ -79,6 +85,19 @@ class VaultState:
         if rel_path in self.known_notes:
             self.known_notes.discard(rel_path)
             self.dirty = True
+        if self.floors.pop(rel_path, None) is not None:
+            self.dirty = True
+
+    def set_floor(self, rel_path: str, msg_id: int) -> None:
+        """The user deleted ``rel_path``; it comes back holding messages from
+        ``msg_id`` on only."""
+        self.floors[rel_path] = msg_id
+        self.dirty = True
+
+    def clear_floor(self, rel_path: str) -> None:
+        """A resync brought every message of ``rel_path`` back."""
+        if self.floors.pop(rel_path, None) is not None:
+            self.dirty = True
 
     # -- persistence -------------------------------------------------------
 
@@ -96,15 +115,19 @@ class VaultState:
             return cls()
         return cls(names={k: dict(v) for k, v in raw.get("names", {}).items()},
                    known_notes=set(raw.get("known_notes", [])),
-                   render_version=int(raw.get("render_version", 1)))
+                   render_version=int(raw.get("render_version", 1)),
+                   floors={k: int(v) for k, v in raw.get("floors", {}).items()})
 
     def save(self, vault_dir: Path, root: str, *, durable: bool = True) -> None:
         """Write the state atomically when it changed since the last save."""
         if not self.dirty:
             return
-        make_dirs(vault_dir, f"{root}/.tobs")
+        folder = make_dirs(vault_dir, f"{root}/.tobs")
+        if stat.S_IMODE(os.stat(folder).st_mode) != 0o700:
+            os.chmod(folder, 0o700)   # chat and people names: not for other users
         data = json.dumps({"names": self.names, "known_notes": sorted(self.known_notes),
-                           "render_version": self.render_version},
+                           "render_version": self.render_version, "floors": self.floors},
                           ensure_ascii=False, indent=1, sort_keys=True)
-        atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable)
+        atomic_write(self.state_path(vault_dir, root), data.encode("utf-8"), durable=durable,
+                     mode=0o600)
         self.dirty = self.names_dirty = False

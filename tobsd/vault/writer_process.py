@@ -20,7 +20,8 @@ import socket
 import sys
 from pathlib import Path
 
-from tobsd.logs import setup_logging
+from tobsd.core.errors import DiskFull
+from tobsd.core.logs import setup_logging
 from tobsd.vault.atomic import VaultError
 from tobsd.vault.remote import STREAM_LIMIT, frame, read_frame
 from tobsd.vault.watch import VaultWatcher
@@ -111,7 +112,7 @@ async def serve(sock: socket.socket) -> None:
             try:
                 reply = (req_id, True, await HANDLERS[method](writer, *args, **kwargs))
             except Exception as exc:
-                if not isinstance(exc, VaultError | OSError):
+                if not isinstance(exc, VaultError | OSError | DiskFull):
                     log.exception("vault writer request %s failed", method)
                 reply = (req_id, False, _portable(exc))
             if req_id:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tobsd.core.models import Chat, ChatKind
-from tobsd.vault.atomic import VaultFullError
+from tobsd.core.errors import DiskFull
 from tobsd.vault.options import ChatSettings
 from tobsd.vault.remote import RemoteWriter, SpawnedWriter, WriterGone
 from tests.unit.sync.fakesource import msg
@@ -68,9 +68,9 @@ async def test_deletion_found_from_a_date_hint(remote, tmp_path):
 
 def test_vault_full_error_survives_the_trip():
     import pickle
-    err = VaultFullError(Path("/v/n.md"), OSError(28, "No space left on device"))
+    err = DiskFull(Path("/v/n.md"), OSError(28, "No space left on device"))
     back = pickle.loads(pickle.dumps(err))
-    assert type(back) is VaultFullError and back.path == err.path and back.cause.errno == 28
+    assert type(back) is DiskFull and back.path == err.path and back.cause.errno == 28
     assert str(back) == str(err)
 
 

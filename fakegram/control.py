@@ -12,6 +12,9 @@ read login codes and the log of served requests. `Control` does the work;
     POST /post    {"chat": C, "text": "...", "from_id": N?, "reply_to": N?, "topic_id": N?}
     POST /edit    {"chat": C, "id": N, "text": "..."}
     POST /delete  {"chat": C, "ids": [N, ...]}
+    POST /rename_chat  {"chat": C, "title": "...", "from_id": N?}   with its service message
+    POST /rename_topic {"chat": C, "topic_id": N, "title": "...", "from_id": N?}   likewise
+    POST /rename_user  {"user_id": N, "first_name": "...", "last_name": "..."?}   updateUserName
     POST /faults  {"error": "FLOOD_WAIT_5", "method": "messages.getHistory", "nth": 3, ...}
     GET  /faults; DELETE /faults; DELETE /faults/<id>
     POST /rtt     {"ms": 100}
@@ -79,6 +82,28 @@ class Control:
 
     def delete(self, chat, ids: list[int]) -> dict:
         return {"deleted": self.world.delete(self.resolve_chat(chat), [int(i) for i in ids])}
+
+    def rename_chat(self, chat, title: str, from_id: int | None = None) -> dict:
+        try:
+            msg = self.world.rename_chat(self.resolve_chat(chat), str(title), from_id=from_id)
+        except KeyError as exc:
+            raise ControlError(str(exc)) from None
+        return {"id": msg.id, "date": msg.date}
+
+    def rename_topic(self, chat, topic_id: int, title: str, from_id: int | None = None) -> dict:
+        try:
+            msg = self.world.rename_topic(self.resolve_chat(chat), int(topic_id), str(title),
+                                          from_id=from_id)
+        except KeyError as exc:
+            raise ControlError(str(exc)) from None
+        return {"id": msg.id, "date": msg.date}
+
+    def rename_user(self, user_id: int, first_name: str, last_name: str = "") -> dict:
+        try:
+            user = self.world.rename_user(int(user_id), str(first_name), str(last_name))
+        except KeyError as exc:
+            raise ControlError(str(exc)) from None
+        return {"id": user.id, "name": user.display_name}
 
     def add_fault(self, **spec) -> dict:
         allowed = {f.name for f in fields(FaultRule)} - {"id", "added_at", "seen", "fired"}
@@ -217,6 +242,8 @@ class ControlHTTP:
         if method == "DELETE" and path.startswith("/faults/"):
             return c.remove_fault(int(path.rsplit("/", 1)[1]))
         posts = {"/post": c.post, "/edit": c.edit, "/delete": c.delete,
+                 "/rename_chat": c.rename_chat, "/rename_topic": c.rename_topic,
+                 "/rename_user": c.rename_user,
                  "/faults": c.add_fault, "/rtt": c.set_rtt, "/drop": c.drop,
                  "/revoke": c.revoke, "/suppress_pushes": c.suppress_pushes,
                  "/flood_model": c.set_flood_model}
@@ -253,6 +280,17 @@ class ControlClient:
     def post(self, chat, text, **kw): return self._call("POST", "/post", {"chat": chat, "text": text, **kw})
     def edit(self, chat, id, text): return self._call("POST", "/edit", {"chat": chat, "id": id, "text": text})
     def delete(self, chat, ids): return self._call("POST", "/delete", {"chat": chat, "ids": ids})
+    def rename_chat(self, chat, title, **kw):
+        return self._call("POST", "/rename_chat", {"chat": chat, "title": title, **kw})
+
+    def rename_topic(self, chat, topic_id, title, **kw):
+        return self._call("POST", "/rename_topic",
+                          {"chat": chat, "topic_id": topic_id, "title": title, **kw})
+
+    def rename_user(self, user_id, first_name, last_name=""):
+        return self._call("POST", "/rename_user",
+                          {"user_id": user_id, "first_name": first_name, "last_name": last_name})
+
     def add_fault(self, **spec): return self._call("POST", "/faults", spec)
     def faults(self): return self._call("GET", "/faults")
     def clear_faults(self): return self._call("DELETE", "/faults")

@@ -109,3 +109,31 @@ async def test_control_endpoint_reports_errors_clearly(control):
         await asyncio.to_thread(control.post, "No such chat", "x")
     with pytest.raises(ControlError, match="error"):
         await asyncio.to_thread(control.add_fault, method="x")
+
+
+async def test_renames_arrive_as_telegram_sends_them(server, world, control):
+    """editTitle: a messageActionChatEditTitle service message (with the
+    renamed chat in the update's chats); a user's new name: updateUserName."""
+    from telethon.tl import types
+    key = list(next(c.key for c in world.chats() if c.title == "News"))
+    cm, client = await _live_client(server)
+    raw = Collector()
+    client.add_event_handler(raw.handler, events.Raw())
+
+    async def first(kind):
+        while not (found := [u for u in raw.items if isinstance(u, kind)]):
+            await raw.wait_for(len(raw.items) + 1)
+        return found[0]
+    try:
+        await asyncio.to_thread(control.rename_chat, key, "News Daily")
+        update = await first(types.UpdateNewChannelMessage)
+        assert isinstance(update.message.action, types.MessageActionChatEditTitle)
+        assert update.message.action.title == "News Daily"
+        assert (await client.get_entity(update.message.peer_id)).title == "News Daily"
+        await asyncio.to_thread(control.rename_user, BOB, "Robert", "Stone")
+        update = await first(types.UpdateUserName)
+        assert (update.user_id, update.first_name, update.last_name) == (BOB, "Robert", "Stone")
+        with pytest.raises(Exception, match="private chat"):
+            await asyncio.to_thread(control.rename_chat, ["user", BOB], "nope")
+    finally:
+        await cm.__aexit__(None, None, None)

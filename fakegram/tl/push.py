@@ -34,6 +34,13 @@ def event_updates(world, event: WorldEvent, refs: Refs) -> list:
                          messages=list(event.ids), pts=event.pts, pts_count=event.pts_count)]
         return [make(types.UpdateDeleteMessages, messages=list(event.ids), pts=event.pts,
                      pts_count=event.pts_count)]
+    if event.kind == "user_name":
+        user = world.users[key[1]]
+        refs.user(user.id)
+        usernames = [make(types.Username, username=user.username, active=True)] \
+            if user.username else []
+        return [make(types.UpdateUserName, user_id=user.id, first_name=user.first_name,
+                     last_name=user.last_name, usernames=usernames)]
     if event.kind == "new":
         cls = types.UpdateNewChannelMessage if channel else types.UpdateNewMessage
     elif event.kind == "edit":

@@ -19,7 +19,7 @@ from .files import read_blob
 from .history import History, page
 from .ids import split_synthetic_media_id
 from .mediakit import files_of
-from .model import ChatInfo, Entity, FileBlob, Media, Message, Reply, Topic, User
+from .model import Action, ChatInfo, Entity, FileBlob, Media, Message, Reply, Topic, User
 from .synthetic import SyntheticHistory
 from .updates import DEFAULT_LOG_SIZE, UpdateBox
 
@@ -36,7 +36,8 @@ class HistoryPage:
 class WorldEvent:
     """One change to the world, as an update log entry.
 
-    kind: "new", "edit" or "delete". For chats in the common box (private,
+    kind: "new", "edit", "delete" or "user_name" (a user's new name: no
+    pts, not in the update log; `chat` is ("user", id)). For chats in the common box (private,
     group) `pts` is the account's pts after the change; for channels it is the
     channel's pts. `pts_count` is how many pts the change used (1 for new and
     edit, len(ids) for delete).
@@ -262,13 +263,14 @@ class World:
     def post(self, key: tuple[str, int], text: str = "", *, from_id: int | None = None,
              entities: list[Entity] | None = None, media: Media | None = None,
              reply_to: Reply | None = None, topic_id: int | None = None,
-             date: int | None = None) -> Message:
+             date: int | None = None, action: Action | None = None) -> Message:
         """Add a new message (next id of the chat's box) and emit "new".
 
         from_id defaults to the account (None for a broadcast channel's post);
         date to one second after the world's latest date. A message in a
         forum topic without a reply gets Telegram's implicit reply to the
-        topic (reply_to=topic_id, forum_topic=True)."""
+        topic (reply_to=topic_id, forum_topic=True). `action` makes it a
+        service message."""
         info = self._info(key)
         history = self._histories[info.key]
         broadcast = info.kind == "channel"
@@ -286,7 +288,8 @@ class World:
             from_id = self.me
         msg = Message(id=msg_id, date=date, from_id=from_id, text=text,
                       entities=list(entities or []), reply_to=reply_to, media=media,
-                      topic_id=topic_id, post=broadcast, views=1 if broadcast else None)
+                      topic_id=topic_id, post=broadcast, views=1 if broadcast else None,
+                      action=action)
         history.add(msg)
         if media is not None:
             self.add_media(media)
@@ -324,6 +327,40 @@ class World:
         date = self._advance(None)
         self._emit(info, WorldEvent("delete", info.key, 0, len(gone), ids=gone, date=date))
         return gone
+
+    def rename_chat(self, key: tuple[str, int], title: str, *,
+                    from_id: int | None = None) -> Message:
+        """messages.editChatTitle / channels.editTitle: the chat's new title
+        and its service message (messageActionChatEditTitle), emitted as "new"."""
+        info = self._info(key)
+        if info.kind == "private":
+            raise KeyError("a private chat has no title of its own; rename the user")
+        info.title = title
+        return self.post(info.key, from_id=from_id, action=Action("title", title=title))
+
+    def rename_topic(self, key: tuple[str, int], topic_id: int, title: str, *,
+                     from_id: int | None = None) -> Message:
+        """channels.editForumTopic with a title: the topic's new title and its
+        service message (messageActionTopicEdit) in the topic, emitted as "new"."""
+        info = self._info(key)
+        topic = next((t for t in info.topics if t.id == topic_id), None)
+        if topic is None:
+            raise KeyError(f"no topic {topic_id} in {info.key}")
+        topic.title = title
+        return self.post(info.key, from_id=from_id, topic_id=topic_id,
+                         action=Action("topic_edit", title=title))
+
+    def rename_user(self, user_id: int, first_name: str, last_name: str = "") -> User:
+        """A user changed their name: updateUserName, which uses no pts (it
+        is pushed, not kept for getDifference)."""
+        user = self.users.get(user_id)
+        if user is None:
+            raise KeyError(f"no user {user_id}")
+        user.first_name, user.last_name = first_name, last_name
+        event = WorldEvent("user_name", ("user", user_id), 0, 0, date=self._advance(None))
+        for callback in list(self._subscribers):
+            callback(event)
+        return user
 
     def delete_common(self, ids: list[int]) -> list[int]:
         """messages.deleteMessages: delete common-box ids wherever they are

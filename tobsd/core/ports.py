@@ -41,11 +41,15 @@ class LiveEvent:
     kind "delete" carries `ids`; its `chat_id` is None when Telegram did not
     say which chat (deletions in private chats and basic groups name only the
     message ids, which are unique across those chats for one account).
+    kind "people" carries `people` whose name or username changed (their
+    `chat_id` is None); renamed chats and topics come as the service
+    messages Telegram sends with a "new" event.
     """
     kind: str
     chat_id: int | None
     messages: tuple[Message, ...] = ()
     ids: tuple[int, ...] = ()
+    people: tuple[Person, ...] = ()
 
 
 @dataclass(slots=True)
@@ -95,6 +99,9 @@ class TelegramSource(Protocol):
 
     async def topics(self, chat: Chat) -> list[Topic]:
         """A forum's topics; [] for other chats."""
+
+    async def topics_by_id(self, chat: Chat, ids: Sequence[int]) -> list[Topic]:
+        """These topics of a forum (those that exist); [] for other chats."""
 
     def subscribe(self, handler: EventHandler) -> None:
         """Deliver every live event to `handler`, in order, from now on."""
@@ -165,6 +172,7 @@ class ChangeSet(Protocol):
     def create_shards(self, chat_id: int, ranges: Iterable[tuple[int, int]]) -> None: ...
     def advance_shard(self, chat_id: int, lo_id: int, next_offset: int) -> None: ...
     def finish_shard(self, chat_id: int, lo_id: int) -> None: ...
+    def add_reply_waits(self, chat_id: int, pairs: Sequence[tuple[int, int]]) -> None: ...
 
 
 class ChatsTable(Protocol):
@@ -204,6 +212,25 @@ class PendingTable(Protocol):
     async def prune(self) -> int: ...
 
 
+class TopicsTable(Protocol):
+    async def titles(self, chat_id: int) -> dict[int, str]: ...
+    async def put(self, chat_id: int, titles: Iterable[tuple[int, str]]) -> None: ...
+
+
+class ReplyLinkRecord(Protocol):
+    """A waiting reply whose target is indexed now: where both blocks are."""
+    msg_id: int
+    note_path: str
+    target_id: int
+    target_note: str
+
+
+class RepliesTable(Protocol):
+    async def resolvable(self, chat_id: int, target_ids: Iterable[int] | None = None,
+                         limit: int = 10_000) -> list[ReplyLinkRecord]: ...
+    async def clear(self, chat_id: int, pairs: Iterable[tuple[int, int]]) -> None: ...
+
+
 class StatePort(Protocol):
     """What the sync engine needs of its state (`tobsd.store.Store`).
 
@@ -216,6 +243,8 @@ class StatePort(Protocol):
     index: IndexTable
     shards: ShardsTable
     pending: PendingTable
+    topics: TopicsTable
+    replies: RepliesTable
 
     def changes(self) -> ChangeSet: ...
     async def commit(self, changes: ChangeSet) -> None: ...
@@ -242,6 +271,16 @@ class VaultPort(Protocol):
 
     async def write_chat_note(self, chat: Chat, *, synced_through: datetime | None = None,
                               message_count: int | None = None) -> Any: ...
+
+    async def relink_replies(self, chat: Chat, links: list[tuple[int, str, int, str]]) -> Any:
+        """Give replies written before their target the link to it:
+        (reply msg id, its note, target msg id, the target's note)."""
+
+    def register_topic(self, topic: Topic) -> None:
+        """A forum topic's current title (its folder is named at first sight)."""
+
+    async def rename_people(self, people: list[Person]) -> None:
+        """New names of people who have a note."""
 
     def note_of(self, chat_id: int, msg_id: int) -> str | None: ...
     def remember_location(self, chat_id: int, msg_id: int, note_rel: str) -> None: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Sequence
 
-from tobsd.store import cursors, index, pending, shards
+from tobsd.store import cursors, index, pending, replies, shards
 from tobsd.store.index import IndexRow
 
 
@@ -36,6 +36,11 @@ class Changes:
     def clear_pending(self, key: int) -> None:
         """End a pending-writes row: its batch is indexed by this transaction."""
         self._ops.append((pending.sql_clear, ([key],)))
+
+    def add_reply_waits(self, chat_id: int, pairs: Sequence[tuple[int, int]]) -> None:
+        """Record (reply msg id, target msg id) pairs written without a link."""
+        if pairs:
+            self._ops.append((replies.sql_add, (chat_id, list(pairs))))
 
     def advance_max_applied(self, chat_id: int, msg_id: int) -> None:
         self._ops.append((cursors.sql_advance_max_applied, (chat_id, msg_id)))

@@ -13,7 +13,8 @@
 
 Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
 index), `pending` (messages being written whose index rows are not committed
-yet), `flood` (FloodWait deadlines, also the Takeout init delay). The
+yet), `flood` (FloodWait deadlines, also the Takeout init delay), `topics`
+(forum topic titles), `replies` (replies written before their target). The
 update state (pts) and the Takeout id live in the Telethon session file,
 which Telethon keeps current itself. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
@@ -35,7 +36,9 @@ from tobsd.store.db import Database
 from tobsd.store.floodwait import FloodWaits
 from tobsd.store.index import MessageIndex
 from tobsd.store.pending import PendingWrites
+from tobsd.store.replies import ReplyWaits
 from tobsd.store.shards import ShardsTable
+from tobsd.store.topics import TopicsTable
 
 DEFAULT_BLOOM_CAPACITY = 1_000_000
 DEFAULT_BLOOM_FP_RATE = 0.001
@@ -53,6 +56,8 @@ class Store:
         self.index = MessageIndex(db, applied.note_added)
         self.flood = FloodWaits(db)
         self.pending = PendingWrites(db)
+        self.topics = TopicsTable(db)
+        self.replies = ReplyWaits(db)
         self._closed = False
 
     @classmethod

@@ -14,8 +14,16 @@ Order, for every batch (a backfill page, a live event, a reconcile page):
    it is collected as a `ChangeSet` and committed in one trip to the database
    thread.
 
+5. replies whose target is in the batch, written earlier without a link
+   (the target was not in the vault yet: a newest-first backfill writes
+   most replies before what they reply to), get the link in their notes;
+   then their `reply_waits` rows go. Step 4 records such replies of the
+   batch itself, from what the writer reports. Only the notes holding
+   such replies are rewritten, once per batch that brings targets.
+
 A crash between 3 and 4 re-applies the batch on restart, which changes
-nothing in the notes. If Telegram deletes such a message before it comes
+nothing in the notes; one during 5 leaves rows that the chat's next sync
+links. If Telegram deletes such a message before it comes
 again, its pending row still says where its block may be, so the deletion
 is marked there.
 
@@ -47,15 +55,18 @@ it: the batch is still made durable and recorded.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, defaultdict, deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Callable, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Sequence
 
 from tobsd.core.models import Chat, Message
 from tobsd.core.ports import ChangeSet, IndexEntry, StatePort, VaultPort
 
 from .fresh import Known, epoch, select_fresh
+
+log = logging.getLogger(__name__)
 
 After = Callable[[ChangeSet], None]   # adds the batch's own writes to its transaction
 
@@ -100,9 +111,13 @@ class Applier:
     `remember_location`: a `VaultWriter` or a `RemoteWriter`.
     """
 
-    def __init__(self, store: StatePort, writer: VaultPort, *, writes_in_flight: int = WRITES_IN_FLIGHT):
+    def __init__(self, store: StatePort, writer: VaultPort, *, writes_in_flight: int = WRITES_IN_FLIGHT,
+                 prepare: Callable[[Chat, Sequence[Message]], Awaitable[None]] | None = None):
+        """`prepare(chat, messages)` runs before a batch is queued (the
+        engine learns the titles of the forum topics it names there)."""
         self.store = store
         self.writer = writer
+        self.prepare = prepare
         self.writes_in_flight = max(1, writes_in_flight)
         self._order: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: dict[int, list[_Batch]] = defaultdict(list)
@@ -135,6 +150,8 @@ class Applier:
         just before the commit). Returns how many messages were new or
         changed."""
         loop = asyncio.get_running_loop()
+        if self.prepare is not None and messages:
+            await self.prepare(chat, messages)
         while True:
             batch = _Batch(messages, after, loop.create_future())
             self._waiting[chat.id].append(batch)
@@ -193,9 +210,10 @@ class Applier:
         """Step 4 of a sent group, once its notes are durable and the group
         sent before it has committed."""
         try:
+            written = None
             try:
                 if reply is not None:
-                    await reply
+                    written = await reply
             finally:
                 flight.written.set()
             if previous is not None:
@@ -207,10 +225,13 @@ class Applier:
                                for m, digest in fresh.values()])
             if pending is not None:
                 changes.clear_pending(pending)
+            unlinked = getattr(written, "unlinked", None) or []
+            changes.add_reply_waits(chat_id, unlinked)
             for b in group:
                 if b.after is not None:
                     b.after(changes)
             await self.store.commit(changes)
+            await self.relink_replies(chat, set(fresh) | {t for _, t in unlinked})
         except BaseException as exc:
             for b in group:
                 _settle(b.done, exc if b is own or len(group) == 1 else _RETRY)
@@ -222,6 +243,25 @@ class Applier:
         finally:
             self._flights[chat.id].remove(flight)
             flight.committed.set()
+
+    async def relink_replies(self, chat: Chat, target_ids=None) -> int:
+        """Link the replies written before their target, for targets indexed
+        now (among `target_ids`, or all of the chat's). The notes are
+        changed first, then the waits forgotten; a failure leaves them for
+        the next try (the chat's next sync). Returns how many were linked."""
+        try:
+            links = await self.store.replies.resolvable(chat.id, target_ids)
+            if not links:
+                return 0
+            await self.writer.relink_replies(chat, [(link.msg_id, link.note_path, link.target_id,
+                                                     link.target_note) for link in links])
+            await self.store.replies.clear(chat.id, [(link.msg_id, link.target_id)
+                                                     for link in links])
+            return len(links)
+        except Exception as exc:
+            log.warning("reply links in %s not written yet (%s); retried at its next sync",
+                        chat.title, exc)
+            return 0
 
     async def _locate_replied(self, chat: Chat, messages: list[Message]) -> None:
         """Tell the writer which notes hold the messages these reply to, when

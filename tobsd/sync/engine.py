@@ -4,7 +4,9 @@ Per chat, one task: reconcile (newest page; a gap becomes shards), backfill
 the pending shards, write the chat note, then reconcile again on a schedule
 or when asked (`sync_now`). Live events from the Telegram source are applied
 as they arrive, through the same `Applier`, so a chat goes live at once
-while its backfill runs in the background.
+while its backfill runs in the background. A forum's topic titles are
+fetched before its messages are written, and renames Telegram reports live
+change titles in place (`Titles`).
 
 Failures stay local: a chat Telegram refuses (ChatUnavailable) records its
 error and stops, the others go on; a full disk pauses that chat and retries
@@ -28,6 +30,7 @@ from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, Va
 from .applier import Applier
 from .backfill import Backfill
 from .reconcile import keep_since, reconcile
+from .titles import Titles
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,8 @@ class SyncEngine:
         """`on_change()` is called when the engine's or a chat's state
         changes (so a status report can go out at once)."""
         self.source, self.store, self.writer = source, store, writer
-        self.applier = Applier(store, writer)
+        self.titles = Titles(source, store, writer)
+        self.applier = Applier(store, writer, prepare=self.titles.prepare)
         self.workers = workers
         self.requests = asyncio.Semaphore(workers)
         self.reconcile_every_s = reconcile_every_s
@@ -101,6 +105,7 @@ class SyncEngine:
             return st
         await self.store.chats.upsert(chat.id, chat.kind.value, chat.title, chat.username)
         row = await self.store.chats.get(chat.id)
+        await self.titles.load(chat)
         st = ChatState(chat, options)
         if options.paused or (row is not None and row.paused):
             st.state = "paused"
@@ -209,6 +214,7 @@ class SyncEngine:
 
     async def _sync_chat(self, st: ChatState) -> None:
         st.state = "reconciling" if st.last_reconcile else "starting"
+        await self.titles.refresh_topics(st.chat)   # before any message names a topic folder
         result = await reconcile(self.source, self.applier, self.store, st.chat,
                                  since=st.options.since_dt)
         st.written += result.new_or_changed
@@ -222,6 +228,8 @@ class SyncEngine:
                                 since=st.options.since_dt, on_page=self._count,
                                 ids_per_page=result.ids_per_page)
             await backfill.run()
+        # Replies whose target came in a batch that failed to link them.
+        await self.applier.relink_replies(st.chat)
         if st.error:
             await self.store.chats.set_error(st.chat.id, None)
             st.error = None
@@ -260,6 +268,10 @@ class SyncEngine:
                 await self._on_messages(event)
             elif event.kind == "delete":
                 await self._on_delete(event)
+            elif event.kind == "people":
+                chats = [st.chat for st in self.chats.values()]
+                for chat in await self.titles.rename_people(chats, event.people):
+                    self._notes_due.add(chat.id)
         except NeedsLogin as exc:
             await self._needs_login(exc)
         except Exception as exc:
@@ -274,6 +286,8 @@ class SyncEngine:
         st = self.chats.get(event.chat_id)
         if st is None or st.state == "paused" or not event.messages:
             return
+        if event.kind == "new" and await self.titles.follow(st.chat, event.messages):
+            self._notes_due.add(st.chat.id)
         messages = keep_since(list(event.messages), st.options.since_dt)
         top = max(m.id for m in event.messages)
 

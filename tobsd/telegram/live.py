@@ -5,7 +5,8 @@ included) hands every update to `LiveDispatcher.on_update`, one at a time and
 in order (the client runs with sequential_updates). New and edited messages
 become "new"/"edit" events of their chat; deletions in a channel carry the
 channel's id, deletions in private chats and basic groups carry None
-(Telegram names only the ids there).
+(Telegram names only the ids there). A user's new name (updateUserName)
+becomes a "people" event.
 """
 from __future__ import annotations
 
@@ -41,7 +42,17 @@ def event_from_update(update, me: Person | None) -> LiveEvent | None:
         return LiveEvent("delete", chat_id, ids=tuple(update.messages))
     if isinstance(update, types.UpdateDeleteMessages):
         return LiveEvent("delete", None, ids=tuple(update.messages))
+    if isinstance(update, types.UpdateUserName):
+        return LiveEvent("people", None, people=(renamed_person(update),))
     return None
+
+
+def renamed_person(update) -> Person:
+    """The Person an updateUserName describes (its new names)."""
+    name = f"{update.first_name or ''} {update.last_name or ''}".strip() or f"User {update.user_id}"
+    usernames = [u.username for u in getattr(update, "usernames", None) or ()
+                 if getattr(u, "active", False)]
+    return Person(id=update.user_id, name=name, username=usernames[0] if usernames else None)
 
 
 class LiveDispatcher:

@@ -30,7 +30,7 @@ from .refs import parse_ref
 from .rpcerrors import translate
 from .scheduler import RateScheduler
 from .takeout import TakeoutManager
-from .topics import fetch_topics
+from .topics import fetch_topics, fetch_topics_by_id
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +319,14 @@ class TelethonSource:
         peer = await self._input_peer(chat.id, chat.title)
         return await fetch_topics(lambda req: self._rpc("messages.getForumTopics", req, chat.title),
                                   peer, chat.id)
+
+    async def topics_by_id(self, chat: Chat, ids: Sequence[int]) -> list[Topic]:
+        if chat.kind is not ChatKind.FORUM or not ids:
+            return []
+        peer = await self._input_peer(chat.id, chat.title)
+        return await fetch_topics_by_id(
+            lambda req: self._rpc("messages.getForumTopicsByID", req, chat.title),
+            peer, chat.id, ids)
 
     # --- live ------------------------------------------------------------------------------
     def subscribe(self, handler: EventHandler) -> None:

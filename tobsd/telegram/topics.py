@@ -1,7 +1,8 @@
-"""Listing a forum's topics (messages.getForumTopics, paged)."""
+"""A forum's topics: all of them (messages.getForumTopics, paged) or some by
+id (messages.getForumTopicsByID)."""
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 from telethon import functions, types
 
@@ -24,9 +25,8 @@ async def fetch_topics(send: Callable[[object], Awaitable[object]], peer,
         fresh = [t for t in result.topics if t.id not in seen]
         for t in fresh:
             seen.add(t.id)
-            if isinstance(t, types.ForumTopic):
-                topics.append(Topic(chat_id=chat_id, id=t.id, title=t.title,
-                                    closed=bool(t.closed)))
+            if (topic := _topic(t, chat_id)) is not None:
+                topics.append(topic)
         if not fresh or len(seen) >= (result.count or 0):
             return topics
         last = fresh[-1]
@@ -34,3 +34,22 @@ async def fetch_topics(send: Callable[[object], Awaitable[object]], peer,
         offset_date = getattr(top, "date", None) or getattr(last, "date", None)
         offset_id = getattr(last, "top_message", 0)
         offset_topic = last.id
+
+
+def _topic(t, chat_id: int) -> Topic | None:
+    if not isinstance(t, types.ForumTopic):
+        return None   # ForumTopicDeleted: nothing to name
+    return Topic(chat_id=chat_id, id=t.id, title=t.title, closed=bool(t.closed))
+
+
+async def fetch_topics_by_id(send: Callable[[object], Awaitable[object]], peer, chat_id: int,
+                             ids: Sequence[int]) -> list[Topic]:
+    """The topics `ids` of the forum `peer` that exist (a deleted topic is
+    left out), asked PAGE ids per request."""
+    topics: list[Topic] = []
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), PAGE):
+        result = await send(functions.messages.GetForumTopicsByIDRequest(
+            peer=peer, topics=ids[start:start + PAGE]))
+        topics += [t for raw in result.topics if (t := _topic(raw, chat_id)) is not None]
+    return topics

@@ -92,3 +92,19 @@ def read_string_list(existing: list[str] | None, key: str) -> list[str]:
                 items.append(yaml_unquote(raw) if raw.startswith('"') else raw.strip("'"))
         return items
     return []
+
+
+def read_string(existing: list[str] | None, key: str) -> str | None:
+    """Read a string property written by TOBS (a double-quoted scalar); None when absent."""
+    if not existing:
+        return None
+    for k, lines in split_entries(existing[1:-1]):
+        if k == key:
+            raw = lines[0].split(":", 1)[1].strip()
+            if raw.startswith('"'):
+                try:
+                    return yaml_unquote(raw)
+                except ValueError:   # changed by hand into something else
+                    return None
+            return raw or None
+    return None

@@ -186,3 +186,42 @@ def mark_blocks_deleted(note: Note, ids: set[int], remove: bool) -> bool:
         note.parts[i] = fresh
         note.reindex()
     return changed
+
+
+def _after_reply_part(rest: str) -> bool:
+    """True when ``rest`` (the header after a reply part) is only what the
+    renderer puts after it: ``edited``, ``🗑 deleted``, a revision note."""
+    if not rest:
+        return True
+    if not rest.startswith(" · "):
+        return False
+    return all(p in ("edited", "🗑 deleted") or p.startswith("revision ")
+               for p in rest[3:].split(" · "))
+
+
+def link_reply(note: Note, msg_id: int, target_id: int, target: str) -> bool:
+    """Turn the plain ``↩ reply to m<target_id>`` of ``msg_id``'s untouched
+    blocks into a link to ``target#^m<target_id>`` (``target``: a wikilink
+    target), as the renderer writes it once it knows the replied note; the
+    recorded hash is updated so the block still counts as untouched.
+    Blocks the user changed, and blocks that already link, stay as they
+    are. True when the note changed."""
+    plain = f" · ↩ reply to m{target_id}"
+    linked = f" · ↩ [[{target}#^m{target_id}|reply]]"
+    changed = False
+    for block in note.blocks_of(msg_id):
+        if not block.intact or not block.lines:
+            continue
+        header = block.lines[0]
+        at = header.rfind(plain)
+        if at < 0 or not _after_reply_part(header[at + len(plain):]):
+            continue
+        lines = [header[:at] + linked + header[at + len(plain):], *block.lines[1:]]
+        digest = digest_lines(lines)
+        fresh = Block(block.msg_id, block.rev, digest, block.text_first, block.text_count,
+                      marker_line(block.msg_id, block.rev, digest, block.text_first,
+                                  block.text_count), lines)
+        note.parts[next(k for k, p in enumerate(note.parts) if p is block)] = fresh
+        note.note_replaced(block, fresh)
+        changed = True
+    return changed

@@ -2,8 +2,9 @@
 and the skeleton of a new period note (all pure).
 
 Chat note properties: ``tg_chat_id``, ``tg_kind``, ``tg_username``,
-``tg_link``, ``title``, ``aliases`` (titles the chat had besides its folder
-name), ``members``, ``synced_through`` (Date & time, UTC), ``message_count``,
+``tg_link``, ``title`` (the current title), ``aliases`` (every title the
+chat had, old ones included, besides its folder name), ``members``,
+``synced_through`` (Date & time, UTC), ``message_count``,
 ``tags: [telegram]``. Titles and names in properties are plain strings
 (:func:`~tobsd.vault.escape.plain_property`): never a link, an embed or a
 Templater command. Its list of period notes sits between the
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from tobsd.core.models import Chat, Person
 from tobsd.vault.escape import escape_name, link_label, link_target_ok, plain_property
-from tobsd.vault.frontmatter import Value, merge_frontmatter, read_string_list
+from tobsd.vault.frontmatter import Value, merge_frontmatter, read_string, read_string_list
 
 INDEX_BEGIN = "%% tobs:index-begin %%"
 INDEX_END = "%% tobs:index-end %%"
@@ -42,6 +43,11 @@ def chat_properties(chat: Chat, folder_name: str, existing: list[str] | None,
     """Merged frontmatter lines for a chat note (see module doc)."""
     aliases = _plain_list(read_string_list(existing, "aliases"))
     title = plain_property(chat.title)
+    # A renamed chat keeps its folder; its old title stays findable as an alias.
+    previous = read_string(existing, "title")
+    previous = plain_property(previous) if previous else None
+    if previous and previous != title and previous not in aliases:
+        aliases.append(previous)
     if chat.title != folder_name and title not in aliases:
         aliases.append(title)
     props: dict[str, Value] = {

@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tobsd.core.models import Chat, Message
+from tobsd.core.models import Chat, Message, Person, Topic
 from tobsd.vault.atomic import VaultError
 from tobsd.vault.lru import LRU
 from tobsd.vault.options import ChatSettings, VaultConfig
@@ -117,6 +117,7 @@ class RemoteWriter:
         self.watch = watch
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
         self._user_deleted: dict[int, set[str]] = {}   # chat id -> notes the user deleted
+        self._topics: dict[tuple[int, int], Topic] = {}   # told to every new child
         self._proc: subprocess.Popen | None = None
         self._stream: asyncio.StreamWriter | None = None
         self._replies: asyncio.Task | None = None
@@ -174,6 +175,8 @@ class RemoteWriter:
             self._send(0, "init", self.vault_dir, self.config,
                        logging.getLogger("tobsd").getEffectiveLevel(),
                        self.watch, list(self._where.items()))
+            for topic in self._topics.values():
+                self._send(0, "register_topic", topic)
             log.debug("vault writer process %d started", self._proc.pid)
 
     async def _read_replies(self, reader: asyncio.StreamReader, proc: subprocess.Popen) -> None:
@@ -277,6 +280,22 @@ class RemoteWriter:
                            hints: dict[int, tuple[int, int | None]] | None = None) -> ApplyResult:
         """See :meth:`VaultWriter.mark_deleted`."""
         result, where = await self._call("mark_deleted", chat, msg_ids, hints=hints)
+        for msg_id, rel in where.items():
+            self._where[(chat.id, msg_id)] = rel
+        return result
+
+    def register_topic(self, topic: Topic) -> None:
+        """See :meth:`VaultWriter.register_topic` (kept for a restarted child too)."""
+        self._topics[(topic.chat_id, topic.id)] = topic
+        self._post("register_topic", topic)
+
+    async def rename_people(self, people: list[Person]) -> None:
+        """See :meth:`VaultWriter.rename_people`."""
+        await self._call("rename_people", people)
+
+    async def relink_replies(self, chat: Chat, links: list[tuple[int, str, int, str]]) -> ApplyResult:
+        """See :meth:`VaultWriter.relink_replies`."""
+        result, where = await self._call("relink_replies", chat, links)
         for msg_id, rel in where.items():
             self._where[(chat.id, msg_id)] = rel
         return result

@@ -45,7 +45,7 @@ from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Block, Note, UserText, parse_note
 from tobsd.vault.escape import escape_name
 from tobsd.vault.lru import LRU
-from tobsd.vault.merge import apply_messages, mark_blocks_deleted
+from tobsd.vault.merge import apply_messages, link_reply, mark_blocks_deleted
 from tobsd.vault.migrate import migrate_note
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
@@ -77,6 +77,9 @@ class ApplyResult:
     unchanged: list[str] = field(default_factory=list)
     skipped_user_deleted: list[str] = field(default_factory=list)
     recreated: list[str] = field(default_factory=list)   # deleted by the user; new messages only
+    #: (reply msg id, replied msg id): replies rendered without a link because
+    #: the writer did not know where the replied message is (yet).
+    unlinked: list[tuple[int, int]] = field(default_factory=list)
 
     def record(self, outcome: str, rel: str) -> None:
         """File ``rel`` under the outcome ``_update_note`` returned."""
@@ -273,11 +276,15 @@ class VaultWriter:
 
     # -- messages ---------------------------------------------------------------
 
-    def _context(self, chat: Chat) -> RenderContext:
+    def _context(self, chat: Chat, misses: set[int] | None = None) -> RenderContext:
+        """The render context of one apply; ids of the chat's messages asked
+        for and not located go into ``misses``."""
         s = self.config.chat_settings(chat.id)
 
         def message_note(chat_id: int, msg_id: int) -> str | None:
             rel = self._where.get((chat_id, msg_id))
+            if rel is None and misses is not None and chat_id == chat.id:
+                misses.add(msg_id)
             return link_target(rel) if rel else None
 
         def person_link(uid: int) -> str | None:
@@ -302,8 +309,9 @@ class VaultWriter:
             for p in found:
                 if p is None or not self.config.people_notes:
                     continue
-                if p.id not in self._people:
-                    new.append(p)
+                known = self._people.get(p.id)
+                if known is None or (known.name, known.username) != (p.name, p.username):
+                    new.append(p)   # new, or renamed: its note gets the new name as an alias
                 self._people[p.id] = p
                 if p.username:
                     self._usernames[p.username.lower()] = p.id
@@ -315,7 +323,26 @@ class VaultWriter:
             self._people[p.id] = p
             if p.username:
                 self._usernames[p.username.lower()] = p.id
-            await self.write_person(p)
+            if self.config.people_notes:
+                await self.write_person(p)
+
+    async def rename_people(self, people: list[Person]) -> None:
+        """New names of people: the notes of those who have one (or whom the
+        writer has seen) get the new name as an alias, and later mentions
+        and headers use it. Others are ignored (no note is made for them)."""
+        async with self._lock:
+            for p in people:
+                known = self._people.get(p.id)
+                if known is None and self.state.name_for("people", str(p.id)) is None:
+                    continue
+                if known is not None:
+                    p = Person(p.id, p.name, p.username, known.is_bot)
+                    if known.username and known.username.lower() in self._usernames:
+                        self._usernames.pop(known.username.lower(), None)
+                self._people[p.id] = p
+                if p.username:
+                    self._usernames[p.username.lower()] = p.id
+                await self._write_person_locked(p, False)
 
     async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False,
                     new_ids: frozenset[int] | None = None) -> ApplyResult:
@@ -333,7 +360,8 @@ class VaultWriter:
                     chat, msg.date, msg.topic_id)
                 self._where[(chat.id, msg.id)] = rel
                 by_note[rel].append(msg)
-            ctx = self._context(chat)
+            misses: set[int] = set()
+            ctx = self._context(chat, misses)
             remove = self.config.chat_settings(chat.id).remove_deleted
             for rel, msgs in by_note.items():
                 outcome = await self._io(self._apply_note, chat, rel, msgs, ctx, remove, resync,
@@ -341,6 +369,10 @@ class VaultWriter:
                 if outcome in ("skipped", "recreated"):
                     self._deleted_by_user(chat, rel)
                 result.record(outcome, rel)
+            if misses:
+                result.unlinked = [(m.id, m.reply.msg_id) for m in messages
+                                   if m.reply is not None and m.reply.msg_id in misses
+                                   and m.reply.chat_id in (None, chat.id)]
             await self._io(self.state.save, self.vault_dir, self.config.root,
                            durable=self.durable)
             return result
@@ -422,6 +454,30 @@ class VaultWriter:
                 result.record(outcome, rel)
             return result
 
+    async def relink_replies(self, chat: Chat,
+                             links: list[tuple[int, str, int, str]]) -> ApplyResult:
+        """Give replies written before their target the link to it.
+
+        ``links`` holds (reply msg id, its note, target msg id, the target's
+        note). Only blocks still as TOBS wrote them are changed, and in them
+        only the reply part of the header (see :func:`~tobsd.vault.merge.link_reply`);
+        a note that does not exist is not created. Applying it twice changes
+        nothing the second time.
+        """
+        async with self._lock:
+            result = ApplyResult()
+            by_note: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+            for msg_id, rel, target_id, target_rel in links:
+                self._where.setdefault((chat.id, target_id), target_rel)
+                by_note[rel].append((msg_id, target_id, link_target(target_rel)))
+            for rel, items in by_note.items():
+                outcome = await self._io(
+                    self._update_note, rel,
+                    lambda note, items=items: _link_replies(note, items),
+                    lambda: Note(None, []), False)
+                result.record(outcome, rel)
+            return result
+
     # -- chat and people notes ------------------------------------------------------
 
     async def write_chat_note(self, chat: Chat, *, synced_through: datetime | None = None,
@@ -435,6 +491,7 @@ class VaultWriter:
             def change(note: Note) -> bool:
                 note.frontmatter = chat_properties(chat, folder_name, note.frontmatter,
                                                    synced_through, message_count)
+                # (the old title stays as an alias: links and searches by it keep working)
                 body = [ln for p in note.parts
                         for ln in (p.lines if isinstance(p, UserText) else p.all_lines())]
                 note.parts = [UserText(replace_index(body, index_lines(self._period_groups(chat))))]
@@ -450,6 +507,10 @@ class VaultWriter:
         folder = self.layout.chat_folder(chat)
         base = self.layout.absolute(folder)
         groups: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
+        # Topic folders keep the name of their first title; the headings
+        # show the current one.
+        topics = {name: self.layout.topic_title(chat.id, int(key)) for key, name in
+                  self.state.names.get(f"topics:{chat.id}", {}).items()}
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                  and d != self.config.attachments_folder)
@@ -460,7 +521,8 @@ class VaultWriter:
                     continue
                 year_dir = rel_dir.rsplit("/", 1)
                 topic_dir = year_dir[0]
-                title = None if topic_dir == folder else topic_dir.rsplit("/", 1)[1]
+                title = None if topic_dir == folder else topics.get(
+                    topic_dir.rsplit("/", 1)[1], topic_dir.rsplit("/", 1)[1])
                 groups[title].append((f"{rel_dir}/{stem}", stem))
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
         return [(title, sorted(notes)) for title, notes in ordered]
@@ -506,6 +568,13 @@ def _heading(name: str) -> str:
 def _is_period_name(stem: str) -> bool:
     return (len(stem) in (7, 10) and stem[:4].isdigit() and stem[4] == "-"
             and stem[5:7].isdigit() and (len(stem) == 7 or (stem[7] == "-" and stem[8:].isdigit())))
+
+
+def _link_replies(note: Note, items: list[tuple[int, int, str]]) -> bool:
+    changed = False
+    for msg_id, target_id, target in items:
+        changed |= link_reply(note, msg_id, target_id, target)
+    return changed
 
 
 def _mark_deleted(note: Note, ids: set[int], remove: bool) -> bool:

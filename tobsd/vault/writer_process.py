@@ -54,6 +54,15 @@ async def _mark_deleted(writer: VaultWriter, chat, msg_ids, **kwargs):
     return result, where
 
 
+async def _relink_replies(writer: VaultWriter, chat, links):
+    result = await writer.relink_replies(chat, links)
+    return result, {target_id: rel for _, _, target_id, rel in links}
+
+
+async def _register_topic(writer: VaultWriter, topic):
+    writer.register_topic(topic)
+
+
 async def _remember_location(writer: VaultWriter, chat_id, msg_id, rel):
     writer.remember_location(chat_id, msg_id, rel)
 
@@ -71,6 +80,9 @@ HANDLERS = {
     "mark_deleted": _mark_deleted,
     "write_chat_note": VaultWriter.write_chat_note,
     "remember_location": _remember_location,
+    "relink_replies": _relink_replies,
+    "register_topic": _register_topic,
+    "rename_people": VaultWriter.rename_people,
     "set_chat_settings": _set_chat_settings,
     "close": _close,
 }

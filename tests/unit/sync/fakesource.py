@@ -92,6 +92,9 @@ class FakeSource:
     async def topics(self, chat):
         return []
 
+    async def topics_by_id(self, chat, ids):
+        return []
+
     def subscribe(self, handler) -> None:
         self.handlers.append(handler)
 

@@ -150,7 +150,7 @@ async def test_chat_rename_keeps_folder_and_adds_alias(writer, tmp_path):
     await writer.apply(renamed, [msg(2)])
     await writer.write_chat_note(renamed, synced_through=T0, message_count=2)
     note = (tmp_path / "Telegram/Team/Team.md").read_text()
-    assert 'title: "Team: renamed"' in note and 'aliases: ["Team: renamed"]' in note
+    assert 'title: "Team: renamed"' in note and 'aliases: ["Team", "Team: renamed"]' in note
     assert "message_count: 2" in note and "[[Telegram/Team/2026/2026-03-01|2026-03-01]]" in note
     assert not (tmp_path / "Telegram/Team_ renamed").exists()
 

@@ -249,6 +249,13 @@ async def test_forum_topics_and_replies(sample):
                  400, "MSG_ID_INVALID")
     page = await kit.call(forum_topics(peer, offset_topic=topics.topics[0].id))
     assert [t.id for t in page.topics] == [t.id for t in topics.topics[1:]]
+    by_id = get_request("messages.GetForumTopicsByIDRequest") or \
+        get_request("channels.GetForumTopicsByIDRequest")
+    some = roundtrip(await kit.call(make(
+        by_id, peer=peer, channel=types.InputChannel(forum.id, forum.access_hash),
+        topics=[hardware.id, 9999])))
+    assert isinstance(some.topics[0], types.ForumTopic) and some.topics[0].title == "Hardware"
+    assert isinstance(some.topics[1], types.ForumTopicDeleted) and some.topics[1].id == 9999
     news = next(i for i in sample.chats() if i.kind == "channel")
     await expect(kit, forum_topics(types.InputPeerChannel(news.id, news.access_hash)),
                  400, "CHANNEL_FORUM_MISSING")

@@ -253,8 +253,11 @@ class Applier:
             links = await self.store.replies.resolvable(chat.id, target_ids)
             if not links:
                 return 0
-            await self.writer.relink_replies(chat, [(link.msg_id, link.note_path, link.target_id,
-                                                     link.target_note) for link in links])
+            result = await self.writer.relink_replies(
+                chat, [(link.msg_id, link.note_path, link.target_id, link.target_note)
+                       for link in links])
+            log.debug("%s: %d replies linked, %d notes rewritten", chat.title, len(links),
+                      len(getattr(result, "written", ())))
             await self.store.replies.clear(chat.id, [(link.msg_id, link.target_id)
                                                      for link in links])
             return len(links)

@@ -68,11 +68,16 @@ async def get_forum_topics(ctx: RequestContext, req):
 
 
 async def get_forum_topics_by_id(ctx: RequestContext, req):
+    """The asked topics; one that does not exist (any more) is answered as
+    forumTopicDeleted, as Telegram does."""
     ctx.require_user()
     info = _forum(ctx, req)
     by_id = {t.id: t for t in ctx.world.topics(info.key)}
-    topics = [by_id[i] for i in req.topics if i in by_id]
-    return _answer(ctx, info, topics, len(topics))
+    answer = _answer(ctx, info, [by_id[i] for i in req.topics if i in by_id], len(req.topics))
+    found = {t.id: t for t in answer.topics}
+    answer.topics = [found[i] if i in found else make(types.ForumTopicDeleted, id=i)
+                     for i in req.topics]
+    return answer
 
 
 HANDLERS = {

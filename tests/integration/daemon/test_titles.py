@@ -115,6 +115,7 @@ async def test_topic_folders_and_renames(make_server, tmp_path):
                 folder = where[msg.id].parent.parent.name
                 assert folder == folders[msg.topic_id or 1], f"m{msg.id} in {folder}"
 
+            renames_from = server.request_log()[-1]["seq"]
             # A topic renamed live: same folder, new heading in the chat note.
             edit = world.rename_topic(forum_key, topics["tools"], "Hardware v2", from_id=BOB)
             chat_note = forum / "Workshop.md"
@@ -154,6 +155,10 @@ async def test_topic_folders_and_renames(make_server, tmp_path):
             dm = world.post(("user", BOB), "hello again", from_id=BOB)
             await wait_until(lambda: dm.id in blocks_in(root / "Bob Stone"), what="dm after rename")
             assert "|Robert Stone]]" in block_header(blocks_in(root / "Bob Stone")[dm.id], dm.id)
+            # No chat was resolved again for the renames.
+            asked = {r["method"] for r in server.request_log(since=renames_from)}
+            assert not asked & {"contacts.resolveUsername", "channels.getChannels",
+                                "messages.getChats", "users.getUsers", "channels.getFullChannel"}
         finally:
             code = await tobsd.terminate()
         assert code == 0, tobsd.log()[-3000:]

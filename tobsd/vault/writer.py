@@ -309,9 +309,8 @@ class VaultWriter:
             for p in found:
                 if p is None or not self.config.people_notes:
                     continue
-                known = self._people.get(p.id)
-                if known is None or (known.name, known.username) != (p.name, p.username):
-                    new.append(p)   # new, or renamed: its note gets the new name as an alias
+                if p.id not in self._people:
+                    new.append(p)
                 self._people[p.id] = p
                 if p.username:
                     self._usernames[p.username.lower()] = p.id

@@ -3,8 +3,10 @@
 Entry points for the rest of the daemon:
 
 * :class:`tobsd.vault.writer.VaultWriter` applies core ``Message`` models to
-  period notes (``apply``, ``mark_deleted``), writes chat notes
-  (``write_chat_note``) and people notes (``write_person``/``learn_people``).
+  period notes (``apply``, ``mark_deleted``; ``relink_replies`` gives replies
+  written before their target the link to it), writes chat notes
+  (``write_chat_note``) and people notes (``write_person``/``learn_people``,
+  ``rename_people``), and names forum topic folders (``register_topic``).
 * :class:`tobsd.vault.watch.VaultWatcher` feeds outside changes to
   ``VaultWriter.external_change``.
 * :class:`tobsd.vault.paths.VaultLayout` (``writer.layout``) names folders and

@@ -27,10 +27,13 @@ class HistoryPage:
 
     `messages` holds at most the asked limit, with ids below the asked
     offset_id and above min_id. `count` is the chat's total message count as
-    Telegram reports it (None when the page held everything).
+    Telegram reports it (None when the page held everything). `title` is the
+    chat's current title as Telegram listed the chat with the page (None
+    when it did not).
     """
     messages: list[Message]
     count: int | None = None
+    title: str | None = None
 
 
 @dataclass(slots=True)

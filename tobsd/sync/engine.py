@@ -218,6 +218,8 @@ class SyncEngine:
         result = await reconcile(self.source, self.applier, self.store, st.chat,
                                  since=st.options.since_dt)
         st.written += result.new_or_changed
+        if result.title:   # renamed while tobsd was away (or its rename message was missed)
+            await self.titles.rename_chat(st.chat, result.title)
         st.live_contiguous = True
         st.last_reconcile = time.time()
         if await self.store.shards.pending(st.chat.id):

@@ -37,6 +37,7 @@ class ReconcileResult:
     deleted: int = 0
     gap_shard: tuple[int, int] | None = None
     ids_per_page: int | None = None   # the id span of the newest full page: how dense the ids are
+    title: str | None = None          # the chat's current title, as listed with the newest page
 
 
 def keep_since(messages: list[Message], since: datetime | None) -> list[Message]:
@@ -52,6 +53,7 @@ async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, 
     cursor = await store.cursors.get(chat.id)
     top = cursor.max_applied_id
     page = await source.history(chat, offset_id=0, limit=PAGE)
+    result.title = page.title
     fetched = page.messages
     full = len(fetched) >= PAGE
     messages = keep_since(fetched, since)

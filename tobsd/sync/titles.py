@@ -9,11 +9,12 @@ folder names once, with the same safe-name rules as chats, and keeps them).
 
 Renames follow what Telegram sends live: the service messages of a new
 chat title (messageActionChatEditTitle) or topic title
-(messageActionTopicEdit), and updateUserName for people. The new title goes
+(messageActionTopicEdit), and updateUserName for people; and what each
+sync reads anyway: the topic list, and the chat as Telegram lists it with
+the newest history page (a rename while tobsd was away). The new title goes
 into the Chat object every later write uses and into the store, without
-resolving the chat again; older service messages (a backfill's) never
-change a title, since the topic list and the chat's resolution at start are
-newer than any of them.
+resolving the chat again. Older service messages (a backfill's) never
+change a title: an admin may have deleted the newer ones.
 """
 from __future__ import annotations
 

@@ -292,8 +292,10 @@ class TelethonSource:
                 self.takeout.invalidate(takeout_id)
         if result is None:
             result = await self._rpc("messages.getHistory", request, chat.title)
+        listed = entities_of(result).get(chat.id)
         return HistoryPage(map_messages(result, self._me, self._entities),
-                           count=getattr(result, "count", None))
+                           count=getattr(result, "count", None),
+                           title=chat_from_entity(listed).title if listed is not None else None)
 
     async def messages(self, chat: Chat, ids: Sequence[int]) -> list[Message | None]:
         peer = await self._input_peer(chat.id, chat.title)

@@ -163,11 +163,20 @@ async def test_topic_folders_and_renames(make_server, tmp_path):
             code = await tobsd.terminate()
         assert code == 0, tobsd.log()[-3000:]
 
+        # Renamed while tobsd is away: the user's new name is pushed to no one.
+        world.rename_user(BOB, "Rob", "Stone")
+        world.rename_chat(news_key, "News Weekly")
         # After a restart the stored titles hold: nothing moves, nothing is renamed back.
         since = server.request_log()[-1]["seq"]
         tobsd = TobsdProcess(config).start()
         try:
             await tobsd.wait_synced(3)
+            await wait_until(lambda: prop(dm_note, "title") == '"Rob Stone"',
+                             what="the private chat renamed while tobsd was away")
+            assert prop(dm_note, "aliases") == '["Bob Stone", "Robert Stone", "Rob Stone"]'
+            await wait_until(lambda: prop(news_note, "title") == '"News Weekly"',
+                             what="the channel renamed while tobsd was away")
+            assert prop(news_note, "aliases") == '["News", "News Daily", "News Weekly"]'
             later = world.post(forum_key, "after restart", from_id=EVE, topic_id=topics["tools"])
             await wait_until(lambda: later.id in blocks_in(forum), what="post after restart")
             assert blocks_in(forum)[later.id].parent.parent.name == "Hardware"

@@ -58,14 +58,18 @@ class RenderContext:
 
     ``message_note(chat_id, msg_id)`` gives the link target (vault path without
     ``.md``) of the note holding a message, or None when unknown; replies and
-    pins link there. ``person_link(user_id)``/``username_link(username)`` give
-    people-note targets or None.
+    pins link there. ``unlinked_reply(msg_id, replied_id)`` is told of every
+    reply to a message of the same chat rendered without a link (its target
+    was unknown), so the link can be added when the target lands.
+    ``person_link(user_id)``/``username_link(username)`` give people-note
+    targets or None.
     """
 
     tz: tzinfo = timezone.utc
     period: Period = "day"
     hashtags_as_tags: bool = True
     message_note: Callable[[int, int], str | None] = lambda _c, _m: None
+    unlinked_reply: Callable[[int, int], None] = lambda _m, _r: None
     person_link: Callable[[int], str | None] = lambda _uid: None
     username_link: Callable[[str], str | None] = lambda _u: None
     chat_title: str = ""
@@ -138,6 +142,8 @@ def _reply_part(msg: Message, ctx: RenderContext) -> str | None:
     target = ctx.message_note(chat_id, r.msg_id)
     if target and link_target_ok(target):
         return f"↩ [[{target}#^{block_ref(r.msg_id)}|reply]]"
+    if chat_id == msg.chat_id:
+        ctx.unlinked_reply(msg.id, r.msg_id)
     return f"↩ reply to m{r.msg_id}"
 
 

@@ -276,15 +276,13 @@ class VaultWriter:
 
     # -- messages ---------------------------------------------------------------
 
-    def _context(self, chat: Chat, misses: set[int] | None = None) -> RenderContext:
-        """The render context of one apply; ids of the chat's messages asked
-        for and not located go into ``misses``."""
+    def _context(self, chat: Chat, unlinked: list[tuple[int, int]] | None = None) -> RenderContext:
+        """The render context of one apply; replies rendered without a link
+        go into ``unlinked`` as (msg id, replied id)."""
         s = self.config.chat_settings(chat.id)
 
         def message_note(chat_id: int, msg_id: int) -> str | None:
             rel = self._where.get((chat_id, msg_id))
-            if rel is None and misses is not None and chat_id == chat.id:
-                misses.add(msg_id)
             return link_target(rel) if rel else None
 
         def person_link(uid: int) -> str | None:
@@ -297,7 +295,10 @@ class VaultWriter:
             return person_link(uid) if uid is not None else None
 
         return RenderContext(tz=s.tz, period=s.period, hashtags_as_tags=s.hashtags_as_tags,
-                             message_note=message_note, person_link=person_link,
+                             message_note=message_note,
+                             unlinked_reply=(lambda m, r: unlinked.append((m, r)))
+                             if unlinked is not None else (lambda _m, _r: None),
+                             person_link=person_link,
                              username_link=username_link, chat_title=chat.title)
 
     def _learn_people(self, messages: list[Message]) -> list[Person]:
@@ -359,8 +360,7 @@ class VaultWriter:
                     chat, msg.date, msg.topic_id)
                 self._where[(chat.id, msg.id)] = rel
                 by_note[rel].append(msg)
-            misses: set[int] = set()
-            ctx = self._context(chat, misses)
+            ctx = self._context(chat, result.unlinked)
             remove = self.config.chat_settings(chat.id).remove_deleted
             for rel, msgs in by_note.items():
                 outcome = await self._io(self._apply_note, chat, rel, msgs, ctx, remove, resync,
@@ -368,10 +368,6 @@ class VaultWriter:
                 if outcome in ("skipped", "recreated"):
                     self._deleted_by_user(chat, rel)
                 result.record(outcome, rel)
-            if misses:
-                result.unlinked = [(m.id, m.reply.msg_id) for m in messages
-                                   if m.reply is not None and m.reply.msg_id in misses
-                                   and m.reply.chat_id in (None, chat.id)]
             await self._io(self.state.save, self.vault_dir, self.config.root,
                            durable=self.durable)
             return result

@@ -48,8 +48,10 @@ class Titles:
         """Tell the writer the titles stored for a forum (before its first write)."""
         if chat.kind is not ChatKind.FORUM or chat.id in self._topics:
             return
-        self._topics[chat.id] = {}
-        self._register(chat.id, (await self.store.topics.titles(chat.id)).items())
+        stored = await self.store.topics.titles(chat.id)
+        if chat.id not in self._topics:   # else newer titles came meanwhile
+            self._topics[chat.id] = {}
+            self._register(chat.id, stored.items())
 
     async def refresh_topics(self, chat: Chat) -> bool:
         """Fetch every topic of a forum from Telegram; True when a title is new or changed."""

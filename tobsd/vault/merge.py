@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from tobsd.core.models import Message
 from tobsd.vault.blocks import Block, Note, UserText
+from tobsd.vault.escape import link_target_ok
 from tobsd.vault.render import (RenderContext, RenderedBlock, digest_lines, marker_line,
                                 render_block)
 
@@ -206,6 +207,8 @@ def link_reply(note: Note, msg_id: int, target_id: int, target: str) -> bool:
     recorded hash is updated so the block still counts as untouched.
     Blocks the user changed, and blocks that already link, stay as they
     are. True when the note changed."""
+    if not link_target_ok(target):
+        return False   # the renderer would not link there either
     plain = f" · ↩ reply to m{target_id}"
     linked = f" · ↩ [[{target}#^m{target_id}|reply]]"
     changed = False

@@ -53,3 +53,12 @@ def test_a_block_the_user_changed_is_left_alone():
     note = Note(None, [block])
     assert not link_reply(note, 40, 7, TARGET)
     assert note.blocks_of(40)[0].lines[1] == "> hi, and my own words"
+
+
+def test_a_target_the_renderer_would_not_link_stays_plain():
+    date = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+    msg = Message(chat_id=-100, id=40, date=date, sender=Person(1, "Ada"), text="hi",
+                  reply=ReplyRef(7))
+    note = Note(None, [as_block(render_block(msg, RenderContext()))])
+    assert not link_reply(note, 40, 7, "Telegram/Crew %%x%%/2026/2026-01-02")
+    assert "↩ reply to m7" in note.blocks_of(40)[0].lines[0]

@@ -41,6 +41,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
+from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message
 from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
@@ -86,6 +87,21 @@ def cut(lo: int, hi: int, pieces: int) -> list[tuple[int, int]]:
     step = (hi - lo) / pieces
     bounds = sorted({lo + round(i * step) for i in range(pieces)} | {hi})
     return [(a, b) for a, b in zip(bounds[:-1], bounds[1:])][::-1]
+
+
+def _most_telling(failed: BaseExceptionGroup) -> BaseException:
+    """The one error of the workers' errors the engine should act on: a lost
+    session before a refused chat before anything else."""
+    errors = []
+    stack = [failed]
+    while stack:
+        for exc in stack.pop().exceptions:
+            (stack if isinstance(exc, BaseExceptionGroup) else errors).append(exc)
+    for kind in (NeedsLogin, ChatUnavailable):
+        for exc in errors:
+            if isinstance(exc, kind):
+                return exc
+    return errors[0]
 
 
 def is_common_box(chat: Chat) -> bool:
@@ -137,9 +153,12 @@ class Backfill:
                     active.expected = self.expected_below[1]
                 self._queue.append(active)
         self._queue.sort(key=lambda a: a.hi)   # taken from the end: newest history first
-        async with asyncio.TaskGroup() as group:
-            for _ in range(self.workers):
-                group.create_task(self._worker())
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self.workers):
+                    group.create_task(self._worker())
+        except BaseExceptionGroup as failed:
+            raise _most_telling(failed) from None
         async with self.store.transaction():
             left = await self.store.shards.pending(self.chat.id)
             if not left:

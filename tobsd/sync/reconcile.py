@@ -60,10 +60,10 @@ async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, 
         async with requests.slot(chat.id):
             page = await source.history(chat, offset_id=0, limit=PAGE)
     fetched = page.messages
-    # A short page with a count above it still has history below (Telegram
-    # may leave out messages it does not show); a page without a count held
-    # the whole chat.
-    full = len(fetched) >= PAGE or (page.count is not None and page.count > len(fetched))
+    # Whether there is history below the page: Telegram's count says so (a
+    # short page with a count above it too: Telegram may leave out messages
+    # it does not show); a page without a count held the whole chat.
+    full = page.count > len(fetched) if page.count is not None else False
     messages = keep_since(fetched, since)
     reached_since = len(messages) < len(fetched)
     ids = [m.id for m in fetched]

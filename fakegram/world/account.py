@@ -5,7 +5,8 @@ account: most chats are private (about 62%), the rest basic groups,
 supergroups and broadcast channels in equal parts; most chats are small (a
 few dozen to a few hundred messages), a few are large (a few thousand).
 The history of each chat runs over its own active period within the last
-two years, so the account-wide ids of private chats and basic groups
+two years, in conversations (bursts of messages minutes apart), so the
+account-wide ids of private chats and basic groups
 interleave across chats by date, as Telegram assigns them. About one
 message in eight replies to an earlier one of its chat, one in twenty was
 edited, one in twenty-five carries media (photos, voice notes, documents,
@@ -78,7 +79,7 @@ def _fill(b: WorldBuilder, info: ChatInfo, size: int, rng: random.Random) -> Non
     end = NOW - rng.randint(0, SPAN_S - length) - 60
     start = end - length
     b.set_created(info, start)   # its creation's service message comes first
-    dates = sorted(rng.randint(start + 1, end) for _ in range(size))
+    dates = _conversation_dates(size, start, end, rng)
     senders = [m for m in info.members if m != b.me.id] or [b.me.id]
     sent = []
     for date in dates:
@@ -90,6 +91,22 @@ def _fill(b: WorldBuilder, info: ChatInfo, size: int, rng: random.Random) -> Non
         msg = b.message(info, _text(rng), from_id=sender, date=date, media=media,
                         reply_to=reply, edit_date=min(edited, NOW) if edited else None)
         sent.append(msg)
+
+
+def _conversation_dates(size: int, start: int, end: int, rng: random.Random) -> list[int]:
+    """`size` dates in [start, end], ascending, in conversations: bursts of
+    a few to a few dozen messages about two minutes apart, on days spread
+    over the chat's active period (as people write)."""
+    conversations = max(1, round(size / rng.uniform(5, 15)))
+    begins = [rng.randint(start + 1, end) for _ in range(conversations)]
+    dates = []
+    for begin in begins:
+        dates.append(begin)
+    for _ in range(size - conversations):
+        at = rng.randrange(conversations)
+        begins[at] += 1 + int(rng.expovariate(1 / 120))
+        dates.append(min(begins[at], end))
+    return sorted(dates[:size])
 
 
 def _media(b: WorldBuilder, rng: random.Random):

@@ -121,3 +121,32 @@ async def test_a_failing_backfill_is_retried_shows_the_error_and_is_never_live_e
     assert sorted(vault_ids(tmp_path)) == list(range(1, 1501))
     cursor = await store.cursors.get(chat.id)
     assert cursor.backfill_done and not await store.shards.pending(chat.id)
+
+
+async def test_small_chats_finish_first_while_a_big_channel_keeps_a_share(store, tmp_path):
+    source = FakeSource()
+    source.delay = 0.001
+    big = source.add_chat(-1000000000020, 5_000, title="Big")
+    rng = random.Random(3)
+    small = [source.add_chat(3000 + n, 0, kind=ChatKind.USER, title=f"Small {n}",
+                             ids=sorted(rng.sample(range(1, 50_000), rng.randint(20, 250))))
+             for n in range(20)]
+    engine, _ = engine_for(source, store, tmp_path, workers=4)
+    live_at: dict[int, int] = {}           # chat -> history requests served when it went live
+
+    def on_change():
+        for cid, st in engine.chats.items():
+            if st.state is ChatState.LIVE and cid not in live_at:
+                live_at[cid] = len(source.calls)
+
+    engine._on_change = on_change
+    await engine.add_chat(big)
+    for chat in small:
+        await engine.add_chat(chat)
+    await wait_live(engine)
+    await engine.stop()
+    last_small = max(live_at[c.id] for c in small)
+    assert live_at[big.id] > last_small           # the small chats did not wait for the big one
+    big_before = sum(1 for c in source.calls[:last_small] if c[1] == big.id)
+    assert big_before >= 5                         # and the big one was not starved meanwhile
+    assert len(history_calls(source, big.id)) == 50

@@ -86,7 +86,9 @@ async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, 
     if full and not reached_since and lowest > top + 1:
         gap = (top + 1, lowest)
     result.gap_shard = gap
-    if gap is not None and page.count is not None:
+    if gap is not None and not top and page.count is not None:
+        # First sight: the gap holds every message below the page, and
+        # Telegram's count says how many those are.
         result.expected_below = (lowest, page.count - len(fetched))
 
     def advance(changes: ChangeSet) -> None:

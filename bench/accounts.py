@@ -99,7 +99,7 @@ def tobsd_backfill(base: Path, fg: FakegramProcess, counts: dict, timeout: float
     server_cpu = cpu_seconds(psutil.Process(fg.proc.pid))
     run = TobsdRun(config).start()
     early: set[str] = set()
-    first_complete = None
+    first_complete = first_note = None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -107,6 +107,8 @@ def tobsd_backfill(base: Path, fg: FakegramProcess, counts: dict, timeout: float
                 raise RuntimeError(f"tobsd exited ({run.proc.returncode}):\n{run.log()[-3000:]}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"not complete in {timeout:.0f} s; status {run.status()}")
+            if first_note is None and next(run.vault.glob("Telegram/*/*/*.md"), None):
+                first_note = time.perf_counter() - run.started_at   # a period note: YYYY/day.md
             status = run.status()
             if status is not None:
                 done = 0
@@ -133,6 +135,7 @@ def tobsd_backfill(base: Path, fg: FakegramProcess, counts: dict, timeout: float
     total, methods, per_peer = history_requests(fg, since)
     per_chat = [per_peer.get(key[1], 0) for _, _, key in counts.values()]
     return {"seconds": seconds, "first_chat_complete_s": first_complete,
+            "first_note_s": first_note,
             "live_before_complete": sorted(early), "history_requests": total,
             "history_requests_per_chat_max": max(per_chat), "methods": dict(methods),
             "peak_rss_mb": peak / 2**20, "base": base, **{k: round(v, 2) for k, v in cpu.items()}}
@@ -231,6 +234,7 @@ def run(args) -> dict:
                 progress(f"  tobsd at RTT {rtt}: {b['seconds']:.1f} s, {b['history_requests']} getHistory")
                 r.update({f"tobsd_seconds_rtt{rtt}": b["seconds"],
                           f"tobsd_first_chat_complete_s_rtt{rtt}": b["first_chat_complete_s"],
+                          f"tobsd_first_note_s_rtt{rtt}": b["first_note_s"],
                           f"tobsd_history_requests_rtt{rtt}": b["history_requests"],
                           f"tobsd_history_requests_per_chat_max_rtt{rtt}":
                               b["history_requests_per_chat_max"],
@@ -286,7 +290,7 @@ def table(r: dict) -> str:
     rows = [(k, r.get(k)) for k in (
         "chats", "messages", "tobsd_seconds_rtt0", "telethon_loop_seconds_rtt0", "tobsd_seconds_rtt100",
         "telethon_loop_seconds_rtt100", "tobsd_first_chat_complete_s_rtt0",
-        "tobsd_history_requests_rtt0", "telethon_loop_history_requests_rtt0",
+        "tobsd_first_note_s_rtt0", "tobsd_history_requests_rtt0", "telethon_loop_history_requests_rtt0",
         "tobsd_history_requests_per_chat_max_rtt0", "chats_live_before_complete",
         "tobsd_peak_rss_mb_rtt0", "noop_resync_requests_per_chat", "noop_resync_account_requests",
         "idle_cpu_percent", "post_latency_p50_s", "post_latency_p99_s")]

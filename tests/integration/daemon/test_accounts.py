@@ -2,7 +2,8 @@
 account-wide ids interleaved across private chats and basic groups, several
 requests in flight: every chat ends complete in the vault, no chat says
 `live` before it is complete, and the history requests stay within what a
-plain newest-first paging loop needs (counted in fakegram's request log)."""
+plain newest-first paging loop needs (counted in fakegram's request log);
+a restart with nothing new asks one page per chat."""
 from __future__ import annotations
 
 import asyncio
@@ -124,3 +125,15 @@ async def test_many_small_chats_of_every_kind_complete_without_early_live(make_s
         assert sum(by_peer.values()) <= 1.2 * total_loop, (sum(by_peer.values()), total_loop)
         print(f"{len(chats)} chats complete in {took:.1f}s, {len(served)} getHistory "
               f"(loop: {total_loop})")
+
+        # A restart with nothing new: one page per chat, and every chat live again.
+        since = server.request_log()[-1]["seq"]
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_for(complete_and_check, 120, "every chat live after a restart")
+        finally:
+            assert await tobsd.terminate() == 0, tobsd.log()[-3000:]
+        assert not early, early[:10]
+        again = Counter(r["peer_id"] for r in server.request_log(since=since)
+                        if r["method"] == "messages.getHistory")
+        assert sorted(again) == sorted(c.id for c in chats) and set(again.values()) == {1}

@@ -107,10 +107,14 @@ class DaemonState(str, Enum):
 
 
 DAEMON_TRANSITIONS: dict[DaemonState, frozenset[DaemonState]] = {
-    DaemonState.STARTING: frozenset({DaemonState.CONNECTING, DaemonState.STOPPED}),
+    # The daemon connects first; the sync engine (which has no connecting
+    # phase of its own) starts running, or finds the session not authorised.
+    DaemonState.STARTING: frozenset({DaemonState.CONNECTING, DaemonState.RUNNING,
+                                     DaemonState.NEEDS_LOGIN, DaemonState.STOPPED}),
     DaemonState.CONNECTING: frozenset({DaemonState.RUNNING, DaemonState.NEEDS_LOGIN,
                                        DaemonState.STOPPED}),
-    DaemonState.RUNNING: frozenset({DaemonState.NEEDS_LOGIN, DaemonState.STOPPED}),
+    DaemonState.RUNNING: frozenset({DaemonState.CONNECTING, DaemonState.NEEDS_LOGIN,
+                                    DaemonState.STOPPED}),
     # After `tobsd login` the daemon connects again.
     DaemonState.NEEDS_LOGIN: frozenset({DaemonState.CONNECTING, DaemonState.RUNNING,
                                         DaemonState.STOPPED}),

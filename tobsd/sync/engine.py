@@ -154,7 +154,7 @@ class SyncEngine:
     # --- running ------------------------------------------------------------------
     async def start(self) -> None:
         """Catch up on what changed while offline; the chat tasks reconcile."""
-        self.state = DaemonState.RUNNING
+        self.state = self.state.move(DaemonState.RUNNING)
         self._notes_task = asyncio.get_running_loop().create_task(self._chat_notes_loop())
         # Before catching up: pending batches still needed are the ones whose
         # messages may be deleted in what comes next.
@@ -176,14 +176,14 @@ class SyncEngine:
         # writer and the store close.
         await self.applier.drain()
         if self.state is not DaemonState.NEEDS_LOGIN:
-            self.state = DaemonState.STOPPED
+            self.state = self.state.move(DaemonState.STOPPED)
         self.stopped.set()
 
     async def _needs_login(self, exc: BaseException) -> None:
         if self.state == DaemonState.NEEDS_LOGIN:
             return
         log.error("the Telegram session is not authorised (%s); run `tobsd login`", exc)
-        self.state, self.error = DaemonState.NEEDS_LOGIN, str(exc)
+        self.state, self.error = self.state.move(DaemonState.NEEDS_LOGIN), str(exc)
         self._on_change()
         current = asyncio.current_task()
         for st in self.chats.values():

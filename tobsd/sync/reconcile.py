@@ -6,10 +6,10 @@ index holds:
   changed are edits (the applier decides which is which);
 - ids the index holds inside the page's window but Telegram no longer
   returns were deleted;
-- if there is more below the page (it is full, or Telegram's count says
-  so) and its oldest message is still above the cursor, the gap below it
-  becomes a backfill shard, fetched like any backfill, instead of being
-  paged here one request at a time.
+- if Telegram's count says there is more below the page (an answer
+  without a count holds the whole chat) and its oldest message is still
+  above the cursor, the gap below it becomes a backfill shard, fetched like
+  any backfill, instead of being paged here one request at a time.
 
 The cursor (highest applied id) advances in the same transaction that
 records the page and creates the gap's shard, so a crash at any point leaves

@@ -357,9 +357,11 @@ class SyncEngine:
     async def _indexed(self, st: TrackedChat) -> int:
         """The chat's index count, counted again only after it wrote
         something (or a minute passed, for writes counted elsewhere)."""
-        now = time.monotonic()
-        if st.counted is None or st.counted[1] != st.written or now - st.counted[2] > COUNT_EVERY_S:
-            st.counted = (await self.store.index.count(st.chat.id), st.written, now)
+        now, written = time.monotonic(), st.written
+        if st.counted is None or st.counted[1] != written or now - st.counted[2] > COUNT_EVERY_S:
+            # `written` as it was before the count: a page applied while the
+            # count runs makes the next report count again.
+            st.counted = (await self.store.index.count(st.chat.id), written, now)
         return st.counted[0]
 
 

@@ -31,13 +31,14 @@ class PeerFailed(Exception):
 
 
 def run_telethon_loop(fg: FakegramProcess, session: Path, workdir: Path, expected: int, *,
-                      default_wait: bool = False) -> dict:
+                      default_wait: bool = False, all_dialogs: bool = False) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "loop.txt"
     start = time.perf_counter()
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "_telethon_loop.py"),
                              "--ready-file", str(fg.ready_file), "--session", str(session),
-                             "--out", str(out)] + (["--default-wait"] if default_wait else []),
+                             "--out", str(out)] + (["--default-wait"] if default_wait else [])
+                            + (["--all-dialogs"] if all_dialogs else []),
                             capture_output=True, text=True, timeout=900)
     seconds = time.perf_counter() - start
     if result.returncode != 0:

@@ -31,10 +31,11 @@ def toml_str(value: str) -> str:
     return json.dumps(value)   # a JSON string is a valid TOML basic string
 
 
-def write_config(base: Path, fg: FakegramProcess, *, workers: int, chat: str = "@synthetic",
+def write_config(base: Path, fg: FakegramProcess, *, workers: int, chat: str | None = "@synthetic",
                  log_level: str = "info") -> Path:
     """tobsd.toml for `fg`, vault in base/vault, state in base/state; the
-    session file is written once and kept (a restart reuses everything)."""
+    session file is written once and kept (a restart reuses everything).
+    `chat` None: every dialog (`[sync] all = true`)."""
     (base / "vault").mkdir(parents=True, exist_ok=True)
     state = base / "state"
     state.mkdir(parents=True, exist_ok=True)
@@ -60,9 +61,7 @@ backfill_requests_in_flight = {workers}
 dc = {{ {dcs} }}
 rsa_public_key = {toml_str(fg.ready['rsa_public_key_pem'])}
 
-[[chats]]
-chat = {toml_str(chat)}
-"""
+""" + (f"\n[[chats]]\nchat = {toml_str(chat)}\n" if chat else "\n[sync]\nall = true\n")
     path = base / "tobsd.toml"
     path.write_text(text)
     return path

@@ -1,4 +1,4 @@
-"""`python -m fakegram serve --world demo|synthetic:N|PATH --ready-file FILE ...`
+"""`python -m fakegram serve --world demo|synthetic:N|account:N|PATH --ready-file FILE ...`
 `python -m fakegram session --ready-file FILE --out PATH`
 
 Starts every DC listener and the control endpoint on loopback, writes the
@@ -24,7 +24,9 @@ from .server import Server
 
 
 def make_world(spec: str):
-    """"demo", "synthetic:N" (one channel of N messages) or a scenario path."""
+    """"demo", "synthetic:N" (one channel of N messages), "account:N" (a
+    generated account of N chats of every kind, see fakegram.world.account)
+    or a scenario path."""
     from . import world as worlds
     if spec == "demo":
         return worlds.demo_world()
@@ -33,6 +35,9 @@ def make_world(spec: str):
         builder = worlds.WorldBuilder(seed=1)
         builder.synthetic_channel("Synthetic", count=count, username="synthetic")
         return builder.build()
+    if spec.startswith("account:"):
+        from .world.account import account_world
+        return account_world(int(spec.split(":", 1)[1]))
     return worlds.load(spec)
 
 
@@ -79,7 +84,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="serve a world until SIGTERM")
-    p.add_argument("--world", default="demo", help="demo, synthetic:N, or a scenario file")
+    p.add_argument("--world", default="demo", help="demo, synthetic:N, account:N, or a scenario file")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--state-dir", default=".fakegram", help="RSA key and auth keys live here")
     p.add_argument("--rtt-ms", type=float, default=0, help="delay every answer by this much")

@@ -31,6 +31,7 @@ from tobsd.core.config import Config, load_config
 from tobsd.core.errors import ConfigError, NeedsLogin
 from tobsd.core.files import private_dir, private_files
 from tobsd.core.preflight import preflight
+from tobsd.core.states import DaemonState
 from tobsd.status import StatusReporter
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
@@ -103,7 +104,7 @@ class Daemon:
         self.source: TelethonSource | None = None
         self.engine: SyncEngine | None = None
         self.status = StatusReporter(config.daemon.state_dir / "status.json")
-        self.state = "starting"
+        self.state = DaemonState.STARTING
         self.unresolved: list = []
         self._refused_key: str | None = None   # the session key Telegram stopped accepting
         self._stop = asyncio.Event()
@@ -151,7 +152,7 @@ class Daemon:
         try:
             while not self._stop.is_set():
                 await self._session()
-                if self.state == "needs-login" and not self._stop.is_set():
+                if self.state == DaemonState.NEEDS_LOGIN and not self._stop.is_set():
                     await self._wait_for_login()
         finally:
             self.notifier.stopping()
@@ -160,7 +161,7 @@ class Daemon:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-            self.state = "stopped"
+            self.state = DaemonState.STOPPED
             try:
                 await self.status.write(await self._status())
             except Exception:   # the stop goes on: the database must still be closed
@@ -173,7 +174,7 @@ class Daemon:
     async def _session(self) -> None:
         """One connected run: start the source, track the chats, follow them
         until asked to stop or the session turns out not to be authorised."""
-        self.state = "connecting"
+        self.state = DaemonState.CONNECTING
         self._connected = False
         self.source = TelethonSource(self.config, FloodTableAdapter(self.store.flood),
                                      client_options=self.client_options)
@@ -191,12 +192,12 @@ class Daemon:
             await self._track_chats()
             await self.engine.start()
         except NeedsLogin as exc:
-            self.engine.state = "needs-login"
+            self.engine.state = DaemonState.NEEDS_LOGIN
             self.engine.error = str(exc)
-        if self.engine.state != "needs-login":
-            self.state = "running"
+        if self.engine.state != DaemonState.NEEDS_LOGIN:
+            self.state = DaemonState.RUNNING
             self._status_due.set()
-            while not self._stop.is_set() and self.engine.state != "needs-login":
+            while not self._stop.is_set() and self.engine.state != DaemonState.NEEDS_LOGIN:
                 waits = [asyncio.create_task(self._stop.wait()),
                          asyncio.create_task(self.engine.stopped.wait()),
                          asyncio.create_task(self._reload.wait())]
@@ -216,10 +217,10 @@ class Daemon:
                     elif not done:
                         await self.source.check()
                 except NeedsLogin as exc:
-                    self.engine.state, self.engine.error = "needs-login", str(exc)
-        if self.engine.state == "needs-login":
+                    self.engine.state, self.engine.error = DaemonState.NEEDS_LOGIN, str(exc)
+        if self.engine.state == DaemonState.NEEDS_LOGIN:
             self._refused_key = self.source.session_fingerprint()
-            self.state = "needs-login"
+            self.state = DaemonState.NEEDS_LOGIN
             log.error("needs-login: run `tobsd login --config %s`", self.config.source)
             # Up and reporting, just not syncing: systemd must not time the start out.
             self.notifier.ready(StatusReporter.one_line({"state": self.state}))
@@ -320,7 +321,7 @@ class Daemon:
         }
 
     def _status_line(self, status: dict) -> str:
-        if status.get("state") == "connecting" and self._connected:
+        if status.get("state") == DaemonState.CONNECTING and self._connected:
             return "connected to Telegram; resolving the chats"
         return StatusReporter.one_line(status)
 

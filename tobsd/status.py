@@ -9,12 +9,16 @@ import json
 import os
 from pathlib import Path
 
+from tobsd.core.states import ChatState, DaemonState
+
+_BUSY = {ChatState.STARTING, ChatState.BACKFILLING}
+_BAD = {ChatState.ERROR, ChatState.DISK_FULL, ChatState.RETRYING}
 
 STATE_LINES = {
-    "starting": "starting: opening the database",
-    "connecting": "connecting to Telegram",
-    "needs-login": "needs-login: not logged in to Telegram; run `tobsd login --config ...`",
-    "stopped": "stopped",
+    DaemonState.STARTING.value: "starting: opening the database",
+    DaemonState.CONNECTING.value: "connecting to Telegram",
+    DaemonState.NEEDS_LOGIN.value: "needs-login: not logged in to Telegram; run `tobsd login --config ...`",
+    DaemonState.STOPPED.value: "stopped",
 }
 
 
@@ -42,11 +46,12 @@ class StatusReporter:
         the chats' progress, errors and a Takeout delay."""
         chats = status.get("chats", [])
         state = status.get("state")
-        if state != "running":
-            return STATE_LINES.get(state, str(state))
-        live = sum(1 for c in chats if c.get("state") == "live")
-        busy = sum(1 for c in chats if c.get("state") in ("starting", "reconciling", "backfilling"))
-        bad = sum(1 for c in chats if c.get("state") in ("error", "disk-full", "retrying"))
+        if state != DaemonState.RUNNING:
+            return STATE_LINES.get(str(state), str(state))
+        # A chat being reconciled is complete: it counts as live.
+        live = sum(1 for c in chats if c.get("state") in (ChatState.LIVE, ChatState.RECONCILING))
+        busy = sum(1 for c in chats if c.get("state") in _BUSY)
+        bad = sum(1 for c in chats if c.get("state") in _BAD)
         written = sum(c.get("indexed", 0) for c in chats)
         parts = [f"{live}/{len(chats)} chats live", f"{written} messages"]
         if busy:

@@ -9,7 +9,13 @@
 Ids follow Telegram: private chats and basic groups draw message ids from one
 account-wide counter (the common box), channels from their own counter
 starting at 1. Messages without a date get increasing dates before `now`,
-in the order they were described (fixed up in `build()`).
+in the order they were described (fixed up in `build()`). Telegram hands
+out common-box ids as messages are sent, so `build()` numbers the common
+box in date order across all its chats (messages of equal date in the
+order they were described): described chat by chat with dates that
+interleave, the chats' ids interleave too. Replies follow the renumbering;
+a Message object returned by `message()` carries its final id after
+`build()`.
 """
 from __future__ import annotations
 
@@ -200,6 +206,16 @@ class WorldBuilder(MediaMaker):
             dc_ids=tuple(self.dc_ids))
         return info
 
+    def set_created(self, chat: ChatInfo | tuple[str, int], date: int) -> None:
+        """Date the chat's creation: the messages described in it so far
+        without a date (its creation service message) get `date`."""
+        info = self._chats[_chat_ref(chat)]
+        mine = {id(m) for m in self._messages[info.key]}
+        for m in self._messages[info.key]:
+            if any(m is u for u in self._undated):
+                m.date = date
+        self._undated = [m for m in self._undated if id(m) not in mine]
+
     # --- messages -------------------------------------------------------------------------
     def _next_id(self, info: ChatInfo) -> int:
         if info.key in self._synthetic:
@@ -296,6 +312,25 @@ class WorldBuilder(MediaMaker):
             elif not info.date:
                 info.date = self.now - 86400
 
+    def _number_common_box(self) -> None:
+        """Common-box ids in date order across every private chat and basic
+        group, as Telegram assigns them when messages are sent."""
+        common = [m for key, info in self._chats.items() if not info.is_channel
+                  for m in self._messages[key]]
+        ordered = sorted(common, key=lambda m: (m.date, m.id))
+        renumber = {m.id: n for n, m in enumerate(ordered, start=1)}
+        if all(old == new for old, new in renumber.items()):
+            return
+        replies = {id(m.reply_to): m.reply_to for m in common if m.reply_to is not None}
+        for m in common:
+            m.id = renumber[m.id]
+        for reply in replies.values():   # each once, even when messages share one
+            if reply.msg_id in renumber and (reply.peer is None or reply.peer[0] != "channel"):
+                reply.msg_id = renumber[reply.msg_id]
+        for key, info in self._chats.items():
+            if not info.is_channel:
+                self._messages[key].sort(key=lambda m: m.id)
+
     def build(self, log_size: int = DEFAULT_LOG_SIZE) -> World:
         """The World described so far (a builder builds once); `log_size`
         is how many events each update box remembers."""
@@ -303,6 +338,7 @@ class WorldBuilder(MediaMaker):
             raise RuntimeError("this builder already built its world")
         self._built = True
         self._assign_dates()
+        self._number_common_box()
         chats = []
         for key, info in self._chats.items():
             history = self._synthetic.get(key) or ExplicitHistory(self._messages[key])

@@ -70,6 +70,19 @@ def sql_cut(conn, chat_id: int, lo_id: int, points: list[int]) -> None:
         [(chat_id, lo, hi, hi) for lo, hi in zip(lowers, uppers)])
 
 
+def sql_try_split(conn, chat_id: int, lo_id: int, at: int) -> bool:
+    """See ShardsTable.try_split."""
+    row = conn.execute("SELECT next_offset, done FROM backfill_shards WHERE chat_id = ? AND lo_id = ?",
+                       (chat_id, lo_id)).fetchone()
+    if row is None or row[1] or not lo_id < at < row[0]:
+        return False
+    conn.execute("UPDATE backfill_shards SET lo_id = ? WHERE chat_id = ? AND lo_id = ?",
+                 (at, chat_id, lo_id))
+    conn.execute("INSERT INTO backfill_shards (chat_id, lo_id, hi_id, next_offset) VALUES (?, ?, ?, ?)",
+                 (chat_id, lo_id, at, at))
+    return True
+
+
 class ShardsTable:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -116,6 +129,12 @@ class ShardsTable:
                 "INSERT INTO backfill_shards (chat_id, lo_id, hi_id, next_offset) VALUES (?, ?, ?, ?)",
                 (chat_id, lo_id, at, at))
         return Shard(chat_id, lo_id, at, at)
+
+    async def try_split(self, chat_id: int, lo_id: int, at: int) -> bool:
+        """`split`, checked and made in one step in the database thread:
+        False (and nothing changed) when the shard is gone, done, or `at`
+        is not inside its unfetched part."""
+        return await self._db.run(sql_try_split, chat_id, lo_id, at)
 
     async def cut(self, chat_id: int, lo_id: int, points: list[int]) -> None:
         """Cut a pending shard's unfetched part at each of `points` (ids with

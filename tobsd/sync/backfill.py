@@ -1,5 +1,4 @@
-"""Backfill: a chat's history fetched as id-range shards, several requests in
-flight at once.
+"""Backfill: a chat's missing history fetched as id-range shards.
 
 A shard is a range lo <= id < hi, fetched downwards from `next_offset`
 (persisted) with `offset_id=next_offset, min_id=lo-1`. Every page is a
@@ -7,51 +6,79 @@ contiguous run of the chat's messages, so after it is applied the shard's
 `next_offset` can drop to the page's lowest id in the same transaction: a
 crash resumes each shard where its last durable page ended.
 
-Large ranges are cut up front into pieces of about one page of history
-each, sized from the id span of the chat's newest page (dense channel ids:
-100 ids a page; private chats and basic groups share one id counter per
-account, so theirs are sparser). The workers then fetch neighbouring pages,
-so the messages in flight fall into a few period notes, and each note is
-rewritten once for many pages instead of once per page. When a worker runs out of shards
-while another shard still has much left, that shard is split at the middle
-of what remains and the idle worker takes the lower half (adaptive
-splitting). Sparse id spaces (private chats and basic groups share one
-counter per account) only cost an extra, empty, page per shard.
+How a chat's shards are planned depends on how its ids are counted:
+
+- Channels and supergroups count their own ids (dense: about 100 ids a
+  page). Their ranges are cut up front into pieces of at most one page of
+  ids, fetched by several workers at once; a piece of at most one page of
+  ids is done after one request. When a worker runs out of pieces while
+  another shard still has much left, that shard is split at the middle of
+  what remains and the idle worker takes the lower half.
+- Private chats and basic groups draw their ids from one counter for the
+  whole account, so most ids in any range belong to other chats: a range
+  cut by ids would be mostly empty pages. Their history is paged by
+  offset from the newest message down, one request at a time, exactly as
+  many requests as the messages need; such chats are fetched in parallel
+  with each other instead (see RequestBudget).
+
+A shard (or chain) is done when a page comes back empty, when the page
+held the whole chat (Telegram answers without a count), when the range
+left was at most one page of ids, when the page reached the range's
+bottom, or when as many messages were fetched as Telegram said were below
+the newest page.
 
 Each worker fetches its next pages while its earlier ones are applied, so
-requests stay in flight while the vault is written. Memory stays bounded:
-a worker holds at most PAGES_AHEAD + 1 pages (one being fetched, the rest
-waiting to be applied).
+requests stay in flight while the vault is written; a worker holds at most
+PAGES_AHEAD + 1 pages. If any worker fails, the others are cancelled and the
+error propagates: the chat is retried, never reported complete.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from tobsd.core.models import Chat, Message
+from tobsd.core.errors import ChatUnavailable, NeedsLogin
+from tobsd.core.models import Chat, ChatKind, Message
 from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
 from .applier import Applier
+from .budget import RequestBudget
 from .reconcile import PAGE, keep_since
 
 log = logging.getLogger(__name__)
 
-SHARD_PAGES = 1                   # pages of history per shard when cutting a range up front
+# Private chats and basic groups: ids from the account-wide counter.
+COMMON_BOX_KINDS = frozenset({ChatKind.USER, ChatKind.BOT, ChatKind.GROUP})
 DEFAULT_IDS_PER_PAGE = 20 * PAGE  # when the chat's density is not known: assume sparse ids
 MAX_SHARDS_PER_CUT = 20_000
 SPLIT_MIN_REMAINING = 4 * PAGE    # never split a shard with less than this left
 PAGES_AHEAD = 2                   # pages a worker has fetched that wait to be applied
 
 
+class IncompleteBackfill(RuntimeError):
+    """The workers stopped while shards were still pending (a bug, or a
+    change to the shards from elsewhere): the chat is retried, never live."""
+
+
 @dataclass
 class _Active:
-    """A shard being fetched; `lo` may rise when the shard is split."""
+    """A shard being fetched; `lo` may rise when the shard is split.
+    `finished` is set as soon as its last page is fetched, before that page
+    is applied, so no worker splits a shard that is ending. `expected`:
+    messages still to come in it when known (see module docstring)."""
     lo: int
     hi: int
     next_offset: int
+    finished: bool = False
+    expected: int | None = None
+
+    @property
+    def remaining(self) -> int:
+        return 0 if self.finished else self.next_offset - self.lo
 
 
 def cut(lo: int, hi: int, pieces: int) -> list[tuple[int, int]]:
@@ -62,24 +89,52 @@ def cut(lo: int, hi: int, pieces: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds[:-1], bounds[1:])][::-1]
 
 
+def _most_telling(failed: BaseExceptionGroup) -> BaseException:
+    """The one error of the workers' errors the engine should act on: a lost
+    session before a refused chat before anything else."""
+    errors = []
+    stack = [failed]
+    while stack:
+        for exc in stack.pop().exceptions:
+            (stack if isinstance(exc, BaseExceptionGroup) else errors).append(exc)
+    for kind in (NeedsLogin, ChatUnavailable):
+        for exc in errors:
+            if isinstance(exc, kind):
+                return exc
+    return errors[0]
+
+
+def is_common_box(chat: Chat) -> bool:
+    return chat.kind in COMMON_BOX_KINDS
+
+
 class Backfill:
-    """Fetches one chat's pending shards with `workers` concurrent workers."""
+    """Fetches one chat's pending shards: with up to `workers` concurrent
+    workers for a channel, one offset-paged chain for a common-box chat;
+    every request through the shared `requests` budget."""
 
     def __init__(self, source: TelegramSource, applier: Applier, store: StatePort, chat: Chat, *,
-                 workers: int, requests: asyncio.Semaphore, since: datetime | None = None,
-                 on_page=None, ids_per_page: int | None = None):
+                 workers: int, requests: RequestBudget, since: datetime | None = None,
+                 on_page=None, ids_per_page: int | None = None,
+                 expected_below: tuple[int, int] | None = None):
+        """`expected_below` = (hi, n): Telegram reported n messages with ids
+        below hi when the gap [.., hi) was found (its newest page and count)."""
         self.source, self.applier, self.store, self.chat = source, applier, store, chat
-        self.workers = max(1, workers)
+        self.chained = is_common_box(chat)
+        self.workers = 1 if self.chained else max(1, workers)
         self.requests = requests
         self.since = since
         self.on_page = on_page
-        self.shard_ids = SHARD_PAGES * max(PAGE, ids_per_page or DEFAULT_IDS_PER_PAGE)
+        self.shard_ids = max(PAGE, ids_per_page or DEFAULT_IDS_PER_PAGE)
+        self.expected_below = expected_below
         self._queue: list[_Active] = []
         self._active: list[_Active] = []
         self._lock = asyncio.Lock()   # the queue and the active list
 
     async def run(self) -> None:
-        """Fetch until every shard is done, then mark the chat's backfill done."""
+        """Fetch until every shard is done, then mark the chat's backfill
+        done. Raises what a worker raised (the others are cancelled first),
+        or IncompleteBackfill if shards are left pending."""
         pending = await self.store.shards.pending(self.chat.id)
         if not pending:
             cursor = await self.store.cursors.get(self.chat.id)
@@ -87,20 +142,36 @@ class Backfill:
                 await self.store.cursors.set_backfill_done(self.chat.id, True)
             return
         for shard in pending:
-            pieces = self._pieces(shard.lo_id, shard.next_offset)
+            pieces = [(shard.lo_id, shard.next_offset)] if self.chained else \
+                self._pieces(shard.lo_id, shard.next_offset)
             if len(pieces) > 1:
                 await self.store.shards.cut(self.chat.id, shard.lo_id, [lo for lo, _ in pieces[:-1]])
-            self._queue.extend(_Active(lo, hi, hi) for lo, hi in pieces)
+            for lo, hi in pieces:
+                active = _Active(lo, hi, hi)
+                if self.expected_below and len(pieces) == 1 and hi == self.expected_below[0] \
+                        and shard.next_offset == shard.hi_id:
+                    active.expected = self.expected_below[1]
+                self._queue.append(active)
         self._queue.sort(key=lambda a: a.hi)   # taken from the end: newest history first
-        await asyncio.gather(*(self._worker() for _ in range(self.workers)))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self.workers):
+                    group.create_task(self._worker())
+        except BaseExceptionGroup as failed:
+            raise _most_telling(failed) from None
         async with self.store.transaction():
-            if not await self.store.shards.pending(self.chat.id):
+            left = await self.store.shards.pending(self.chat.id)
+            if not left:
                 await self.store.shards.clear(self.chat.id)
                 await self.store.cursors.set_backfill_done(self.chat.id, True)
+        if left:
+            raise IncompleteBackfill(
+                f"{len(left)} shards of {self.chat.title} still pending after the backfill "
+                f"(lowest [{left[-1].lo_id}, {left[-1].hi_id}))")
 
     def _pieces(self, lo: int, next_offset: int) -> list[tuple[int, int]]:
         span = next_offset - lo
-        pieces = min(MAX_SHARDS_PER_CUT, max(1, span // self.shard_ids))
+        pieces = min(MAX_SHARDS_PER_CUT, max(1, math.ceil(span / self.shard_ids)))
         return cut(lo, next_offset, pieces)
 
     async def _take(self) -> _Active | None:
@@ -109,17 +180,25 @@ class Backfill:
                 shard = self._queue.pop()
                 self._active.append(shard)
                 return shard
-            # Idle: take the lower half of the biggest remainder.
-            victim = max(self._active, key=lambda a: a.next_offset - a.lo, default=None)
-            if victim is None or victim.next_offset - victim.lo < SPLIT_MIN_REMAINING:
+            if self.chained:
                 return None
-            mid = (victim.lo + victim.next_offset) // 2
+            # Idle: take the lower half of the biggest remainder.
+            victim = max(self._active, key=lambda a: a.remaining, default=None)
+            if victim is None or victim.remaining < SPLIT_MIN_REMAINING:
+                return None
             # With the chat held still, so no page of the victim commits
             # its advance between the split in the DB and the one in memory.
             async with self.applier.exclusive(self.chat.id):
-                await self.store.shards.split(self.chat.id, victim.lo, mid)
+                # What the victim's worker did while the chat was drained counts:
+                # it may have fetched its last page or moved well down meanwhile.
+                if victim not in self._active or victim.remaining < SPLIT_MIN_REMAINING:
+                    return None
+                mid = (victim.lo + victim.next_offset) // 2
+                if not await self.store.shards.try_split(self.chat.id, victim.lo, mid):
+                    return None
                 lower = _Active(victim.lo, mid, mid)
                 victim.lo = mid
+                victim.expected = None
             self._active.append(lower)
             return lower
 
@@ -146,13 +225,20 @@ class Backfill:
     async def _fetch_shard(self, shard: _Active, applying: deque[asyncio.Future]) -> None:
         """Page through one shard, adding each page's apply to `applying`."""
         while shard.next_offset > shard.lo:
-            async with self.requests:
+            whole_range = shard.next_offset - shard.lo <= PAGE
+            async with self.requests.slot(self.chat.id):
                 page = await self.source.history(self.chat, offset_id=shard.next_offset,
                                                  min_id=shard.lo - 1, limit=PAGE)
             fetched = page.messages
             messages = keep_since(fetched, self.since)
-            done = not fetched or len(messages) < len(fetched)
             lowest = min((m.id for m in fetched), default=shard.lo)
+            if shard.expected is not None:
+                shard.expected -= len(fetched)
+            done = (not fetched or len(messages) < len(fetched) or page.count is None
+                    or whole_range or lowest <= shard.lo
+                    or (shard.expected is not None and shard.expected <= 0))
+            # At once, before anything yields: a shard ending is never split.
+            shard.finished = done
 
             def advance(changes: ChangeSet, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
                 # Never while the chat is held still (see _take): shard.lo is current.

@@ -1,17 +1,23 @@
 """The sync engine: every tracked chat backfilled, followed live, reconciled.
 
 Per chat, one task: reconcile (newest page; a gap becomes shards), backfill
-the pending shards, write the chat note, then reconcile again on a schedule
-or when asked (`sync_now`). Live events from the Telegram source are applied
-as they arrive, through the same `Applier`, so a chat goes live at once
-while its backfill runs in the background. A forum's topic titles are
-fetched before its messages are written, and renames Telegram reports live
-change titles in place (`Titles`).
+the pending shards, check that the chat is complete, write the chat note,
+then reconcile again on a schedule or when asked (`sync_now`). Live events
+from the Telegram source are applied as they arrive, through the same
+`Applier`, also while the backfill runs; but a chat reports `live` only
+once it is complete (its backfill done, every message up to the newest
+indexed). The states and their transitions are `tobsd.core.states`. A
+forum's topic titles are fetched before its messages are written, and
+renames Telegram reports live change titles in place (`Titles`).
+
+All chats share one budget of history requests in flight
+(`RequestBudget`), handed out fairly between chats.
 
 Failures stay local: a chat Telegram refuses (ChatUnavailable) records its
-error and stops, the others go on; a full disk pauses that chat and retries
-with backoff; a session that is no longer authorised (NeedsLogin) stops the
-whole engine with state "needs-login" and leaves the state as it is.
+error and stops, the others go on; any other failure is shown and retried
+with backoff (a full disk as `disk-full`, anything else as `retrying`);
+a session that is no longer authorised (NeedsLogin) stops the whole engine
+with state "needs-login" and leaves the state as it is.
 """
 from __future__ import annotations
 
@@ -24,17 +30,18 @@ from typing import Callable
 from datetime import date, datetime, timezone
 
 from tobsd.core.errors import ChatUnavailable, DiskFull, NeedsLogin
-from tobsd.core.models import Chat, ChatKind
+from tobsd.core.models import Chat
 from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, VaultPort
+from tobsd.core.states import ChatState, DaemonState
 
 from .applier import Applier
-from .backfill import Backfill
+from .backfill import COMMON_BOX_KINDS, Backfill
+from .budget import RequestBudget
 from .reconcile import keep_since, reconcile
 from .titles import Titles
 
 log = logging.getLogger(__name__)
 
-COMMON_BOX_KINDS = (ChatKind.USER, ChatKind.BOT, ChatKind.GROUP)
 DISK_RETRY_S = (1, 2, 5, 10, 30)
 COUNT_EVERY_S = 60.0     # an idle chat's index count is refreshed this often
 
@@ -57,12 +64,17 @@ class ChatOptions:
         return datetime(self.since.year, self.since.month, self.since.day, tzinfo=timezone.utc)
 
 
+class IncompleteChat(RuntimeError):
+    """A chat's sync ended without it being complete (shards pending or the
+    backfill not recorded done); it is retried, never reported live."""
+
+
 @dataclass
-class ChatState:
+class TrackedChat:
     """What the engine knows of one chat, for status reports."""
     chat: Chat
     options: ChatOptions
-    state: str = "starting"       # starting, backfilling, live, paused, error, disk-full
+    state: ChatState = ChatState.STARTING   # changed only through `move`
     error: str | None = None
     written: int = 0              # messages written (new or changed) since start
     live_contiguous: bool = False  # reconciled this session: live "new" may move the cursor
@@ -74,6 +86,12 @@ class ChatState:
     # cost of an idle daemon, and the count only moves when messages are written.
     counted: tuple[int, int, float] | None = field(default=None, repr=False)
 
+    def move(self, new: ChatState) -> bool:
+        """Go to `new` (InvalidTransition if the state machine has no such
+        move); True when the state changed."""
+        old, self.state = self.state, self.state.move(new)
+        return old is not new
+
 
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
@@ -84,10 +102,10 @@ class SyncEngine:
         self.titles = Titles(source, store, writer)
         self.applier = Applier(store, writer, prepare=self.titles.prepare)
         self.workers = workers
-        self.requests = asyncio.Semaphore(workers)
+        self.requests = RequestBudget(workers)
         self.reconcile_every_s = reconcile_every_s
-        self.chats: dict[int, ChatState] = {}
-        self.state = "starting"
+        self.chats: dict[int, TrackedChat] = {}
+        self.state = DaemonState.STARTING
         self.error: str | None = None
         self.stopped = asyncio.Event()
         self._on_change = on_change or (lambda: None)
@@ -96,8 +114,8 @@ class SyncEngine:
         source.subscribe(self._on_event)
 
     # --- chats ------------------------------------------------------------------
-    async def add_chat(self, chat: Chat, options: ChatOptions | None = None) -> ChatState:
-        """Track a chat: it goes live at once; its backfill runs in the background."""
+    async def add_chat(self, chat: Chat, options: ChatOptions | None = None) -> TrackedChat:
+        """Track a chat: its live updates apply at once; it reports `live` once its backfill is complete."""
         options = options or ChatOptions()
         if chat.id in self.chats:
             st = self.chats[chat.id]
@@ -106,11 +124,11 @@ class SyncEngine:
         await self.store.chats.upsert(chat.id, chat.kind.value, chat.title, chat.username)
         row = await self.store.chats.get(chat.id)
         await self.titles.load(chat)
-        st = ChatState(chat, options)
+        st = TrackedChat(chat, options)
         if options.paused or (row is not None and row.paused):
-            st.state = "paused"
+            st.move(ChatState.PAUSED)
         self.chats[chat.id] = st
-        if st.state != "paused":
+        if st.state is not ChatState.PAUSED:
             st.task = asyncio.get_running_loop().create_task(self._run_chat(st))
         return st
 
@@ -120,10 +138,10 @@ class SyncEngine:
         if paused and st.task:
             st.task.cancel()
             st.task = None
-            st.state = "paused"
+            st.move(ChatState.PAUSED)
             self._on_change()
         elif not paused and st.task is None:
-            st.state = "starting"
+            st.move(ChatState.STARTING)
             st.task = asyncio.get_running_loop().create_task(self._run_chat(st))
 
     async def remove_chat(self, chat_id: int) -> None:
@@ -141,7 +159,7 @@ class SyncEngine:
     # --- running ------------------------------------------------------------------
     async def start(self) -> None:
         """Catch up on what changed while offline; the chat tasks reconcile."""
-        self.state = "running"
+        self.state = self.state.move(DaemonState.RUNNING)
         self._notes_task = asyncio.get_running_loop().create_task(self._chat_notes_loop())
         # Before catching up: pending batches still needed are the ones whose
         # messages may be deleted in what comes next.
@@ -162,15 +180,15 @@ class SyncEngine:
         # Batches already handed to the writer are recorded before the
         # writer and the store close.
         await self.applier.drain()
-        if self.state != "needs-login":
-            self.state = "stopped"
+        if self.state is not DaemonState.NEEDS_LOGIN:
+            self.state = self.state.move(DaemonState.STOPPED)
         self.stopped.set()
 
     async def _needs_login(self, exc: BaseException) -> None:
-        if self.state == "needs-login":
+        if self.state == DaemonState.NEEDS_LOGIN:
             return
         log.error("the Telegram session is not authorised (%s); run `tobsd login`", exc)
-        self.state, self.error = "needs-login", str(exc)
+        self.state, self.error = self.state.move(DaemonState.NEEDS_LOGIN), str(exc)
         self._on_change()
         current = asyncio.current_task()
         for st in self.chats.values():
@@ -178,14 +196,12 @@ class SyncEngine:
                 st.task.cancel()
         self.stopped.set()
 
-    async def _run_chat(self, st: ChatState) -> None:
+    async def _run_chat(self, st: TrackedChat) -> None:
         retry = 0
         while True:
             try:
                 await self._sync_chat(st)
                 retry = 0
-                st.state = "live"
-                self._on_change()
                 st.wake.clear()
                 try:
                     await asyncio.wait_for(st.wake.wait(), self.reconcile_every_s)
@@ -197,45 +213,66 @@ class SyncEngine:
                 await self._needs_login(exc)
                 return
             except ChatUnavailable as exc:
-                st.state, st.error = "error", str(exc)
+                st.move(ChatState.ERROR)
+                st.error = str(exc)
                 self._on_change()
                 await self.store.chats.set_error(st.chat.id, str(exc))
                 log.warning("chat %s: %s", st.chat.title, exc)
                 return
             except Exception as exc:
                 if _is_disk_full(exc):
-                    st.state, st.error = "disk-full", "the disk is full; waiting for space"
+                    st.move(ChatState.DISK_FULL)
+                    st.error = "the disk is full; waiting for space"
                 else:
-                    st.state, st.error = "retrying", f"{type(exc).__name__}: {exc}"
+                    st.move(ChatState.RETRYING)
+                    st.error = f"{type(exc).__name__}: {exc}"
                     log.exception("chat %s failed; retrying", st.chat.title)
                 self._on_change()
                 await asyncio.sleep(DISK_RETRY_S[min(retry, len(DISK_RETRY_S) - 1)])
                 retry += 1
 
-    async def _sync_chat(self, st: ChatState) -> None:
-        st.state = "reconciling" if st.last_reconcile else "starting"
+    async def _sync_chat(self, st: TrackedChat) -> None:
+        """One pass over a chat: reconcile, backfill what is missing, and
+        `live` once the store shows it complete."""
+        if st.move(ChatState.RECONCILING if st.state.complete else ChatState.STARTING):
+            self._on_change()
         await self.titles.refresh_topics(st.chat)   # before any message names a topic folder
         result = await reconcile(self.source, self.applier, self.store, st.chat,
-                                 since=st.options.since_dt)
+                                 since=st.options.since_dt, requests=self.requests)
         st.written += result.new_or_changed
         if result.title:   # renamed while tobsd was away (or its rename message was missed)
             await self.titles.rename_chat(st.chat, result.title)
         st.live_contiguous = True
         st.last_reconcile = time.time()
-        if await self.store.shards.pending(st.chat.id):
-            st.state = "backfilling"
+        # Shards left, or all done but not yet recorded so (stopped in between).
+        if await self.store.shards.pending(st.chat.id) or \
+                not (await self.store.cursors.get(st.chat.id)).backfill_done:
+            st.move(ChatState.BACKFILLING)
             self._on_change()
             backfill = Backfill(self.source, self.applier, self.store, st.chat,
                                 workers=self.workers, requests=self.requests,
                                 since=st.options.since_dt, on_page=self._count,
-                                ids_per_page=result.ids_per_page)
+                                ids_per_page=result.ids_per_page,
+                                expected_below=result.expected_below)
             await backfill.run()
         # Replies whose target came in a batch that failed to link them.
         await self.applier.relink_replies(st.chat)
+        await self._check_complete(st)
         if st.error:
             await self.store.chats.set_error(st.chat.id, None)
             st.error = None
         await self._write_chat_note(st)
+        if st.move(ChatState.LIVE):
+            self._on_change()
+
+    async def _check_complete(self, st: TrackedChat) -> None:
+        """IncompleteChat unless the store records the chat complete: no
+        shard pending and the backfill done."""
+        pending = await self.store.shards.pending(st.chat.id)
+        cursor = await self.store.cursors.get(st.chat.id)
+        if pending or not cursor.backfill_done:
+            raise IncompleteChat(f"{st.chat.title}: backfill not complete "
+                                 f"({len(pending)} shards pending, done={cursor.backfill_done})")
 
     async def _chat_notes_loop(self, every_s: float = 2.0) -> None:
         """Refresh the chat notes of chats that live messages changed (their
@@ -245,7 +282,7 @@ class SyncEngine:
             due, self._notes_due = self._notes_due, set()
             for chat_id in due:
                 st = self.chats.get(chat_id)
-                if st is not None and st.state == "live":
+                if st is not None and st.state.complete:
                     try:
                         await self._write_chat_note(st)
                     except Exception as exc:
@@ -257,7 +294,7 @@ class SyncEngine:
         if st:
             st.written += n
 
-    async def _write_chat_note(self, st: ChatState) -> None:
+    async def _write_chat_note(self, st: TrackedChat) -> None:
         cursor = await self.store.cursors.get(st.chat.id)
         count = await self.store.index.count(st.chat.id)
         synced = datetime.now(timezone.utc) if cursor.backfill_done else None
@@ -286,7 +323,7 @@ class SyncEngine:
 
     async def _on_messages(self, event: LiveEvent) -> None:
         st = self.chats.get(event.chat_id)
-        if st is None or st.state == "paused" or not event.messages:
+        if st is None or st.state is ChatState.PAUSED or not event.messages:
             return
         if event.kind == "new" and await self.titles.follow(st.chat, event.messages):
             self._notes_due.add(st.chat.id)
@@ -333,13 +370,14 @@ class SyncEngine:
         return {"state": self.state, "error": self.error, "chats": chats,
                 "source": _asdict(self.source.status())}
 
-
-    async def _indexed(self, st: ChatState) -> int:
+    async def _indexed(self, st: TrackedChat) -> int:
         """The chat's index count, counted again only after it wrote
         something (or a minute passed, for writes counted elsewhere)."""
-        now = time.monotonic()
-        if st.counted is None or st.counted[1] != st.written or now - st.counted[2] > COUNT_EVERY_S:
-            st.counted = (await self.store.index.count(st.chat.id), st.written, now)
+        now, written = time.monotonic(), st.written
+        if st.counted is None or st.counted[1] != written or now - st.counted[2] > COUNT_EVERY_S:
+            # `written` as it was before the count: a page applied while the
+            # count runs makes the next report count again.
+            st.counted = (await self.store.index.count(st.chat.id), written, now)
         return st.counted[0]
 
 

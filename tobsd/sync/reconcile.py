@@ -6,9 +6,10 @@ index holds:
   changed are edits (the applier decides which is which);
 - ids the index holds inside the page's window but Telegram no longer
   returns were deleted;
-- if the page is full and its oldest message is still above the cursor,
-  the gap below it becomes a backfill shard, fetched in parallel like any
-  backfill, instead of being paged here one request at a time.
+- if Telegram's count says there is more below the page (an answer
+  without a count holds the whole chat) and its oldest message is still
+  above the cursor, the gap below it becomes a backfill shard, fetched like
+  any backfill, instead of being paged here one request at a time.
 
 The cursor (highest applied id) advances in the same transaction that
 records the page and creates the gap's shard, so a crash at any point leaves
@@ -38,6 +39,7 @@ class ReconcileResult:
     gap_shard: tuple[int, int] | None = None
     ids_per_page: int | None = None   # the id span of the newest full page: how dense the ids are
     title: str | None = None          # the chat's current title, as listed with the newest page
+    expected_below: tuple[int, int] | None = None   # (gap hi, messages Telegram counts below it)
 
 
 def keep_since(messages: list[Message], since: datetime | None) -> list[Message]:
@@ -48,14 +50,22 @@ def keep_since(messages: list[Message], since: datetime | None) -> list[Message]
 
 
 async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, chat: Chat,
-                    *, since: datetime | None = None) -> ReconcileResult:
+                    *, since: datetime | None = None, requests=None) -> ReconcileResult:
+    """`requests`: the RequestBudget the page's request takes a slot of (none: unmetered)."""
     result = ReconcileResult()
     cursor = await store.cursors.get(chat.id)
     top = cursor.max_applied_id
-    page = await source.history(chat, offset_id=0, limit=PAGE)
+    if requests is None:
+        page = await source.history(chat, offset_id=0, limit=PAGE)
+    else:
+        async with requests.slot(chat.id):
+            page = await source.history(chat, offset_id=0, limit=PAGE)
     result.title = page.title
     fetched = page.messages
-    full = len(fetched) >= PAGE
+    # Whether there is history below the page: Telegram's count says so (a
+    # short page with a count above it too: Telegram may leave out messages
+    # it does not show); a page without a count held the whole chat.
+    full = page.count > len(fetched) if page.count is not None else False
     messages = keep_since(fetched, since)
     reached_since = len(messages) < len(fetched)
     ids = [m.id for m in fetched]
@@ -72,12 +82,16 @@ async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, 
             result.deleted = await applier.delete(chat, held)
 
     lowest = min(ids) if ids else 0
-    if full:
+    if len(fetched) >= PAGE:
         result.ids_per_page = max(ids) - lowest + 1
     gap: tuple[int, int] | None = None
     if full and not reached_since and lowest > top + 1:
         gap = (top + 1, lowest)
     result.gap_shard = gap
+    if gap is not None and not top and page.count is not None:
+        # First sight: the gap holds every message below the page, and
+        # Telegram's count says how many those are.
+        result.expected_below = (lowest, page.count - len(fetched))
 
     def advance(changes: ChangeSet) -> None:
         if ids:

@@ -89,6 +89,19 @@ async def test_shard_split(store):
     assert await store.shards.list(CHAT) == []
 
 
+async def test_try_split_refuses_what_split_would_and_changes_nothing(store):
+    await store.shards.create(CHAT, [(100, 500)])
+    await store.shards.finish(CHAT, 100)     # done: an empty last page, next_offset untouched
+    assert not await store.shards.try_split(CHAT, 100, 300)
+    assert await store.shards.list(CHAT) == [Shard(CHAT, 100, 500, 500, True)]
+    await store.shards.clear(CHAT)
+    await store.shards.create(CHAT, [(100, 500)])
+    assert await store.shards.try_split(CHAT, 100, 300)
+    for lo, at in ((300, 600), (300, 300), (5, 6)):
+        assert not await store.shards.try_split(CHAT, lo, at)
+    assert await store.shards.list(CHAT) == [Shard(CHAT, 300, 500, 500), Shard(CHAT, 100, 300, 300)]
+
+
 async def test_shard_cut_equals_a_split_at_each_point(store, tmp_path):
     await store.shards.create(CHAT, [(1, 1001)])
     await store.shards.advance(CHAT, 1, 800)

@@ -25,6 +25,7 @@ class FakeSource:
         self.handlers = []
         self.calls: list[tuple] = []
         self.unavailable: set[int] = set()
+        self.failing: dict[int, int] = {}   # chat id -> backfill requests (offset_id != 0) that fail
         self.delay = 0.0
 
     def add_chat(self, chat_id: int, count: int, kind=ChatKind.CHANNEL, title=None,
@@ -81,6 +82,9 @@ class FakeSource:
             raise ChatUnavailable(f"{chat.title}: CHANNEL_PRIVATE")
         if self.delay:
             await asyncio.sleep(self.delay)
+        if offset_id and self.failing.get(chat.id):
+            self.failing[chat.id] -= 1
+            raise RuntimeError(f"connection lost while fetching {chat.title}")
         ids = sorted((i for i in self.histories[chat.id]
                       if (not offset_id or i < offset_id) and i > min_id), reverse=True)[:limit]
         return HistoryPage([self.histories[chat.id][i] for i in ids],

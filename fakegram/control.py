@@ -12,6 +12,9 @@ read login codes and the log of served requests. `Control` does the work;
     POST /post    {"chat": C, "text": "...", "from_id": N?, "reply_to": N?, "topic_id": N?}
     POST /edit    {"chat": C, "id": N, "text": "..."}
     POST /delete  {"chat": C, "ids": [N, ...]}
+    POST /title   {"chat": C, "title": "..."}        rename a group or channel
+    POST /pin     {"chat": C, "id": N, "pinned": true}
+    POST /update_log {"size": N}      how many changes each update box remembers
     POST /faults  {"error": "FLOOD_WAIT_5", "method": "messages.getHistory", "nth": 3, ...}
     GET  /faults; DELETE /faults; DELETE /faults/<id>
     POST /rtt     {"ms": 100}
@@ -79,6 +82,21 @@ class Control:
 
     def delete(self, chat, ids: list[int]) -> dict:
         return {"deleted": self.world.delete(self.resolve_chat(chat), [int(i) for i in ids])}
+
+    def title(self, chat, title: str) -> dict:
+        try:
+            msg = self.world.edit_title(self.resolve_chat(chat), str(title))
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        return {"id": msg.id, "date": msg.date}
+
+    def pin(self, chat, id: int, pinned: bool = True) -> dict:
+        msg = self.world.pin(self.resolve_chat(chat), int(id), pinned=bool(pinned))
+        return {"service_id": msg.id if msg is not None else None}
+
+    def update_log(self, size: int) -> dict:
+        self.world.set_log_size(int(size))
+        return {"size": int(size)}
 
     def add_fault(self, **spec) -> dict:
         allowed = {f.name for f in fields(FaultRule)} - {"id", "added_at", "seen", "fired"}
@@ -217,6 +235,7 @@ class ControlHTTP:
         if method == "DELETE" and path.startswith("/faults/"):
             return c.remove_fault(int(path.rsplit("/", 1)[1]))
         posts = {"/post": c.post, "/edit": c.edit, "/delete": c.delete,
+                 "/title": c.title, "/pin": c.pin, "/update_log": c.update_log,
                  "/faults": c.add_fault, "/rtt": c.set_rtt, "/drop": c.drop,
                  "/revoke": c.revoke, "/suppress_pushes": c.suppress_pushes,
                  "/flood_model": c.set_flood_model}
@@ -253,6 +272,9 @@ class ControlClient:
     def post(self, chat, text, **kw): return self._call("POST", "/post", {"chat": chat, "text": text, **kw})
     def edit(self, chat, id, text): return self._call("POST", "/edit", {"chat": chat, "id": id, "text": text})
     def delete(self, chat, ids): return self._call("POST", "/delete", {"chat": chat, "ids": ids})
+    def title(self, chat, title): return self._call("POST", "/title", {"chat": chat, "title": title})
+    def pin(self, chat, id, pinned=True): return self._call("POST", "/pin", {"chat": chat, "id": id, "pinned": pinned})
+    def update_log(self, size): return self._call("POST", "/update_log", {"size": size})
     def add_fault(self, **spec): return self._call("POST", "/faults", spec)
     def faults(self): return self._call("GET", "/faults")
     def clear_faults(self): return self._call("DELETE", "/faults")

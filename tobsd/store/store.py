@@ -13,9 +13,10 @@
 
 Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
 index), `pending` (messages being written whose index rows are not committed
-yet), `flood` (FloodWait deadlines, also the Takeout init delay). The
-update state (pts) and the Takeout id live in the Telethon session file,
-which Telethon keeps current itself. Every method runs in the caller's open transaction if its task
+yet), `flood` (FloodWait deadlines, also the Takeout init delay), `update_state`
+(the pts tobsd has applied, per box) and `verify_pending` (chats whose
+verification pass is under way). The Takeout id lives in the Telethon
+session file. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
 applied.py for the Bloom filter behind `is_applied`.
 """
@@ -36,6 +37,7 @@ from tobsd.store.floodwait import FloodWaits
 from tobsd.store.index import MessageIndex
 from tobsd.store.pending import PendingWrites
 from tobsd.store.shards import ShardsTable
+from tobsd.store.updatestate import UpdateStateTable
 
 DEFAULT_BLOOM_CAPACITY = 1_000_000
 DEFAULT_BLOOM_FP_RATE = 0.001
@@ -53,6 +55,7 @@ class Store:
         self.index = MessageIndex(db, applied.note_added)
         self.flood = FloodWaits(db)
         self.pending = PendingWrites(db)
+        self.updates = UpdateStateTable(db)
         self._closed = False
 
     @classmethod

@@ -214,7 +214,7 @@ class Daemon:
                             self.notifier.ready()
                             self._status_due.set()
                     elif not done:
-                        await self.source.check()
+                        await self.engine.check()
                 except NeedsLogin as exc:
                     self.engine.state, self.engine.error = "needs-login", str(exc)
         if self.engine.state == "needs-login":
@@ -316,6 +316,7 @@ class Daemon:
             "state": self.state, "pid": os.getpid(),
             "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
+            "catch_up": engine.get("catch_up", {}),
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }
 

@@ -31,6 +31,7 @@ class HistoryPage:
     """
     messages: list[Message]
     count: int | None = None
+    not_modified: bool = False   # the asked `unless_ids` are exactly the page's ids
 
 
 @dataclass(slots=True)
@@ -41,11 +42,50 @@ class LiveEvent:
     kind "delete" carries `ids`; its `chat_id` is None when Telegram did not
     say which chat (deletions in private chats and basic groups name only the
     message ids, which are unique across those chats for one account).
+    kind "reconnected": the connection came back (updates may be missing).
     """
     kind: str
     chat_id: int | None
     messages: tuple[Message, ...] = ()
     ids: tuple[int, ...] = ()
+    # Where the change sits in Telegram's update sequence: `box` 0 is the
+    # account's common box, a channel's marked id its own box, None a
+    # change outside any sequence (or from a difference). kind "pts" is a
+    # change tobsd does not show (read marks, pins...) that still moves
+    # the box's pts.
+    box: int | None = None
+    pts: int = 0
+    pts_count: int = 0
+
+
+@dataclass(slots=True)
+class UpdateState:
+    """The account's common-box state (updates.State)."""
+    pts: int
+    qts: int = 0
+    date: int = 0
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class Difference:
+    """One answer of updates.getDifference or updates.getChannelDifference,
+    as core events in Telegram's order.
+
+    `state` is the account state after the events (account differences);
+    `pts` the channel's pts after them (channel differences). `final`:
+    nothing more to fetch. `too_long`: Telegram no longer has the changes
+    since the asked state (differenceTooLong / channelDifferenceTooLong):
+    the events are not all there is, the box restarts at `state` / `pts`.
+    `channels`: channels the account difference says have news
+    (updateChannelTooLong), marked id -> their pts when given (else 0).
+    """
+    events: list[LiveEvent]
+    final: bool = True
+    too_long: bool = False
+    state: UpdateState | None = None
+    pts: int = 0
+    channels: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -87,8 +127,11 @@ class TelegramSource(Protocol):
         """A chat from a @username, t.me link, marked id or exact title."""
 
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100) -> HistoryPage:
-        """messages with min_id < id < offset_id (offset_id 0: from the newest)."""
+                      limit: int = 100, unless_ids: Sequence[int] | None = None) -> HistoryPage:
+        """messages with min_id < id < offset_id (offset_id 0: from the newest).
+        With `unless_ids` (the ids the caller holds for this page, newest
+        first) Telegram answers without the messages when the page has
+        exactly those ids: `not_modified` set, `messages` empty."""
 
     async def messages(self, chat: Chat, ids: Sequence[int]) -> list[Message | None]:
         """These messages of the chat, None for those that do not exist (any more)."""
@@ -99,9 +142,18 @@ class TelegramSource(Protocol):
     def subscribe(self, handler: EventHandler) -> None:
         """Deliver every live event to `handler`, in order, from now on."""
 
-    async def catch_up(self) -> None:
-        """Fetch what changed while tobsd was not connected (getDifference);
-        the changes arrive through the subscribed handler."""
+    async def update_state(self) -> UpdateState:
+        """The account's current update state (updates.getState)."""
+
+    async def difference(self, state: UpdateState) -> Difference:
+        """One updates.getDifference from `state` (call again from the
+        answer's state until `final`)."""
+
+    async def channel_difference(self, chat: Chat, pts: int) -> Difference:
+        """One updates.getChannelDifference of a channel from `pts`."""
+
+    async def channel_pts(self, chats: Sequence[Chat]) -> dict[int, int]:
+        """The current pts of these channels (from their dialogs)."""
 
     async def check(self) -> None:
         """One cheap authorised request; NeedsLogin when the session was

@@ -1,0 +1,120 @@
+"""The verification pass: a chat whose changes outran Telegram's update log
+is compared with Telegram page by page, without downloading what did not
+change.
+
+Walking down from the cursor, each step takes the ids the index holds for
+the next page (the 100 highest live ids below the offset) and asks for that
+page of history with Telegram's result hash of those ids
+(core.telegram.org/api/offsets, "Hash generation"; for messages.getHistory
+the hash is built from the message ids). When the page still holds exactly
+those messages Telegram answers `messagesNotModified`: a few bytes, no
+messages. Otherwise the page comes whole: ids the index holds inside its
+window but Telegram no longer returns were deleted, and every message it
+returns goes through the applier, which writes the new and the changed
+ones (edits of messages in that page included) and nothing else.
+
+What the hash does not cover: Telegram's documented hash for getHistory is
+built from ids only, so an edit of a message whose page lost or gained no
+message is not seen by this pass (an edit inside the update log is: it
+comes with the difference).
+
+Progress (next offset, messages checked) is committed with each step, so a
+restart resumes where the pass was. A pause between requests and the
+engine's shared request semaphore leave room for live sync and backfill.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from tobsd.core.models import Chat
+from tobsd.core.ports import TelegramSource
+from tobsd.store import Changes, Store
+
+from .applier import Applier
+from .reconcile import keep_since
+
+PAGE = 100
+PAUSE_S = 0.02           # between two requests of one pass
+
+
+@dataclass(slots=True)
+class VerifyProgress:
+    checked: int = 0          # messages compared so far
+    requests: int = 0         # history requests this pass made
+    unchanged: int = 0        # of them answered messagesNotModified
+    deleted: int = 0
+    changed: int = 0
+
+
+async def verify_chat(source: TelegramSource, applier: Applier, store: Store, chat: Chat, *,
+                      requests: asyncio.Semaphore, since: datetime | None = None,
+                      progress: VerifyProgress | None = None,
+                      on_step: Callable[[], None] = lambda: None,
+                      pause_s: float = PAUSE_S) -> VerifyProgress:
+    """Run (or resume) the chat's pending verification pass to its end."""
+    progress = progress or VerifyProgress()
+    pending = (await store.updates.verify_pending()).get(chat.id)
+    if pending is None:
+        return progress
+    offset, progress.checked = pending
+    if not offset:
+        offset = (await store.cursors.get(chat.id)).max_applied_id + 1
+    while True:
+        expected = await store.index.ids_below(chat.id, offset, PAGE)
+        if not expected:
+            await _finish(store, chat)
+            return progress
+        async with requests:
+            page = await source.history(chat, offset_id=offset, limit=PAGE, unless_ids=expected)
+        progress.requests += 1
+        if page.not_modified:
+            progress.unchanged += 1
+            progress.checked += len(expected)
+            offset, done = expected[-1], len(expected) < PAGE
+            changes = Changes()
+            if done:
+                changes.finish_verify(chat.id)
+            else:
+                changes.advance_verify(chat.id, offset, progress.checked)
+            await store.commit(changes)
+        else:
+            offset, done = await _compare(applier, store, chat, page.messages, offset, since,
+                                          progress)
+        on_step()
+        if done:
+            return progress
+        await asyncio.sleep(pause_s)
+
+
+async def _compare(applier: Applier, store: Store, chat: Chat, messages: list, offset: int,
+                   since: datetime | None, progress: VerifyProgress) -> tuple[int, bool]:
+    """Apply a page that changed; returns (next offset, whether the pass ended)."""
+    full = len(messages) >= PAGE
+    ids = {m.id for m in messages}
+    low = min(ids) if full else 0
+    held = await store.index.ids_between(chat.id, low, offset)
+    gone = sorted(set(held) - ids)
+    if gone:
+        progress.deleted += await applier.delete(chat, gone)
+    kept = keep_since(messages, since)
+    done = not full or len(kept) < len(messages)
+    checked = progress.checked + len(held)
+
+    def advance(changes: Changes) -> None:
+        if done:
+            changes.finish_verify(chat.id)
+        else:
+            changes.advance_verify(chat.id, low, checked)
+
+    progress.changed += await applier.apply(chat, kept, after=advance)
+    progress.checked = checked
+    return low, done
+
+
+async def _finish(store: Store, chat: Chat) -> None:
+    changes = Changes()
+    changes.finish_verify(chat.id)
+    await store.commit(changes)

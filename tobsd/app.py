@@ -180,7 +180,8 @@ class Daemon:
         self.engine = SyncEngine(self.source, self.store, self.writer,
                                  workers=self.config.limits.backfill_requests_in_flight,
                                  reconcile_every_s=self.config.daemon.reconcile_every_s,
-                                 on_change=self._status_due.set)
+                                 on_change=self._status_due.set,
+                                 verify_full=self.config.sync.verify == "full")
         try:
             me = await self.source.start()
             log.info("logged in as user %s", me.id)

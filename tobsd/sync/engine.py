@@ -81,9 +81,11 @@ class ChatState:
 
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
-                 reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None):
+                 reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None,
+                 verify_full: bool = False):
         """`on_change()` is called when the engine's or a chat's state
-        changes (so a status report can go out at once)."""
+        changes (so a status report can go out at once). `verify_full`:
+        verification passes read every page whole (verify.py)."""
         self.source, self.store, self.writer = source, store, writer
         self.applier = Applier(store, writer)
         self.workers = workers
@@ -100,6 +102,7 @@ class SyncEngine:
                                self._mark_verify)
         self._catchup_task: asyncio.Task | None = None
         self._verifying: dict[int, VerifyProgress] = {}
+        self.verify_full = verify_full
         self._live_busy = 0                    # live events being applied now
         self._live_idle = asyncio.Event()
         self._live_idle.set()
@@ -244,11 +247,13 @@ class SyncEngine:
         retry = 0
         while True:
             try:
+                # Cleared before the pass, so a wake-up asked for during it
+                # (a verification recorded meanwhile) starts the next one.
+                st.wake.clear()
                 await self._sync_chat(st)
                 retry = 0
                 st.state = "live"
                 self._on_change()
-                st.wake.clear()
                 try:
                     await asyncio.wait_for(st.wake.wait(), self.reconcile_every_s)
                 except asyncio.TimeoutError:
@@ -295,7 +300,8 @@ class SyncEngine:
             self._on_change()
             await verify_chat(self.source, self.applier, self.store, st.chat,
                               requests=self.requests, since=st.options.since_dt,
-                              progress=progress, on_step=self._on_change)
+                              progress=progress, on_step=self._on_change,
+                              full=self.verify_full)
             self._verifying.pop(st.chat.id, None)
             log.info("chat %s verified: %d messages checked in %d requests (%d unchanged "
                      "pages), %d deleted, %d changed", st.chat.title, progress.checked,

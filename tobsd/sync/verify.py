@@ -15,8 +15,10 @@ ones (edits of messages in that page included) and nothing else.
 
 What the hash does not cover: Telegram's documented hash for getHistory is
 built from ids only, so an edit of a message whose page lost or gained no
-message is not seen by this pass (an edit inside the update log is: it
-comes with the difference).
+message is not seen this way (an edit inside the update log is: it comes
+with the difference). `full` (config `[sync] verify = "full"`) asks for
+every page whole instead and finds every edit, at the cost of reading the
+whole history again (the vault is still only written where it changed).
 
 Progress (next offset, messages checked) is committed with each step, so a
 restart resumes where the pass was. A pause between requests and the
@@ -53,8 +55,9 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: Store, ch
                       requests: asyncio.Semaphore, since: datetime | None = None,
                       progress: VerifyProgress | None = None,
                       on_step: Callable[[], None] = lambda: None,
-                      pause_s: float = PAUSE_S) -> VerifyProgress:
-    """Run (or resume) the chat's pending verification pass to its end."""
+                      full: bool = False, pause_s: float = PAUSE_S) -> VerifyProgress:
+    """Run (or resume) the chat's pending verification pass to its end.
+    `full`: ask for every page whole (finds edits in unchanged pages too)."""
     progress = progress or VerifyProgress()
     pending = (await store.updates.verify_pending()).get(chat.id)
     if pending is None:
@@ -68,7 +71,8 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: Store, ch
             await _finish(store, chat)
             return progress
         async with requests:
-            page = await source.history(chat, offset_id=offset, limit=PAGE, unless_ids=expected)
+            page = await source.history(chat, offset_id=offset, limit=PAGE,
+                                        unless_ids=None if full else expected)
         progress.requests += 1
         if page.not_modified:
             progress.unchanged += 1

@@ -125,6 +125,8 @@ class SyncEngine:
         self.chats[chat.id] = st
         if st.state != "paused":
             st.task = asyncio.get_running_loop().create_task(self._run_chat(st))
+            if self._catchup_task is not None:
+                self.catchup.due.set()   # a chat added while running: its update state too
         return st
 
     async def set_paused(self, chat_id: int, paused: bool) -> None:

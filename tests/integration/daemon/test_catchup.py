@@ -15,6 +15,8 @@ so and checks the rest exactly. With `verify = "full"` every edit is found
 and the vault is compared exactly."""
 from __future__ import annotations
 
+import asyncio
+
 from fakegram.testing import all_messages
 from fakegram.world import WorldBuilder
 from tests.daemonkit import TobsdProcess, write_config
@@ -204,3 +206,36 @@ async def test_kill_during_catch_up(make_server, tmp_path):
         await victim.kill()
         changes.make(1)
         await restart_and_check(tobsd, changes, tmp_path)
+
+
+async def test_changes_missed_across_a_reconnect_are_caught_up(make_server, tmp_path):
+    """Pushes lost while the connection drops: the channel's old-message
+    edit and deletion reach the vault through the difference asked after
+    Telethon reconnects (a live update never shows them)."""
+    world = catchup_world()
+    async with make_server(world) as server:
+        config = write_config(tmp_path, server, chat_refs(world))
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_for(caught_up, 120, "the first sync")
+            runs = tobsd.status()["catch_up"]["runs"]
+            key = next(c.key for c in world.chats() if c.title == "News")
+            old = [m.id for m in all_messages(world, key)][150:152]
+            server.suppressed_pushes = 2
+            world.edit(key, old[0], "edited while the pushes were lost")
+            world.delete(key, [old[1]])
+            assert server.drop_connections() >= 1
+            await tobsd.wait_for(lambda s: caught_up(s) and s["catch_up"]["runs"] > runs, 60,
+                                 "a catch-up run after the reconnect")
+            folder = "News"
+            deadline = asyncio.get_running_loop().time() + 30
+            while True:
+                mine = by_message([b for b in scan(tmp_path / "vault")
+                                   if b.note.split("/")[1] == folder])
+                if mine[old[0]][0].text == "edited while the pushes were lost" and \
+                        mine[old[1]][0].deleted:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, (mine[old[0]], mine[old[1]])
+                await asyncio.sleep(0.1)
+        finally:
+            assert await tobsd.terminate() == 0

@@ -239,3 +239,33 @@ async def test_changes_missed_across_a_reconnect_are_caught_up(make_server, tmp_
                 await asyncio.sleep(0.1)
         finally:
             assert await tobsd.terminate() == 0
+
+
+async def test_a_clean_stop_leaves_no_batch_to_apply_again(make_server, tmp_path):
+    """SIGTERM while live messages keep arriving: the next start finds no
+    interrupted batch (a clean stop records or never starts each one)."""
+    world = catchup_world()
+    async with make_server(world) as server:
+        config = write_config(tmp_path, server, ["@news", "@bobby_b"])
+        key = next(c.key for c in world.chats() if c.title == "News")
+        posting = True
+
+        async def keep_posting():
+            n = 0
+            while posting:
+                world.post(key, f"live {n}")
+                world.post(("user", BOB), f"dm live {n}", from_id=BOB)
+                n += 1
+                await asyncio.sleep(0.02)
+        poster = asyncio.get_running_loop().create_task(keep_posting())
+        try:
+            for _ in range(4):
+                tobsd = TobsdProcess(config).start()
+                await tobsd.wait_for(lambda s: s["state"] == "running" and len(s["chats"]) == 2
+                                     and all(c["state"] == "live" for c in s["chats"]), 120,
+                                     "both chats live")
+                assert "interrupted batches" not in tobsd.log()
+                assert await tobsd.terminate() == 0
+        finally:
+            posting = False
+            await poster

@@ -81,6 +81,7 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: Store, ch
     offset, progress.checked = pending
     if not offset:
         offset = (await store.cursors.get(chat.id)).max_applied_id + 1
+    await _check_unindexed(source, applier, store, chat, progress)
     while True:
         limit = PAGE if full else page_size(progress.deleted + progress.changed,
                                             progress.checked)
@@ -135,6 +136,22 @@ async def _compare(applier: Applier, store: Store, chat: Chat, messages: list, o
     progress.changed += await applier.apply(chat, kept, after=advance)
     progress.checked = checked
     return low, done
+
+
+async def _check_unindexed(source: TelegramSource, applier: Applier, store: Store, chat: Chat,
+                           progress: VerifyProgress) -> None:
+    """Messages a crash left written but never indexed (pending batches) are
+    not in the pages' hashes: ask for them by id, and mark the ones
+    Telegram no longer has (the ones it has come with their page, which
+    then differs from the index)."""
+    unindexed = await store.pending.ids(chat.id)
+    if not unindexed:
+        return
+    found = await source.messages(chat, unindexed)
+    progress.requests += 1
+    gone = [msg_id for msg_id, message in zip(unindexed, found) if message is None]
+    if gone:
+        progress.deleted += await applier.delete(chat, gone)
 
 
 async def _finish(store: Store, chat: Chat) -> None:

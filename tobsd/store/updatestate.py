@@ -9,19 +9,10 @@ verification pass got, so a restart resumes it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from tobsd.core.ports import ACCOUNT_BOX, UpdateState as BoxState
 from tobsd.store.db import Database
 
-ACCOUNT_BOX = 0
-
-
-@dataclass(frozen=True, slots=True)
-class BoxState:
-    pts: int
-    qts: int = 0
-    date: int = 0
-    seq: int = 0
+__all__ = ["ACCOUNT_BOX", "BoxState", "UpdateStateTable"]
 
 
 def sql_put(conn, box: int, state: BoxState) -> None:

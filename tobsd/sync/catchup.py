@@ -34,9 +34,7 @@ from typing import Awaitable, Callable, Iterable
 
 from tobsd.core.errors import ChatUnavailable
 from tobsd.core.models import Chat, ChatKind
-from tobsd.core.ports import LiveEvent, TelegramSource, UpdateState
-from tobsd.store import Store
-from tobsd.store.updatestate import ACCOUNT_BOX, BoxState
+from tobsd.core.ports import ACCOUNT_BOX, LiveEvent, StatePort, TelegramSource, UpdateState
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +53,12 @@ class CatchUp:
     chats need a verification pass and wakes them.
     """
 
-    def __init__(self, source: TelegramSource, store: Store, apply: ApplyEvent,
+    def __init__(self, source: TelegramSource, store: StatePort, apply: ApplyEvent,
                  chats: Callable[[], Iterable[Chat]],
                  verify: Callable[[list[Chat]], Awaitable[None]]) -> None:
         self.source, self.store = source, store
         self._apply, self._chats, self._verify = apply, chats, verify
-        self._known: dict[int, BoxState] = {}
+        self._known: dict[int, UpdateState] = {}
         self._lock = asyncio.Lock()
         self.due = asyncio.Event()          # set: a run is wanted
         self.running = False
@@ -84,7 +82,7 @@ class CatchUp:
         stored = await self._load(ACCOUNT_BOX)
         if stored is None:
             now = await self.source.update_state()
-            await self._save(ACCOUNT_BOX, BoxState(now.pts, now.qts, now.date, now.seq))
+            await self._save(ACCOUNT_BOX, UpdateState(now.pts, now.qts, now.date, now.seq))
             return
         state = UpdateState(stored.pts, stored.qts, stored.date, stored.seq)
         for _ in range(MAX_ANSWERS):
@@ -97,7 +95,7 @@ class CatchUp:
                          "verifying %d chats", len(common))
                 await self._verify(common)
             state = diff.state or state
-            await self._save(ACCOUNT_BOX, BoxState(state.pts, state.qts, state.date, state.seq))
+            await self._save(ACCOUNT_BOX, UpdateState(state.pts, state.qts, state.date, state.seq))
             self.answers += 1
             if diff.final:
                 return
@@ -108,7 +106,7 @@ class CatchUp:
         fresh = [c for c in channels if stored[c.id] is None]
         if fresh:
             for chat_id, pts in (await self.source.channel_pts(fresh)).items():
-                await self._save(chat_id, BoxState(pts))
+                await self._save(chat_id, UpdateState(pts))
         for chat in channels:
             if stored[chat.id] is None:
                 continue
@@ -127,7 +125,7 @@ class CatchUp:
                          chat.title)
                 await self._verify([chat])
             pts = max(pts, diff.pts)
-            await self._save(chat.id, BoxState(pts))
+            await self._save(chat.id, UpdateState(pts))
             self.answers += 1
             if diff.final:
                 return
@@ -142,7 +140,7 @@ class CatchUp:
         if known is None or event.pts <= known.pts:
             return
         if event.pts - event.pts_count == known.pts:
-            await self._save(event.box, BoxState(event.pts, known.qts, known.date, known.seq))
+            await self._save(event.box, UpdateState(event.pts, known.qts, known.date, known.seq))
         else:
             self.due.set()
 
@@ -153,7 +151,7 @@ class CatchUp:
         return known is not None and pts > known.pts
 
     # --- state ----------------------------------------------------------------------
-    async def _load(self, box: int) -> BoxState | None:
+    async def _load(self, box: int) -> UpdateState | None:
         state = await self.store.updates.get(box)
         if state is not None:
             current = self._known.get(box)
@@ -161,7 +159,7 @@ class CatchUp:
                 self._known[box] = state
         return self._known.get(box, state)
 
-    async def _save(self, box: int, state: BoxState) -> None:
+    async def _save(self, box: int, state: UpdateState) -> None:
         """Store the box's state (never moving its pts back)."""
         current = self._known.get(box)
         if current is not None and current.pts > state.pts:

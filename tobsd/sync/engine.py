@@ -202,7 +202,7 @@ class SyncEngine:
         """These chats need a verification pass: recorded, then their tasks woken."""
         if not chats:
             return
-        changes = Changes()
+        changes = self.store.changes()
         for chat in chats:
             changes.add_verify(chat.id)
         await self.store.commit(changes)

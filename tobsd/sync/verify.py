@@ -34,8 +34,7 @@ from datetime import datetime
 from typing import Callable
 
 from tobsd.core.models import Chat
-from tobsd.core.ports import TelegramSource
-from tobsd.store import Changes, Store
+from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
 from .applier import Applier
 from .reconcile import keep_since
@@ -67,7 +66,7 @@ class VerifyProgress:
     changed: int = 0
 
 
-async def verify_chat(source: TelegramSource, applier: Applier, store: Store, chat: Chat, *,
+async def verify_chat(source: TelegramSource, applier: Applier, store: StatePort, chat: Chat, *,
                       requests: asyncio.Semaphore, since: datetime | None = None,
                       progress: VerifyProgress | None = None,
                       on_step: Callable[[], None] = lambda: None,
@@ -97,7 +96,7 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: Store, ch
             progress.unchanged += 1
             progress.checked += len(expected)
             offset, done = expected[-1], len(expected) < limit
-            changes = Changes()
+            changes = store.changes()
             if done:
                 changes.finish_verify(chat.id)
             else:
@@ -112,7 +111,7 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: Store, ch
         await asyncio.sleep(pause_s)
 
 
-async def _compare(applier: Applier, store: Store, chat: Chat, messages: list, offset: int,
+async def _compare(applier: Applier, store: StatePort, chat: Chat, messages: list, offset: int,
                    since: datetime | None, progress: VerifyProgress,
                    limit: int) -> tuple[int, bool]:
     """Apply a page that changed; returns (next offset, whether the pass ended)."""
@@ -127,7 +126,7 @@ async def _compare(applier: Applier, store: Store, chat: Chat, messages: list, o
     done = not full or len(kept) < len(messages)
     checked = progress.checked + len(held)
 
-    def advance(changes: Changes) -> None:
+    def advance(changes: ChangeSet) -> None:
         if done:
             changes.finish_verify(chat.id)
         else:
@@ -138,7 +137,7 @@ async def _compare(applier: Applier, store: Store, chat: Chat, messages: list, o
     return low, done
 
 
-async def _check_unindexed(source: TelegramSource, applier: Applier, store: Store, chat: Chat,
+async def _check_unindexed(source: TelegramSource, applier: Applier, store: StatePort, chat: Chat,
                            progress: VerifyProgress) -> None:
     """Messages a crash left written but never indexed (pending batches) are
     not in the pages' hashes: ask for them by id, and mark the ones
@@ -154,7 +153,7 @@ async def _check_unindexed(source: TelegramSource, applier: Applier, store: Stor
         progress.deleted += await applier.delete(chat, gone)
 
 
-async def _finish(store: Store, chat: Chat) -> None:
-    changes = Changes()
+async def _finish(store: StatePort, chat: Chat) -> None:
+    changes = store.changes()
     changes.finish_verify(chat.id)
     await store.commit(changes)

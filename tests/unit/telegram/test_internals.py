@@ -3,7 +3,6 @@ the `_get_dc` and `_handle_auto_reconnect` overrides in client.py) still exist i
 and behave as used. A Telethon upgrade that moves one fails here, by name."""
 from __future__ import annotations
 
-import asyncio
 import inspect
 
 from telethon import TelegramClient

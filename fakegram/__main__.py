@@ -51,6 +51,8 @@ def write_ready_file(path: Path, info: dict) -> None:
 
 async def serve(args) -> None:
     world = make_world(args.world)
+    if args.update_log_size:
+        world.set_log_size(args.update_log_size)
     ports = {}
     if args.base_port:
         ports = {dc: args.base_port + dc for dc in (1, 2, 3, 4, 5)}
@@ -92,6 +94,9 @@ def main(argv=None) -> int:
     p.add_argument("--control-port", type=int, default=0)
     p.add_argument("--flood-model", default=None, metavar="PATH|default",
                    help="enforce rate limits (fakegram/flood.py); off unless given")
+    p.add_argument("--update-log-size", type=int, default=0,
+                   help="changes each update box remembers (default 10000); a client away "
+                        "for more gets differenceTooLong")
     p.add_argument("--ready-file", help="write connection details here (JSON) once listening")
     p.add_argument("--log-level", default="WARNING")
     s = sub.add_parser("session", help="write a Telethon session file of the world's user")

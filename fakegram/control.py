@@ -15,6 +15,8 @@ read login codes and the log of served requests. `Control` does the work;
     POST /rename_chat  {"chat": C, "title": "...", "from_id": N?}   with its service message
     POST /rename_topic {"chat": C, "topic_id": N, "title": "...", "from_id": N?}   likewise
     POST /rename_user  {"user_id": N, "first_name": "...", "last_name": "..."?}   updateUserName
+    POST /pin     {"chat": C, "id": N, "pinned": true}
+    POST /update_log {"size": N}      how many changes each update box remembers
     POST /faults  {"error": "FLOOD_WAIT_5", "method": "messages.getHistory", "nth": 3, ...}
     GET  /faults; DELETE /faults; DELETE /faults/<id>
     POST /rtt     {"ms": 100}
@@ -104,6 +106,14 @@ class Control:
         except KeyError as exc:
             raise ControlError(str(exc)) from None
         return {"id": user.id, "name": user.display_name}
+
+    def pin(self, chat, id: int, pinned: bool = True) -> dict:
+        msg = self.world.pin(self.resolve_chat(chat), int(id), pinned=bool(pinned))
+        return {"service_id": msg.id if msg is not None else None}
+
+    def update_log(self, size: int) -> dict:
+        self.world.set_log_size(int(size))
+        return {"size": int(size)}
 
     def add_fault(self, **spec) -> dict:
         allowed = {f.name for f in fields(FaultRule)} - {"id", "added_at", "seen", "fired"}
@@ -244,6 +254,7 @@ class ControlHTTP:
         posts = {"/post": c.post, "/edit": c.edit, "/delete": c.delete,
                  "/rename_chat": c.rename_chat, "/rename_topic": c.rename_topic,
                  "/rename_user": c.rename_user,
+                 "/pin": c.pin, "/update_log": c.update_log,
                  "/faults": c.add_fault, "/rtt": c.set_rtt, "/drop": c.drop,
                  "/revoke": c.revoke, "/suppress_pushes": c.suppress_pushes,
                  "/flood_model": c.set_flood_model}
@@ -291,6 +302,8 @@ class ControlClient:
         return self._call("POST", "/rename_user",
                           {"user_id": user_id, "first_name": first_name, "last_name": last_name})
 
+    def pin(self, chat, id, pinned=True): return self._call("POST", "/pin", {"chat": chat, "id": id, "pinned": pinned})
+    def update_log(self, size): return self._call("POST", "/update_log", {"size": size})
     def add_fault(self, **spec): return self._call("POST", "/faults", spec)
     def faults(self): return self._call("GET", "/faults")
     def clear_faults(self): return self._call("DELETE", "/faults")

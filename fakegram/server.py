@@ -56,6 +56,7 @@ class RequestRecord:
     ms: float
     takeout: bool
     conn: int
+    bytes: int = 0      # the answer's serialized size (before the transport's gzip)
 
 
 @dataclass
@@ -256,7 +257,8 @@ class Server:
             outcome, error = await self._handle(ctx, msg_id, query)
         if conn.auth.user_id != user_before:
             self._save_keys()
-        self._record(conn, method, peer_id, error, started, ctx.takeout_id is not None)
+        self._record(conn, method, peer_id, error, started, ctx.takeout_id is not None,
+                     len(outcome.payload))
         return outcome
 
     def set_flood_model(self, model: FloodModel | None) -> None:
@@ -302,12 +304,12 @@ class Server:
             log.exception("handler for %s failed", method_name(query))
             return Outcome(wire.rpc_error(msg_id, 500, "INTERNAL")), "INTERNAL"
 
-    def _record(self, conn, method, peer_id, error, started, takeout) -> None:
+    def _record(self, conn, method, peer_id, error, started, takeout, size) -> None:
         self._request_seq += 1
         self.requests.append(RequestRecord(
             seq=self._request_seq, at=time.time(), dc=conn.dc_id, method=method,
             peer_id=peer_id, error=error, ms=round((time.monotonic() - started) * 1000, 3),
-            takeout=takeout, conn=id(conn)))
+            takeout=takeout, conn=id(conn), bytes=size))
 
     def request_log(self, since: int = 0, method: str | None = None) -> list[dict]:
         return [asdict(r) for r in self.requests

@@ -181,7 +181,8 @@ class Daemon:
         self.engine = SyncEngine(self.source, self.store, self.writer,
                                  workers=self.config.limits.backfill_requests_in_flight,
                                  reconcile_every_s=self.config.daemon.reconcile_every_s,
-                                 on_change=self._status_due.set)
+                                 on_change=self._status_due.set,
+                                 verify_full=self.config.sync.verify == "full")
         try:
             me = await self.source.start()
             log.info("logged in as user %s", me.id)
@@ -215,7 +216,7 @@ class Daemon:
                             self.notifier.ready()
                             self._status_due.set()
                     elif not done:
-                        await self.source.check()
+                        await self.engine.check()
                 except NeedsLogin as exc:
                     self.engine.state, self.engine.error = DaemonState.NEEDS_LOGIN, str(exc)
         if self.engine.state == DaemonState.NEEDS_LOGIN:
@@ -317,6 +318,7 @@ class Daemon:
             "state": self.state, "pid": os.getpid(),
             "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
+            "catch_up": engine.get("catch_up", {}),
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }
 

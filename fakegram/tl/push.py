@@ -10,6 +10,7 @@ from telethon.tl import types
 
 from ..world.world import WorldEvent
 from .build import make, ts
+from .peers import peer as peer_of
 from .refs import Refs
 
 
@@ -41,6 +42,14 @@ def event_updates(world, event: WorldEvent, refs: Refs) -> list:
             if user.username else []
         return [make(types.UpdateUserName, user_id=user.id, first_name=user.first_name,
                      last_name=user.last_name, usernames=usernames)]
+    if event.kind == "pin":
+        if channel:
+            return [make(types.UpdatePinnedChannelMessages, channel_id=key[1],
+                         messages=list(event.ids), pts=event.pts, pts_count=event.pts_count,
+                         pinned=event.pinned)]
+        refs.chat(key)
+        return [make(types.UpdatePinnedMessages, peer=peer_of(key), messages=list(event.ids),
+                     pts=event.pts, pts_count=event.pts_count, pinned=event.pinned)]
     if event.kind == "new":
         cls = types.UpdateNewChannelMessage if channel else types.UpdateNewMessage
     elif event.kind == "edit":
@@ -48,8 +57,20 @@ def event_updates(world, event: WorldEvent, refs: Refs) -> list:
     else:
         return []
     tl_messages = refs.messages(key, event.messages)
-    return [make(cls, message=msg, pts=pts, pts_count=count)
-            for msg, (pts, count) in zip(tl_messages, _spread(event))]
+    updates = [make(cls, message=msg, pts=pts, pts_count=count)
+               for msg, (pts, count) in zip(tl_messages, _spread(event))]
+    return chat_updates(event) + updates
+
+
+def chat_updates(event: WorldEvent) -> list:
+    """The pts-less update Telegram sends with a title change (the client
+    refetches the chat: UpdateChannel / UpdateChat)."""
+    if event.title is None:
+        return []
+    key = event.chat
+    if key[0] == "channel":
+        return [make(types.UpdateChannel, channel_id=key[1])]
+    return [make(types.UpdateChat, chat_id=key[1])]
 
 
 def build_updates(world, event: WorldEvent):

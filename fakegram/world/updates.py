@@ -37,6 +37,15 @@ class UpdateBox:
         self._log.append(event)
         return event
 
+    def resize(self, size: int) -> None:
+        """Keep at most the last `size` events from now on (older ones are
+        forgotten: a difference from before them is too long)."""
+        size = max(1, int(size))
+        kept = list(self._log)[-size:]
+        if len(kept) < len(self._log):
+            self._floor = self._log[len(self._log) - len(kept) - 1].pts
+        self._log = deque(kept, maxlen=size)
+
     def difference(self, pts: int, limit: int) -> tuple[list[WorldEvent], int, bool]:
         """(events after `pts` oldest first, at most `limit` of them; the pts
         after them; too_long) -- the fields of a `Difference`."""

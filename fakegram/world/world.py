@@ -36,11 +36,13 @@ class HistoryPage:
 class WorldEvent:
     """One change to the world, as an update log entry.
 
-    kind: "new", "edit", "delete" or "user_name" (a user's new name: no
-    pts, not in the update log; `chat` is ("user", id)). For chats in the common box (private,
-    group) `pts` is the account's pts after the change; for channels it is the
-    channel's pts. `pts_count` is how many pts the change used (1 for new and
-    edit, len(ids) for delete).
+    kind: "new", "edit", "delete", "pin" (`ids` pinned, or unpinned
+    when `pinned` is False) or "user_name" (a user's new name: no pts, not in
+    the update log; `chat` is ("user", id)). For chats in the common box
+    (private, group) `pts` is the account's pts after the change; for
+    channels it is the channel's pts. `pts_count` is how many pts the change
+    used (1 for new, edit and pin, len(ids) for delete). `title` is set on the
+    "new" event of a title-change service message: the chat's new title.
     """
     kind: str
     chat: tuple[str, int]
@@ -49,6 +51,8 @@ class WorldEvent:
     messages: list[Message] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     date: int = 0
+    pinned: bool = True
+    title: str | None = None
 
 
 @dataclass(slots=True)
@@ -250,6 +254,14 @@ class World:
     def channel_pts(self, key: tuple[str, int]) -> int:
         return self._channel_box(key).pts
 
+    def set_log_size(self, size: int) -> None:
+        """How many events each update box (the account's, every channel's)
+        remembers: a client away for more changes than that gets
+        differenceTooLong / channelDifferenceTooLong."""
+        self._log_size = max(1, int(size))
+        for box in (self._common, *self._channel_boxes.values()):
+            box.resize(self._log_size)
+
     def difference(self, pts: int, limit: int = 1000) -> Difference:
         """Common-box events after `pts` (updates.getDifference)."""
         return Difference(*self._common.difference(pts, limit))
@@ -314,6 +326,60 @@ class World:
         self._emit(info, WorldEvent("edit", info.key, 0, 1, messages=[msg], date=date))
         return msg
 
+    def edit_title(self, key: tuple[str, int], title: str, *, from_id: int | None = None,
+                   date: int | None = None) -> Message:
+        """messages.editChatTitle / channels.editTitle: rename a group or
+        channel; posts the MessageActionChatEditTitle service message (a
+        "new" event whose `title` says the chat changed). Raises ValueError
+        for a private chat or an empty title."""
+        info = self._info(key)
+        if info.kind == "private":
+            raise ValueError("a private chat has no title to edit")
+        if not title.strip():
+            raise ValueError("a chat title cannot be empty")
+        info.title = title
+        return self._post_service(info, Action(kind="title", title=title), from_id, date,
+                                  title=title)
+
+    def pin(self, key: tuple[str, int], msg_id: int, *, pinned: bool = True,
+            from_id: int | None = None, date: int | None = None) -> Message | None:
+        """messages.updatePinnedMessage: pin (or unpin) a message; emits "pin"
+        (UpdatePinnedMessages / UpdatePinnedChannelMessages) and, when
+        pinning, the MessageActionPinMessage service message replying to it.
+        Returns that service message (None when unpinning). Raises KeyError
+        when the message does not exist."""
+        info = self._info(key)
+        history = self._histories[info.key]
+        old = history.get(msg_id)
+        if old is None:
+            raise KeyError(f"no message {msg_id} in {info.key}")
+        history.replace(dc_replace(old, pinned=pinned))
+        when = self._advance(date)
+        self._emit(info, WorldEvent("pin", info.key, 0, 1, ids=[msg_id], date=when,
+                                    pinned=pinned))
+        if not pinned:
+            return None
+        return self._post_service(info, Action(kind="pin"), from_id, None,
+                                  reply_to=Reply(msg_id=msg_id))
+
+    def _post_service(self, info: ChatInfo, action: Action, from_id: int | None,
+                      date: int | None, *, reply_to: Reply | None = None,
+                      title: str | None = None) -> Message:
+        history = self._histories[info.key]
+        msg_id = history.top_id() + 1 if info.is_channel else self._common_top + 1
+        date = self._advance(date)
+        if from_id is None and info.kind != "channel":
+            from_id = self.me
+        msg = Message(id=msg_id, date=date, from_id=from_id, action=action, reply_to=reply_to,
+                      post=info.kind == "channel")
+        history.add(msg)
+        if not info.is_channel:
+            self._common_top = msg_id
+            self._common_owner[msg_id] = info.key
+        self._emit(info, WorldEvent("new", info.key, 0, 1, messages=[msg], date=date,
+                                    title=title))
+        return msg
+
     def delete(self, key: tuple[str, int], ids: list[int]) -> list[int]:
         """Delete messages; returns the ids that existed; emits "delete"
         (nothing when none existed)."""
@@ -332,11 +398,10 @@ class World:
                     from_id: int | None = None) -> Message:
         """messages.editChatTitle / channels.editTitle: the chat's new title
         and its service message (messageActionChatEditTitle), emitted as "new"."""
-        info = self._info(key)
-        if info.kind == "private":
-            raise KeyError("a private chat has no title of its own; rename the user")
-        info.title = title
-        return self.post(info.key, from_id=from_id, action=Action("title", title=title))
+        try:
+            return self.edit_title(key, title, from_id=from_id)
+        except ValueError as exc:   # a private chat, an empty title
+            raise KeyError(f"{exc}; a private chat is renamed through its user") from None
 
     def rename_topic(self, key: tuple[str, int], topic_id: int, title: str, *,
                      from_id: int | None = None) -> Message:

@@ -304,10 +304,11 @@ def _read_sync(t: TableReader) -> SyncConfig:
                 t.problem(name, "only used with all = true")
     media = t.get_bool("media", True)
     remove_deleted = t.get_bool("remove_deleted", False)
+    verify = t.get_choice("verify", "ids", ("ids", "full"))
     t.finish()
     return SyncConfig(all=everything, include_kinds=kinds["include_kinds"], exclude_kinds=kinds["exclude_kinds"],
                       include_names=names["include_names"], exclude_names=names["exclude_names"],
-                      media=media, remove_deleted=remove_deleted)
+                      media=media, remove_deleted=remove_deleted, verify=verify)
 
 
 def _kind(value: object) -> str:

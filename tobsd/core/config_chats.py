@@ -126,6 +126,11 @@ class SyncConfig:
     exclude_names: tuple[str, ...] = ()
     media: bool = True
     remove_deleted: bool = False
+    # How a chat whose changes outran Telegram's update log is verified:
+    # "ids" compares pages by Telegram's ids hash (cheap: finds new and
+    # deleted messages, and edits in pages that changed); "full" re-reads
+    # every page (finds every edit too, at the cost of the whole history).
+    verify: str = "ids"
 
     def selects(self, kinds: Iterable[str], names: Iterable[str]) -> bool:
         """Whether `all = true` selects a chat with these kinds and names (title, "@username")."""

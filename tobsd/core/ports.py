@@ -34,6 +34,7 @@ class HistoryPage:
     messages: list[Message]
     count: int | None = None
     title: str | None = None
+    not_modified: bool = False   # the asked `unless_ids` are exactly the page's ids
 
 
 @dataclass(slots=True)
@@ -47,12 +48,55 @@ class LiveEvent:
     kind "people" carries `people` whose name or username changed (their
     `chat_id` is None); renamed chats and topics come as the service
     messages Telegram sends with a "new" event.
+    kind "reconnected": the connection came back (updates may be missing).
     """
     kind: str
     chat_id: int | None
     messages: tuple[Message, ...] = ()
     ids: tuple[int, ...] = ()
     people: tuple[Person, ...] = ()
+    # Where the change sits in Telegram's update sequence: `box` 0 is the
+    # account's common box, a channel's marked id its own box, None a
+    # change outside any sequence (or from a difference). kind "pts" is a
+    # change tobsd does not show (read marks, pins...) that still moves
+    # the box's pts.
+    box: int | None = None
+    pts: int = 0
+    pts_count: int = 0
+
+
+ACCOUNT_BOX = 0   # the update-state box of the account's common box (channels: their id)
+
+
+@dataclass(slots=True)
+class UpdateState:
+    """The account's common-box state (updates.State); a channel's box uses
+    only `pts`."""
+    pts: int
+    qts: int = 0
+    date: int = 0
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class Difference:
+    """One answer of updates.getDifference or updates.getChannelDifference,
+    as core events in Telegram's order.
+
+    `state` is the account state after the events (account differences);
+    `pts` the channel's pts after them (channel differences). `final`:
+    nothing more to fetch. `too_long`: Telegram no longer has the changes
+    since the asked state (differenceTooLong / channelDifferenceTooLong):
+    the events are not all there is, the box restarts at `state` / `pts`.
+    `channels`: channels the account difference says have news
+    (updateChannelTooLong), marked id -> their pts when given (else 0).
+    """
+    events: list[LiveEvent]
+    final: bool = True
+    too_long: bool = False
+    state: UpdateState | None = None
+    pts: int = 0
+    channels: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -94,8 +138,11 @@ class TelegramSource(Protocol):
         """A chat from a @username, t.me link, marked id or exact title."""
 
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100) -> HistoryPage:
-        """messages with min_id < id < offset_id (offset_id 0: from the newest)."""
+                      limit: int = 100, unless_ids: Sequence[int] | None = None) -> HistoryPage:
+        """messages with min_id < id < offset_id (offset_id 0: from the newest).
+        With `unless_ids` (the ids the caller holds for this page, newest
+        first) Telegram answers without the messages when the page has
+        exactly those ids: `not_modified` set, `messages` empty."""
 
     async def messages(self, chat: Chat, ids: Sequence[int]) -> list[Message | None]:
         """These messages of the chat, None for those that do not exist (any more)."""
@@ -109,9 +156,18 @@ class TelegramSource(Protocol):
     def subscribe(self, handler: EventHandler) -> None:
         """Deliver every live event to `handler`, in order, from now on."""
 
-    async def catch_up(self) -> None:
-        """Fetch what changed while tobsd was not connected (getDifference);
-        the changes arrive through the subscribed handler."""
+    async def update_state(self) -> UpdateState:
+        """The account's current update state (updates.getState)."""
+
+    async def difference(self, state: UpdateState) -> Difference:
+        """One updates.getDifference from `state` (call again from the
+        answer's state until `final`)."""
+
+    async def channel_difference(self, chat: Chat, pts: int) -> Difference:
+        """One updates.getChannelDifference of a channel from `pts`."""
+
+    async def channel_pts(self, chats: Sequence[Chat]) -> dict[int, int]:
+        """The current pts of these channels (from their dialogs)."""
 
     async def check(self) -> None:
         """One cheap authorised request; NeedsLogin when the session was
@@ -176,6 +232,10 @@ class ChangeSet(Protocol):
     def advance_shard(self, chat_id: int, lo_id: int, next_offset: int) -> None: ...
     def finish_shard(self, chat_id: int, lo_id: int) -> None: ...
     def add_reply_waits(self, chat_id: int, pairs: Sequence[tuple[int, int]]) -> None: ...
+    def put_update_state(self, box: int, state: UpdateState) -> None: ...
+    def add_verify(self, chat_id: int) -> None: ...
+    def advance_verify(self, chat_id: int, next_offset: int, checked: int) -> None: ...
+    def finish_verify(self, chat_id: int) -> None: ...
 
 
 class ChatsTable(Protocol):
@@ -199,6 +259,17 @@ class IndexTable(Protocol):
                           include_deleted: bool = False) -> list[int]: ...
     async def mark_deleted(self, chat_id: int, msg_ids: Iterable[int]) -> list[int]: ...
     async def put_many(self, entries: Sequence[IndexEntry]) -> None: ...
+    async def ids_below(self, chat_id: int, hi_id: int, limit: int) -> list[int]: ...
+    async def owners(self, chat_ids: Sequence[int], msg_ids: Iterable[int]) -> dict[int, int]: ...
+
+
+class UpdateStateTable(Protocol):
+    """The update state tobsd applied (box ACCOUNT_BOX: the account's common
+    box; a channel's marked id: its pts) and the pending verification passes."""
+    async def get(self, box: int) -> UpdateState | None: ...
+    async def put(self, box: int, state: UpdateState) -> None: ...
+    async def verify_pending(self) -> dict[int, tuple[int, int]]: ...
+    async def verify_add(self, chat_id: int) -> None: ...
 
 
 class ShardsTable(Protocol):
@@ -214,6 +285,7 @@ class PendingTable(Protocol):
     async def get_many(self, chat_id: int,
                        msg_ids: Iterable[int]) -> dict[int, tuple[int, int | None]]: ...
     async def prune(self) -> int: ...
+    async def ids(self, chat_id: int) -> list[int]: ...
 
 
 class TopicsTable(Protocol):
@@ -249,6 +321,7 @@ class StatePort(Protocol):
     pending: PendingTable
     topics: TopicsTable
     replies: RepliesTable
+    updates: UpdateStateTable
 
     def changes(self) -> ChangeSet: ...
     async def commit(self, changes: ChangeSet) -> None: ...

@@ -17,6 +17,10 @@ A chat's life:
   newest one Telegram showed is indexed; live updates keep it so.
 - `reconciling`: a live chat being compared with Telegram again (on the
   schedule or when asked); it stays complete throughout.
+- `verifying`: Telegram could no longer say what changed while tobsd was
+  away (the gap was beyond its update log), so the chat's history is being
+  compared with the index page by page to find old edits and deletions;
+  live once that pass is done.
 - `retrying`: the last attempt failed (the error is shown); it is tried
   again after a pause. Never `live` until an attempt succeeds.
 - `disk-full`: the vault's disk is full; retried as space returns.
@@ -42,6 +46,7 @@ class ChatState(str, Enum):
     BACKFILLING = "backfilling"
     LIVE = "live"
     RECONCILING = "reconciling"
+    VERIFYING = "verifying"
     RETRYING = "retrying"
     DISK_FULL = "disk-full"
     ERROR = "error"
@@ -69,12 +74,16 @@ _FAILED = {ChatState.RETRYING, ChatState.DISK_FULL, ChatState.ERROR, ChatState.P
 
 CHAT_TRANSITIONS: dict[ChatState, frozenset[ChatState]] = {
     # The first reconcile decides: backfill what is missing, or live at once.
-    ChatState.STARTING: frozenset({ChatState.BACKFILLING, ChatState.LIVE} | _FAILED),
+    ChatState.STARTING: frozenset({ChatState.BACKFILLING, ChatState.VERIFYING, ChatState.LIVE}
+                                  | _FAILED),
     # Live only once every shard is done and the cursor covers the newest page.
-    ChatState.BACKFILLING: frozenset({ChatState.LIVE} | _FAILED),
+    ChatState.BACKFILLING: frozenset({ChatState.LIVE, ChatState.VERIFYING} | _FAILED),
     ChatState.LIVE: frozenset({ChatState.RECONCILING} | _FAILED),
     # A reconcile that finds a gap (a week offline) backfills it first.
-    ChatState.RECONCILING: frozenset({ChatState.LIVE, ChatState.BACKFILLING} | _FAILED),
+    ChatState.RECONCILING: frozenset({ChatState.LIVE, ChatState.BACKFILLING,
+                                      ChatState.VERIFYING} | _FAILED),
+    # A verification pass ends live (or starts over after a failure).
+    ChatState.VERIFYING: frozenset({ChatState.LIVE} | _FAILED),
     # Every failure starts over from the top: nothing it did counts as complete.
     ChatState.RETRYING: frozenset({ChatState.STARTING} | _FAILED),
     ChatState.DISK_FULL: frozenset({ChatState.STARTING} | _FAILED),

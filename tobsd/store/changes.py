@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Sequence
 
-from tobsd.store import cursors, index, pending, replies, shards
+from tobsd.store import cursors, index, pending, replies, shards, updatestate
 from tobsd.store.index import IndexRow
 
 
@@ -59,6 +59,20 @@ class Changes:
 
     def finish_shard(self, chat_id: int, lo_id: int) -> None:
         self._ops.append((shards.sql_finish, (chat_id, lo_id)))
+
+    def put_update_state(self, box: int, state: "updatestate.BoxState") -> None:
+        """Record the update state (account box 0 or a channel) the batch completes."""
+        self._ops.append((updatestate.sql_put, (box, state)))
+
+    def add_verify(self, chat_id: int) -> None:
+        """Start (or restart) the chat's verification pass."""
+        self._ops.append((updatestate.sql_verify_add, (chat_id,)))
+
+    def advance_verify(self, chat_id: int, next_offset: int, checked: int) -> None:
+        self._ops.append((updatestate.sql_verify_advance, (chat_id, next_offset, checked)))
+
+    def finish_verify(self, chat_id: int) -> None:
+        self._ops.append((updatestate.sql_verify_done, (chat_id,)))
 
     @property
     def indexed_pairs(self) -> list[tuple[int, int]]:

@@ -18,8 +18,7 @@ from tobsd.store.db import Database
 class Cursor:
     """`max_applied_id`: highest id applied (0: none). `min_backfilled_id`: lowest id the
     backfill reached (None: not started). The update state (account and channel
-    pts, Takeout id) lives in the Telethon session file, which Telethon keeps
-    current as it applies updates."""
+    pts) is in `update_state` (updatestate.py)."""
 
     chat_id: int
     max_applied_id: int = 0

@@ -127,6 +127,30 @@ class MessageIndex:
             "ORDER BY msg_id", (chat_id, lo_id, hi_id))
         return [r[0] for r in rows]
 
+    async def ids_below(self, chat_id: int, hi_id: int, limit: int) -> list[int]:
+        """The `limit` highest ids below hi_id that are not deleted, highest
+        first (the page Telegram's history would answer from hi_id)."""
+        rows = await self._db.fetchall(
+            "SELECT msg_id FROM message_index WHERE chat_id = ? AND msg_id < ? AND deleted = 0 "
+            "ORDER BY msg_id DESC LIMIT ?", (chat_id, hi_id, limit))
+        return [r[0] for r in rows]
+
+    async def owners(self, chat_ids: Sequence[int], msg_ids: Iterable[int]) -> dict[int, int]:
+        """msg_id -> the chat among `chat_ids` whose row it is (for deletions
+        Telegram names by id alone: ids are unique across those chats)."""
+        found: dict[int, int] = {}
+        chats = list(chat_ids)
+        if not chats:
+            return found
+        chat_marks = ",".join("?" * len(chats))
+        for part in chunks(sorted(set(msg_ids))):
+            marks = ",".join("?" * len(part))
+            for chat_id, msg_id in await self._db.fetchall(
+                    f"SELECT chat_id, msg_id FROM message_index WHERE chat_id IN ({chat_marks}) "
+                    f"AND msg_id IN ({marks})", (*chats, *part)):
+                found[msg_id] = chat_id
+        return found
+
     async def recent(self, chat_id: int, limit: int) -> list[IndexEntry]:
         """The chat's `limit` highest-id rows that are not deleted, highest first (for edit checks)."""
         rows = await self._db.fetchall(

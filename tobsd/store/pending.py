@@ -46,6 +46,15 @@ class PendingWrites:
                     out[msg_id] = (date, topic_id)
         return out
 
+    async def ids(self, chat_id: int) -> list[int]:
+        """Every message id in the chat's pending batches (written to a note
+        perhaps, never indexed: a crash left them), ascending."""
+        found: set[int] = set()
+        for (blob,) in await self._db.fetchall(
+                "SELECT messages FROM pending_writes WHERE chat_id = ?", (chat_id,)):
+            found.update(r[0] for r in msgpack.unpackb(blob))
+        return sorted(found)
+
     async def prune(self) -> int:
         """Drop batches a crash left behind whose messages have all been
         indexed since (applied again after the restart). Returns how many."""

@@ -14,9 +14,10 @@
 Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
 index), `pending` (messages being written whose index rows are not committed
 yet), `flood` (FloodWait deadlines, also the Takeout init delay), `topics`
-(forum topic titles), `replies` (replies written before their target). The
-update state (pts) and the Takeout id live in the Telethon session file,
-which Telethon keeps current itself. Every method runs in the caller's open transaction if its task
+(forum topic titles), `replies` (replies written before their target),
+`update_state` (the pts tobsd has applied, per box) and `verify_pending`
+(chats whose verification pass is under way). The Takeout id lives in the
+Telethon session file. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
 applied.py for the Bloom filter behind `is_applied`.
 """
@@ -39,6 +40,7 @@ from tobsd.store.pending import PendingWrites
 from tobsd.store.replies import ReplyWaits
 from tobsd.store.shards import ShardsTable
 from tobsd.store.topics import TopicsTable
+from tobsd.store.updatestate import UpdateStateTable
 
 DEFAULT_BLOOM_CAPACITY = 1_000_000
 DEFAULT_BLOOM_FP_RATE = 0.001
@@ -58,6 +60,7 @@ class Store:
         self.pending = PendingWrites(db)
         self.topics = TopicsTable(db)
         self.replies = ReplyWaits(db)
+        self.updates = UpdateStateTable(db)
         self._closed = False
 
     @classmethod

@@ -175,18 +175,31 @@ class Applier:
             await busy[0].written.wait()
         group = self._waiting.pop(chat.id, [])
         earlier = list(flights)
+        cancelled = False
         try:
             fresh, seen = await self._changed(chat, group, earlier)
             messages = [m for m, _ in sorted(fresh.values(), key=lambda md: md[0].id)]
             pending = reply = None
             if messages:
                 await self._locate_replied(chat, messages)
-                pending = await self.store.pending.add(
-                    chat.id, [(m.id, epoch(m.date) or 0, m.topic_id) for m in messages])
+                # Recording the pending row and handing the batch over go
+                # together: a caller cancelled in between (a clean stop)
+                # must not leave a row that no commit will ever clear.
                 # Messages never recorded before: only they may go into a
                 # note the user deleted.
-                reply = await self.writer.submit(
-                    chat, messages, new_ids=frozenset(m.id for m in messages if m.id not in seen))
+                new_ids = frozenset(m.id for m in messages if m.id not in seen)
+                hand_over = asyncio.ensure_future(self._hand_over(chat, messages, new_ids))
+                try:
+                    pending, reply = await asyncio.shield(hand_over)
+                except asyncio.CancelledError:
+                    if not hand_over.done():
+                        cancelled = True
+                        pending, reply = await hand_over
+                    elif hand_over.cancelled() or hand_over.exception() is not None:
+                        raise
+                    else:
+                        cancelled = True
+                        pending, reply = hand_over.result()
         except BaseException:
             # Nothing of the group was sent: the others go back to wait and
             # are applied by their own callers; `own` gets the error.
@@ -203,6 +216,14 @@ class Applier:
         flight.task = asyncio.get_running_loop().create_task(
             self._commit(chat, group, own, fresh, pending, reply, flight,
                          earlier[-1] if earlier else None))
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _hand_over(self, chat: Chat, messages: list[Message], new_ids: frozenset[int]):
+        """Steps 2 and 3: the pending row, then the batch to the writer."""
+        pending = await self.store.pending.add(
+            chat.id, [(m.id, epoch(m.date) or 0, m.topic_id) for m in messages])
+        return pending, await self.writer.submit(chat, messages, new_ids=new_ids)
 
     async def _commit(self, chat: Chat, group: list[_Batch], own: _Batch,
                       fresh: dict[int, tuple[Message, bytes]], pending: int | None,

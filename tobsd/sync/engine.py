@@ -1,14 +1,17 @@
 """The sync engine: every tracked chat backfilled, followed live, reconciled.
 
 Per chat, one task: reconcile (newest page; a gap becomes shards), backfill
-the pending shards, check that the chat is complete, write the chat note,
-then reconcile again on a schedule or when asked (`sync_now`). Live events
-from the Telegram source are applied as they arrive, through the same
-`Applier`, also while the backfill runs; but a chat reports `live` only
-once it is complete (its backfill done, every message up to the newest
-indexed). The states and their transitions are `tobsd.core.states`. A
-forum's topic titles are fetched before its messages are written, and
-renames Telegram reports live change titles in place (`Titles`).
+the pending shards, run a pending verification pass (verify.py), check
+that the chat is complete, write the chat note, then reconcile again on a
+schedule or when asked (`sync_now`). Live events from the Telegram source
+are applied as they arrive, through the same `Applier`, also while the
+backfill runs; but a chat reports `live` only once it is complete (its
+backfill done, every message up to the newest indexed). The states and
+their transitions are `tobsd.core.states`. A forum's topic titles are
+fetched before its messages are written, and renames Telegram reports live
+change titles in place (`Titles`). What changed while tobsd was away comes
+through `CatchUp` (catchup.py): on start, after a reconnect and when a live
+update shows a hole in its pts sequence.
 
 All chats share one budget of history requests in flight
 (`RequestBudget`), handed out fairly between chats.
@@ -37,13 +40,17 @@ from tobsd.core.states import ChatState, DaemonState
 from .applier import Applier
 from .backfill import COMMON_BOX_KINDS, Backfill
 from .budget import RequestBudget
+from .catchup import CatchUp
 from .reconcile import keep_since, reconcile
 from .titles import Titles
+from .verify import VerifyProgress, verify_chat
 
 log = logging.getLogger(__name__)
 
 DISK_RETRY_S = (1, 2, 5, 10, 30)
 COUNT_EVERY_S = 60.0     # an idle chat's index count is refreshed this often
+CATCH_UP_RETRY_S = (1, 2, 5, 10, 30, 60)
+STOP_WAIT_S = 10.0        # how long a stop waits for a live event being applied
 
 
 def _is_disk_full(exc: BaseException) -> bool:
@@ -95,9 +102,11 @@ class TrackedChat:
 
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
-                 reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None):
+                 reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None,
+                 verify_full: bool = False):
         """`on_change()` is called when the engine's or a chat's state
-        changes (so a status report can go out at once)."""
+        changes (so a status report can go out at once). `verify_full`:
+        verification passes read every page whole (verify.py)."""
         self.source, self.store, self.writer = source, store, writer
         self.titles = Titles(source, store, writer)
         self.applier = Applier(store, writer, prepare=self.titles.prepare)
@@ -111,6 +120,15 @@ class SyncEngine:
         self._on_change = on_change or (lambda: None)
         self._notes_due: set[int] = set()      # chats whose chat note lags behind live writes
         self._notes_task: asyncio.Task | None = None
+        self.catchup = CatchUp(source, store, self._apply_event, self._tracked_chats,
+                               self._mark_verify)
+        self._catchup_task: asyncio.Task | None = None
+        self._verifying: dict[int, VerifyProgress] = {}
+        self.verify_full = verify_full
+        self._live_busy = 0                    # live events being applied now
+        self._live_idle = asyncio.Event()
+        self._live_idle.set()
+        self._stopping = False
         source.subscribe(self._on_event)
 
     # --- chats ------------------------------------------------------------------
@@ -130,6 +148,8 @@ class SyncEngine:
         self.chats[chat.id] = st
         if st.state is not ChatState.PAUSED:
             st.task = asyncio.get_running_loop().create_task(self._run_chat(st))
+            if self._catchup_task is not None:
+                self.catchup.due.set()   # a chat added while running: its update state too
         return st
 
     async def set_paused(self, chat_id: int, paused: bool) -> None:
@@ -158,25 +178,77 @@ class SyncEngine:
 
     # --- running ------------------------------------------------------------------
     async def start(self) -> None:
-        """Catch up on what changed while offline; the chat tasks reconcile."""
+        """Start catching up on what changed while offline (in the
+        background); the chat tasks reconcile."""
         self.state = self.state.move(DaemonState.RUNNING)
-        self._notes_task = asyncio.get_running_loop().create_task(self._chat_notes_loop())
+        loop = asyncio.get_running_loop()
+        self._notes_task = loop.create_task(self._chat_notes_loop())
         # Before catching up: pending batches still needed are the ones whose
         # messages may be deleted in what comes next.
         if dropped := await self.store.pending.prune():
             log.info("%d interrupted batches were applied again since", dropped)
-        try:
-            await self.source.catch_up()
-        except NeedsLogin as exc:
-            await self._needs_login(exc)
+        self.catchup.due.set()
+        self._catchup_task = loop.create_task(self._catchup_loop())
+
+    async def check(self) -> None:
+        """One cheap request (updates.getState): NeedsLogin when the session
+        was revoked; a catch-up run when the account's pts moved past what
+        tobsd applied (updates that never reached it, e.g. across a
+        reconnect)."""
+        now = await self.source.update_state()
+        if await self.catchup.behind(now.pts):
+            self.catchup.due.set()
+
+    async def _catchup_loop(self) -> None:
+        retry = 0
+        while True:
+            await self.catchup.due.wait()
+            try:
+                await self.catchup.run()
+                retry = 0
+            except asyncio.CancelledError:
+                raise
+            except NeedsLogin as exc:
+                await self._needs_login(exc)
+                return
+            except Exception:
+                log.exception("catching up failed; trying again")
+                await asyncio.sleep(CATCH_UP_RETRY_S[min(retry, len(CATCH_UP_RETRY_S) - 1)])
+                retry += 1
+                self.catchup.due.set()
+            self._on_change()
+
+    def _tracked_chats(self) -> list[Chat]:
+        return [st.chat for st in self.chats.values() if st.state != "paused"]
+
+    async def _mark_verify(self, chats: list[Chat]) -> None:
+        """These chats need a verification pass: recorded, then their tasks woken."""
+        if not chats:
+            return
+        changes = self.store.changes()
+        for chat in chats:
+            changes.add_verify(chat.id)
+        await self.store.commit(changes)
+        for chat in chats:
+            if (st := self.chats.get(chat.id)) is not None:
+                st.wake.set()
 
     async def stop(self) -> None:
+        self._stopping = True
         tasks = [st.task for st in self.chats.values() if st.task]
         if self._notes_task is not None:
             tasks.append(self._notes_task)
+        if self._catchup_task is not None:
+            tasks.append(self._catchup_task)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # A live event being applied finishes (its batch is then recorded
+        # by the drain below instead of being left pending).
+        try:
+            await asyncio.wait_for(self._live_idle.wait(), STOP_WAIT_S)
+        except asyncio.TimeoutError:
+            log.warning("a live event was still being applied at stop")
         # Batches already handed to the writer are recorded before the
         # writer and the store close.
         await self.applier.drain()
@@ -200,6 +272,9 @@ class SyncEngine:
         retry = 0
         while True:
             try:
+                # Cleared before the pass, so a wake-up asked for during it
+                # (a verification recorded meanwhile) starts the next one.
+                st.wake.clear()
                 await self._sync_chat(st)
                 retry = 0
                 st.wake.clear()
@@ -255,6 +330,18 @@ class SyncEngine:
                                 ids_per_page=result.ids_per_page,
                                 expected_below=result.expected_below)
             await backfill.run()
+        if st.chat.id in await self.store.updates.verify_pending():
+            if st.move(ChatState.VERIFYING):
+                self._on_change()
+            progress = self._verifying.setdefault(st.chat.id, VerifyProgress())
+            await verify_chat(self.source, self.applier, self.store, st.chat,
+                              requests=self.requests, since=st.options.since_dt,
+                              progress=progress, on_step=self._on_change,
+                              full=self.verify_full)
+            self._verifying.pop(st.chat.id, None)
+            log.info("chat %s verified: %d messages checked in %d requests (%d unchanged "
+                     "pages), %d deleted, %d changed", st.chat.title, progress.checked,
+                     progress.requests, progress.unchanged, progress.deleted, progress.changed)
         # Replies whose target came in a batch that failed to link them.
         await self.applier.relink_replies(st.chat)
         await self._check_complete(st)
@@ -302,24 +389,45 @@ class SyncEngine:
 
     # --- live -------------------------------------------------------------------------
     async def _on_event(self, event: LiveEvent) -> None:
+        """A live event: applied, then its pts recorded (a hole in the
+        sequence schedules a catch-up run)."""
+        if self._stopping:
+            return
+        if event.kind == "reconnected":
+            self.catchup.due.set()
+            return
+        self._live_busy += 1
+        self._live_idle.clear()
         try:
-            if event.kind in ("new", "edit"):
-                await self._on_messages(event)
-            elif event.kind == "delete":
-                await self._on_delete(event)
-            elif event.kind == "people":
-                chats = [st.chat for st in self.chats.values()]
-                for chat in await self.titles.rename_people(chats, event.people):
-                    self._notes_due.add(chat.id)
+            await self._apply_event(event)
+            await self.catchup.observed(event)
         except NeedsLogin as exc:
             await self._needs_login(exc)
         except Exception as exc:
-            # The next reconcile repairs what a failed live apply missed.
-            log.warning("live %s in chat %s not applied (%s); will reconcile",
+            # Its pts is not recorded: the next catch-up (or reconcile)
+            # repairs what a failed live apply missed.
+            log.warning("live %s in chat %s not applied (%s); will catch up",
                         event.kind, event.chat_id, exc)
+            self.catchup.due.set()
             st = self.chats.get(event.chat_id)
             if st:
                 st.wake.set()
+        finally:
+            self._live_busy -= 1
+            if not self._live_busy:
+                self._live_idle.set()
+
+    async def _apply_event(self, event: LiveEvent) -> None:
+        """Make one event durable (live or from a difference); raises when
+        it could not."""
+        if event.kind in ("new", "edit"):
+            await self._on_messages(event)
+        elif event.kind == "delete":
+            await self._on_delete(event)
+        elif event.kind == "people":
+            chats = [st.chat for st in self.chats.values()]
+            for chat in await self.titles.rename_people(chats, event.people):
+                self._notes_due.add(chat.id)
 
     async def _on_messages(self, event: LiveEvent) -> None:
         st = self.chats.get(event.chat_id)
@@ -344,12 +452,28 @@ class SyncEngine:
 
     async def _on_delete(self, event: LiveEvent) -> None:
         if event.chat_id is not None:
-            targets = [self.chats[event.chat_id]] if event.chat_id in self.chats else []
-        else:
-            targets = [st for st in list(self.chats.values()) if st.chat.kind in COMMON_BOX_KINDS]
-        for st in targets:
-            if await self.applier.delete(st.chat, list(event.ids)):
-                self._notes_due.add(st.chat.id)
+            if event.chat_id in self.chats:
+                await self._delete_in(self.chats[event.chat_id], list(event.ids))
+            return
+        # Private chats and basic groups: Telegram names the ids alone (they
+        # are unique across those chats); the index says whose they are.
+        common = [st for st in self.chats.values() if st.chat.kind in COMMON_BOX_KINDS]
+        owners = await self.store.index.owners([st.chat.id for st in common], event.ids)
+        by_chat: dict[int, list[int]] = {}
+        for msg_id, chat_id in owners.items():
+            by_chat.setdefault(chat_id, []).append(msg_id)
+        for chat_id, ids in by_chat.items():
+            await self._delete_in(self.chats[chat_id], ids)
+        unplaced = [i for i in event.ids if i not in owners]
+        if unplaced:
+            # Not indexed (yet): a batch in flight or a crash may hold them,
+            # or their copy may still come; every common chat remembers.
+            for st in common:
+                await self._delete_in(st, unplaced)
+
+    async def _delete_in(self, st: ChatState, ids: list[int]) -> None:
+        if await self.applier.delete(st.chat, ids):
+            self._notes_due.add(st.chat.id)
 
     # --- reporting ----------------------------------------------------------------------
     async def status(self) -> dict:
@@ -358,6 +482,7 @@ class SyncEngine:
         chats = []
         for st in list(self.chats.values()):
             cursor = await self.store.cursors.get(st.chat.id)
+            verifying = self._verifying.get(st.chat.id)
             chats.append({
                 "id": st.chat.id, "title": st.chat.title, "kind": st.chat.kind.value,
                 "state": st.state, "error": st.error, "written": st.written,
@@ -366,9 +491,12 @@ class SyncEngine:
                 "indexed": await self._indexed(st),
                 # Notes the user deleted: their old messages stay out.
                 "deleted_notes": self.writer.deleted_notes(st.chat.id),
+                "verify": _asdict(verifying) if verifying is not None else None,
             })
         return {"state": self.state, "error": self.error, "chats": chats,
-                "source": _asdict(self.source.status())}
+                "source": _asdict(self.source.status()),
+                "catch_up": {**self.catchup.status(),
+                             "verify_pending": len(await self.store.updates.verify_pending())}}
 
     async def _indexed(self, st: TrackedChat) -> int:
         """The chat's index count, counted again only after it wrote

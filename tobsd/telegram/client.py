@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 from pathlib import Path
-from typing import Mapping
+from typing import Awaitable, Callable, Mapping
 
 from telethon import TelegramClient
 from telethon.crypto import rsa as telethon_rsa
@@ -42,12 +42,23 @@ class OverridableClient(TelegramClient):
     """
 
     dc_overrides: Mapping[int, Endpoint] = {}
+    #: Awaited after Telethon reconnected by itself (updates may have been
+    #: missed while the connection was down).
+    on_reconnect: Callable[[], Awaitable[None]] | None = None
 
     async def _get_dc(self, dc_id, cdn=False):
         endpoint = self.dc_overrides.get(dc_id)
         if endpoint is not None and not cdn:
             return types.DcOption(id=dc_id, ip_address=endpoint.host, port=endpoint.port)
         return await super()._get_dc(dc_id, cdn=cdn)
+
+    async def _handle_auto_reconnect(self):
+        await super()._handle_auto_reconnect()
+        if self.on_reconnect is not None:
+            try:
+                await self.on_reconnect()
+            except Exception:
+                log.exception("handling a reconnect failed")
 
 
 def session_file(path: Path) -> Path:
@@ -170,8 +181,8 @@ def build_client(config: Config, session=None, **overrides) -> OverridableClient
         connection=ConnectionTcpFull,
         flood_sleep_threshold=0,        # flood waits are the scheduler's
         receive_updates=True,
-        catch_up=True,                  # load the saved update state: changes made
-                                        # while offline arrive as updates
+        catch_up=False,                 # tobsd asks for differences itself, from the
+                                        # state it persisted (telegram/difference.py)
         sequential_updates=True,        # live events reach the handler in order
         request_retries=1,              # retries are the scheduler's
         raise_last_call_error=True,

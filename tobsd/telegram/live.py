@@ -6,7 +6,10 @@ in order (the client runs with sequential_updates). New and edited messages
 become "new"/"edit" events of their chat; deletions in a channel carry the
 channel's id, deletions in private chats and basic groups carry None
 (Telegram names only the ids there). A user's new name (updateUserName)
-becomes a "people" event.
+becomes a "people" event. Every event says where it sits in
+Telegram's pts sequences (difference.sequence_of), and other updates that
+move a sequence come as "pts" events, so the sync engine can tell when it
+missed something and ask for the difference itself.
 """
 from __future__ import annotations
 
@@ -14,45 +17,12 @@ import asyncio
 import logging
 from typing import Callable
 
-from telethon import utils
-from telethon.tl import types
-
 from tobsd.core.models import Person
 from tobsd.core.ports import EventHandler, LiveEvent
 
-from .mapping import map_message
+from .difference import event_from_update
 
 log = logging.getLogger(__name__)
-
-_NEW = (types.UpdateNewMessage, types.UpdateNewChannelMessage)
-_EDIT = (types.UpdateEditMessage, types.UpdateEditChannelMessage)
-
-
-def event_from_update(update, me: Person | None) -> LiveEvent | None:
-    """The LiveEvent of one update; None for updates tobsd does not follow."""
-    entities = getattr(update, "_entities", None) or {}
-    if isinstance(update, _NEW + _EDIT):
-        message = map_message(update.message, entities, me)
-        if message is None:
-            return None
-        kind = "new" if isinstance(update, _NEW) else "edit"
-        return LiveEvent(kind, message.chat_id, messages=(message,))
-    if isinstance(update, types.UpdateDeleteChannelMessages):
-        chat_id = utils.get_peer_id(types.PeerChannel(update.channel_id))
-        return LiveEvent("delete", chat_id, ids=tuple(update.messages))
-    if isinstance(update, types.UpdateDeleteMessages):
-        return LiveEvent("delete", None, ids=tuple(update.messages))
-    if isinstance(update, types.UpdateUserName):
-        return LiveEvent("people", None, people=(renamed_person(update),))
-    return None
-
-
-def renamed_person(update) -> Person:
-    """The Person an updateUserName describes (its new names)."""
-    name = f"{update.first_name or ''} {update.last_name or ''}".strip() or f"User {update.user_id}"
-    usernames = [u.username for u in getattr(update, "usernames", None) or ()
-                 if getattr(u, "active", False)]
-    return Person(id=update.user_id, name=name, username=usernames[0] if usernames else None)
 
 
 class LiveDispatcher:
@@ -77,6 +47,10 @@ class LiveDispatcher:
         self._handlers.append(handler)
         self._subscribed.set()
 
+    async def reconnected(self) -> None:
+        """Telethon reconnected: a "reconnected" event (catching up is due)."""
+        await self._deliver(LiveEvent("reconnected", None))
+
     async def on_update(self, update) -> None:
         try:
             event = event_from_update(update, self._me())
@@ -85,6 +59,9 @@ class LiveDispatcher:
             return
         if event is None:
             return
+        await self._deliver(event)
+
+    async def _deliver(self, event: LiveEvent) -> None:
         self.idle.clear()
         try:
             await self._subscribed.wait()

@@ -18,11 +18,13 @@ from telethon import errors, events, functions, types, utils
 from tobsd.core.config import Config
 from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
-from tobsd.core.ports import EventHandler, HistoryPage, SourceStatus
+from tobsd.core.ports import Difference, EventHandler, HistoryPage, SourceStatus, UpdateState
 
 from .client import build_client, key_fingerprint, secure_session_file
+from .difference import (entities_in, map_channel_difference, map_difference, state_date,
+                         state_from)
 from .floodstore import FloodPersistence
-from .internals import updates_pending
+from .hashing import ids_hash
 from .live import LiveDispatcher
 from .mapping import map_messages
 from .mapping_peers import chat_from_entity, entities_of, person_from_user
@@ -34,8 +36,9 @@ from .topics import fetch_topics, fetch_topics_by_id
 
 log = logging.getLogger(__name__)
 
-CATCH_UP_TIMEOUT_S = 30.0
 MESSAGES_PER_REQUEST = 100
+CHANNEL_DIFFERENCE_LIMIT = 100     # Telegram's cap for user accounts
+PEER_DIALOGS_PER_REQUEST = 100
 
 
 class TelethonSource:
@@ -61,6 +64,7 @@ class TelethonSource:
         # Registered before connecting: Telethon fetches the difference as
         # soon as it connects with a saved update state.
         self._client.add_event_handler(self._live.on_update, events.Raw)
+        self._client.on_reconnect = self._live.reconnected
         self._me: Person | None = None
         self._needs_login = False
         self._input_peers: dict[int, object] = {}
@@ -276,11 +280,11 @@ class TelethonSource:
 
     # --- messages -----------------------------------------------------------------------
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100) -> HistoryPage:
+                      limit: int = 100, unless_ids: Sequence[int] | None = None) -> HistoryPage:
         peer = await self._input_peer(chat.id, chat.title)
         request = functions.messages.GetHistoryRequest(
             peer=peer, offset_id=offset_id, offset_date=None, add_offset=0, limit=limit,
-            max_id=0, min_id=min_id, hash=0)
+            max_id=0, min_id=min_id, hash=ids_hash(unless_ids) if unless_ids else 0)
         takeout_id = await self.takeout.current()
         result = None
         if takeout_id is not None:
@@ -292,6 +296,8 @@ class TelethonSource:
                 self.takeout.invalidate(takeout_id)
         if result is None:
             result = await self._rpc("messages.getHistory", request, chat.title)
+        if isinstance(result, types.messages.MessagesNotModified):
+            return HistoryPage([], count=result.count, not_modified=True)
         listed = entities_of(result).get(chat.id)
         return HistoryPage(map_messages(result, self._me, self._entities),
                            count=getattr(result, "count", None),
@@ -334,15 +340,35 @@ class TelethonSource:
     def subscribe(self, handler: EventHandler) -> None:
         self._live.subscribe(handler)
 
-    async def catch_up(self, timeout: float = CATCH_UP_TIMEOUT_S) -> None:
-        """Wait until the difference Telethon fetches on connecting (the client
-        runs with catch_up=True, from the saved update state) was fetched and
-        every resulting event handled (or `timeout` passed). Asking for it a
-        second time would cost a request and find nothing new."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        quiet = 0
-        while loop.time() < deadline and quiet < 4:
-            await asyncio.sleep(0.05)
-            busy = updates_pending(self._client) or not self._live.idle.is_set()
-            quiet = 0 if busy else quiet + 1
+    async def update_state(self) -> UpdateState:
+        return state_from(await self._rpc("updates.getState", functions.updates.GetStateRequest()))
+
+    async def difference(self, state: UpdateState) -> Difference:
+        request = functions.updates.GetDifferenceRequest(
+            pts=state.pts, date=state_date(state), qts=state.qts, pts_total_limit=None)
+        answer = await self._rpc("updates.getDifference", request)
+        self._entities.update(entities_in(answer))
+        return map_difference(answer, self._me, state)
+
+    async def channel_difference(self, chat: Chat, pts: int) -> Difference:
+        peer = await self._input_peer(chat.id, chat.title)
+        request = functions.updates.GetChannelDifferenceRequest(
+            channel=utils.get_input_channel(peer), filter=types.ChannelMessagesFilterEmpty(),
+            pts=max(1, pts), limit=CHANNEL_DIFFERENCE_LIMIT, force=False)
+        answer = await self._rpc("updates.getChannelDifference", request, chat.title)
+        self._entities.update(entities_in(answer))
+        return map_channel_difference(answer, self._me)
+
+    async def channel_pts(self, chats: Sequence[Chat]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        chats = [c for c in chats if c.kind in (ChatKind.CHANNEL, ChatKind.SUPERGROUP,
+                                                ChatKind.FORUM)]
+        for start in range(0, len(chats), PEER_DIALOGS_PER_REQUEST):
+            peers = [types.InputDialogPeer(await self._input_peer(c.id, c.title))
+                     for c in chats[start:start + PEER_DIALOGS_PER_REQUEST]]
+            answer = await self._rpc("messages.getPeerDialogs",
+                                     functions.messages.GetPeerDialogsRequest(peers))
+            for dialog in answer.dialogs:
+                if getattr(dialog, "pts", None):
+                    found[utils.get_peer_id(dialog.peer)] = dialog.pts
+        return found

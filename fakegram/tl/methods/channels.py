@@ -1,4 +1,4 @@
-"""channels.* : messages by id, channel objects and ChannelFull."""
+"""channels.* : messages by id, channel objects and ChannelFull, renames."""
 from __future__ import annotations
 
 from telethon.tl import functions, types
@@ -7,7 +7,7 @@ from ...rpc import RequestContext
 from ..build import make
 from ..peers import chat as convert_chat
 from .common import messages_box
-from .messages import _input_message_id
+from .messages import _input_message_id, title_updates
 from .resolve import input_channel
 
 
@@ -51,7 +51,15 @@ async def get_full_channel(ctx: RequestContext, req: functions.channels.GetFullC
                 users=[])
 
 
+async def edit_title(ctx: RequestContext, req: functions.channels.EditTitleRequest):
+    """Rename a channel or supergroup (MessageActionChatEditTitle)."""
+    ctx.require_user()
+    info = input_channel(ctx, req.channel)
+    return title_updates(ctx, info.key, req.title)
+
+
 HANDLERS = {
+    "channels.EditTitleRequest": edit_title,
     "channels.GetMessagesRequest": get_messages,
     "channels.GetChannelsRequest": get_channels,
     "channels.GetFullChannelRequest": get_full_channel,

@@ -6,6 +6,7 @@ from telethon.tl import functions, types
 
 from ...rpc import RequestContext, RpcError
 from ..build import make, ts
+from ..hashing import ids_hash
 from ..peers import chat as convert_chat
 from ..peers import user as convert_user
 from .common import messages_box, mixed_box
@@ -30,12 +31,17 @@ def _history_args(req) -> dict:
 
 
 async def get_history(ctx: RequestContext, req: functions.messages.GetHistoryRequest):
-    """A page of one chat's history with the users and chats it mentions."""
+    """A page of one chat's history with the users and chats it mentions;
+    messages.messagesNotModified when `hash` is the page's ids hash
+    (fakegram.tl.hashing)."""
     ctx.require_user()
     key = input_peer(ctx, req.peer)
     if ctx.world.chat(key) is None:     # e.g. a user the account never talked to
         return messages_box(ctx, key, [], 0)
     page = ctx.world.get_history(key, **_history_args(req))
+    if req.hash and req.hash == ids_hash(m.id for m in page.messages):
+        # The client holds this page already (Telegram's "message ID hashes").
+        return make(types.messages.MessagesNotModified, count=page.count)
     return messages_box(ctx, key, page.messages, page.count)
 
 
@@ -116,7 +122,29 @@ async def get_chats(ctx: RequestContext, req: functions.messages.GetChatsRequest
     return make(types.messages.Chats, chats=chats)
 
 
+def title_updates(ctx: RequestContext, key, title: str):
+    """Rename the chat and answer as Telegram does: Updates with the
+    chat's update and the service message (its pts, as pushed)."""
+    from ...world.world import WorldEvent
+    from ..push import build_updates
+    try:
+        msg = ctx.world.edit_title(key, title, from_id=ctx.world.me)
+    except ValueError:
+        raise RpcError(400, "CHAT_TITLE_EMPTY") from None
+    pts = ctx.world.channel_pts(key) if key[0] == "channel" else ctx.world.pts
+    event = WorldEvent("new", key, pts, 1, messages=[msg], date=msg.date, title=title)
+    return build_updates(ctx.world, event)
+
+
+async def edit_chat_title(ctx: RequestContext, req: functions.messages.EditChatTitleRequest):
+    """Rename a basic group (MessageActionChatEditTitle)."""
+    ctx.require_user()
+    info = _basic_group(ctx, req.chat_id)
+    return title_updates(ctx, info.key, req.title)
+
+
 HANDLERS = {
+    "messages.EditChatTitleRequest": edit_chat_title,
     "messages.GetHistoryRequest": get_history,
     "messages.GetRepliesRequest": get_replies,
     "messages.GetMessagesRequest": get_messages,

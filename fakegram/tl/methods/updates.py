@@ -5,7 +5,7 @@ from telethon.tl import functions, types
 
 from ...rpc import RequestContext
 from ..build import make, ts
-from ..push import event_updates
+from ..push import chat_updates, event_updates
 from ..refs import Refs
 from .common import dialog
 from .resolve import input_channel
@@ -21,11 +21,13 @@ def _state(world, pts: int | None = None):
 
 
 def _split(world, events, refs: Refs):
-    """New messages go to new_messages; edits and deletions to other_updates."""
+    """New messages go to new_messages; edits, deletions, pins and the
+    chat updates of title changes to other_updates."""
     new_messages, other = [], []
     for event in events:
         if event.kind == "new":
             new_messages.extend(refs.messages(event.chat, event.messages))
+            other.extend(chat_updates(event))
         else:
             other.extend(event_updates(world, event, refs))
     return new_messages, other

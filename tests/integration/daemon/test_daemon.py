@@ -134,4 +134,6 @@ async def test_sighup_rereads_the_chat_list(make_server, tmp_path):
         methods = [r["method"] for r in server.request_log(since=since)]
         assert "contacts.resolveUsername" not in methods
         assert methods.count("messages.getHistory") == 1
-        assert methods.count("updates.getDifference") <= 1
+        # Telethon starts its message box at the current state with one
+        # (empty) difference; tobsd asks one from its own persisted state.
+        assert methods.count("updates.getDifference") <= 2, methods

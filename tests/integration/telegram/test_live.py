@@ -63,22 +63,69 @@ async def test_private_chat_events_and_common_box_deletion(source, server, world
     assert got.items[1].ids == (msg.id,)
 
 
-async def test_catch_up_delivers_what_changed_while_offline(config, server, world):
+async def test_differences_carry_edits_and_deletions_made_while_offline(config, server, world):
+    """Explicit differences from a persisted state: every kind of change
+    made while offline comes back as an event (Telethon's own catch-up
+    would pass on the new messages only)."""
     first = TelethonSource(config, MemoryFloodStore(), client_options=FAST)
     await first.start()
-    await first.dialogs()
+    news = await first.resolve("@news")
+    state = await first.update_state()
+    news_pts = (await first.channel_pts([news]))[news.id]
     await first.stop()
+    key = news_key(world)
+    old_dm = world.get_history(("user", BOB), limit=1).messages[0]
     offline = world.post(("user", BOB), "while you were away", from_id=BOB)
-    post = world.post(news_key(world), "offline post")
+    world.edit(("user", BOB), old_dm.id, "edited while away")
+    world.delete(("user", BOB), [offline.id])
+    post = world.post(key, "offline post")
+    world.edit(key, 5, "old post, edited")
+    world.delete(key, [6])
     second = TelethonSource(config, MemoryFloodStore(), client_options=FAST)
-    got = Events()
-    second.subscribe(got)
     await second.start()
     try:
-        await second.catch_up()
-        await got.wait_for(2)
-        new = {(e.chat_id, e.messages[0].id) for e in got.items if e.kind == "new"}
-        assert (BOB, offline.id) in new
-        assert (-(10**12 + news_key(world)[1]), post.id) in new
+        diff = await second.difference(state)
+        assert diff.final and not diff.too_long and diff.state.pts == world.pts
+        kinds = [(e.kind, e.chat_id) for e in diff.events]
+        assert ("new", BOB) in kinds and ("edit", BOB) in kinds and ("delete", None) in kinds
+        edit = next(e for e in diff.events if e.kind == "edit")
+        assert edit.messages[0].id == old_dm.id and edit.messages[0].text == "edited while away"
+        assert next(e for e in diff.events if e.kind == "delete").ids == (offline.id,)
+        channel = await second.channel_difference(news, news_pts)
+        assert channel.final and channel.pts == world.channel_pts(key)
+        assert [e.kind for e in channel.events] == ["new", "edit", "delete"]
+        assert channel.events[0].messages[0].id == post.id
+        assert channel.events[1].messages[0].text == "old post, edited"
+        assert channel.events[2].ids == (6,) and channel.events[2].chat_id == news.id
     finally:
         await second.stop()
+
+
+async def test_beyond_the_update_log_the_difference_says_too_long(config, server, world):
+    source = TelethonSource(config, MemoryFloodStore(), client_options=FAST)
+    await source.start()
+    try:
+        news = await source.resolve("@news")
+        state = await source.update_state()
+        news_pts = (await source.channel_pts([news]))[news.id]
+        world.set_log_size(3)
+        for i in range(5):
+            world.post(("user", BOB), f"dm {i}", from_id=BOB)
+            world.post(news_key(world), f"post {i}")
+        diff = await source.difference(state)
+        assert diff.too_long and diff.state.pts == world.pts
+        channel = await source.channel_difference(news, news_pts)
+        assert channel.too_long and channel.pts == world.channel_pts(news_key(world))
+    finally:
+        await source.stop()
+
+
+async def test_history_hash_answers_not_modified_for_an_unchanged_page(source, world):
+    news = await source.resolve("@news")
+    page = await source.history(news, offset_id=50, limit=20)
+    ids = [m.id for m in page.messages]
+    same = await source.history(news, offset_id=50, limit=20, unless_ids=ids)
+    assert same.not_modified and same.messages == []
+    world.delete(news_key(world), [ids[3]])
+    changed = await source.history(news, offset_id=50, limit=20, unless_ids=ids)
+    assert not changed.not_modified and ids[3] not in {m.id for m in changed.messages}

@@ -15,7 +15,8 @@ def test_every_state_has_its_transitions_listed():
 @pytest.mark.parametrize("start", list(ChatState))
 def test_live_is_reached_only_from_a_finished_pass(start):
     allowed = ChatState.LIVE in CHAT_TRANSITIONS[start]
-    assert allowed == (start in (ChatState.STARTING, ChatState.BACKFILLING, ChatState.RECONCILING))
+    assert allowed == (start in (ChatState.STARTING, ChatState.BACKFILLING, ChatState.RECONCILING,
+                                 ChatState.VERIFYING))
 
 
 def test_a_failed_chat_starts_over_before_it_can_be_live():

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from tobsd.core.errors import ChatUnavailable
 from tobsd.core.models import Chat, ChatKind, Message, Person
-from tobsd.core.ports import HistoryPage, LiveEvent, SourceStatus
+from tobsd.core.ports import Difference, HistoryPage, LiveEvent, SourceStatus, UpdateState
 
 BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ME = Person(id=1000, name="Ada Lovelace", username="ada")
@@ -76,7 +76,7 @@ class FakeSource:
         return self.chats[int(ref)]
 
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100) -> HistoryPage:
+                      limit: int = 100, unless_ids=None) -> HistoryPage:
         self.calls.append(("history", chat.id, offset_id, min_id, limit))
         if chat.id in self.unavailable:
             raise ChatUnavailable(f"{chat.title}: CHANNEL_PRIVATE")
@@ -102,8 +102,17 @@ class FakeSource:
     def subscribe(self, handler) -> None:
         self.handlers.append(handler)
 
-    async def catch_up(self) -> None:
-        pass
+    async def update_state(self) -> UpdateState:
+        return UpdateState(pts=1)
+
+    async def difference(self, state: UpdateState) -> Difference:
+        return Difference([], state=state)
+
+    async def channel_difference(self, chat: Chat, pts: int) -> Difference:
+        return Difference([], pts=pts)
+
+    async def channel_pts(self, chats) -> dict[int, int]:
+        return {c.id: 1 for c in chats}
 
     async def check(self) -> None:
         pass

@@ -1,32 +1,30 @@
 """The Telethon internals tobsd relies on (tobsd/telegram/internals.py and
-the `_get_dc` override in client.py) still exist in the installed Telethon
+the `_get_dc` and `_handle_auto_reconnect` overrides in client.py) still exist in the installed Telethon
 and behave as used. A Telethon upgrade that moves one fails here, by name."""
 from __future__ import annotations
 
-import asyncio
 import inspect
 
 from telethon import TelegramClient
 from telethon.sessions import StringSession
 
 from tobsd.telegram.client import OverridableClient
-from tobsd.telegram.internals import close_idle_exported_senders, updates_pending
+from tobsd.telegram.internals import close_idle_exported_senders
 
 
 def client() -> TelegramClient:
     return TelegramClient(StringSession(), 1, "0" * 32, receive_updates=True)
 
 
-async def test_the_update_state_internals_exist():
-    c = client()
-    assert hasattr(c, "_message_box") and hasattr(c._message_box, "getting_diff_for")
-    assert isinstance(c._updates_queue, asyncio.Queue)
-    assert updates_pending(c) is False
-    c._updates_queue.put_nowait(object())
-    assert updates_pending(c) is True
-    c._updates_queue.get_nowait()
-    c._message_box.getting_diff_for.add(object())
-    assert updates_pending(c) is True
+def test_the_reconnect_hook_matches_telethon():
+    # Telethon's sender calls it (as auto_reconnect_callback) after every
+    # automatic reconnect; ours runs Telethon's, then tells tobsd.
+    assert inspect.iscoroutinefunction(TelegramClient._handle_auto_reconnect)
+    assert list(inspect.signature(TelegramClient._handle_auto_reconnect).parameters) == ["self"]
+    assert OverridableClient._handle_auto_reconnect is not TelegramClient._handle_auto_reconnect
+    from telethon.client import telegrambaseclient
+    assert "auto_reconnect_callback=self._handle_auto_reconnect" in \
+        inspect.getsource(telegrambaseclient)
 
 
 async def test_the_exported_sender_cleanup_exists():

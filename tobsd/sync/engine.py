@@ -277,7 +277,6 @@ class SyncEngine:
                 st.wake.clear()
                 await self._sync_chat(st)
                 retry = 0
-                st.wake.clear()
                 try:
                     await asyncio.wait_for(st.wake.wait(), self.reconcile_every_s)
                 except asyncio.TimeoutError:

@@ -1,25 +1,56 @@
 """Run a real tobsd process against an in-process fakegram, for daemon tests
 (and the crash tests): write its config and session, start it, watch its
-status file, stop it with SIGTERM or kill it with SIGKILL."""
+status through the control API (the same client and JSON as `tobsctl --json
+status`), stop it with SIGTERM or kill it with SIGKILL."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from fakegram.server import API_HASH, API_ID, Server
 from fakegram.testing import write_session_file
+from tobs.v1 import pb
+from tobsctl.client import Client, Failure
+from tobsctl.jsonout import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def toml_str(value: str) -> str:
     return json.dumps(value)   # a JSON string is a valid TOML basic string
+
+
+MAX_SOCKET_PATH = 100
+
+
+def socket_path(base: Path) -> Path:
+    """The control socket for a test folder: in it when the path is short
+    enough for a Unix socket, else in a folder of the temp dir named after it."""
+    path = Path(base) / "tobsd.sock"
+    if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
+        return path
+    tag = hashlib.sha1(os.fsencode(Path(base).resolve())).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"tobs-{tag}" / "tobsd.sock"
+
+
+def flat_status(status: dict) -> dict:
+    """`tobsctl --json status` as the flat dict the daemon tests read:
+    state, pid, chats (error None when empty), source (takeout, flood waits)."""
+    daemon = status["daemon"]
+    chats = [{**c, "error": c["error"] or None} for c in status["chats"]]
+    return {"state": daemon["state"], "pid": daemon["pid"], "error": daemon["error"] or None,
+            "chats": chats, "unresolved": status["unresolved"],
+            "source": {"takeout": daemon["takeout"], "needs_login": daemon["state"] == "needs-login",
+                       "flood_waits": {w["key"]: w["seconds_left"] for w in daemon["flood_waits"]}},
+            "daemon": daemon}
 
 
 def write_config(base: Path, server: Server, chats: list[str], *, extra: str = "",
@@ -43,6 +74,7 @@ path = {toml_str(str(base / "vault"))}
 
 [daemon]
 state_dir = {toml_str(str(state))}
+socket = {toml_str(str(socket_path(base)))}
 log_level = "info"
 check_every_s = 2
 
@@ -67,6 +99,7 @@ class TobsdProcess:
     def __init__(self, config: Path, env: dict | None = None):
         self.config = Path(config)
         self.state_dir = self.config.parent / "state"
+        self.socket = socket_path(self.config.parent)
         self.log_path = self.config.parent / "tobsd.log"
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen | None = None
@@ -79,10 +112,22 @@ class TobsdProcess:
         return self
 
     def status(self) -> dict | None:
+        """The daemon's status through the API, or None while it does not answer."""
         try:
-            return json.loads((self.state_dir / "status.json").read_text())
-        except (FileNotFoundError, ValueError):
+            client = Client.connect(self.socket)
+        except Failure:
             return None
+        try:
+            return flat_status(to_json(client.call("GetStatus", pb.GetStatusRequest(), timeout=10)))
+        except Failure:
+            return None
+        finally:
+            client.close()
+
+    def tobsctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run the real `tobsctl` command against this daemon."""
+        return subprocess.run([sys.executable, "-m", "tobsctl", "--socket", str(self.socket), *args],
+                              capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
     def log(self) -> str:
         try:
@@ -91,7 +136,7 @@ class TobsdProcess:
             return ""
 
     async def wait_for(self, predicate, timeout: float = 60, what: str = "condition") -> dict:
-        """Poll the status file until predicate(status) is true."""
+        """Poll the daemon's status until predicate(status) is true."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = self.status()

@@ -8,9 +8,13 @@
 Runs until SIGTERM or SIGINT (a clean stop: the chat tasks are cancelled
 between durable steps, Takeout is finished, the Bloom filter saved); SIGHUP
 re-reads the configuration and adds or removes chats. When the session is
-not authorised the daemon reports `needs-login` (status file, systemd
+not authorised the daemon reports `needs-login` (control API, systemd
 STATUS) and waits for the session file to change instead of exiting, so
 systemd never crash-loops it and no state is dropped.
+
+    api    -> the control API on a Unix socket (tobsd.api), over the
+              service facade (tobsd.service); the state folder is locked
+              so two daemons never share it
 """
 from __future__ import annotations
 
@@ -18,14 +22,20 @@ import asyncio
 import logging
 import os
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 
+from tobsd.api.server import ApiServer
 from tobsd.core.config import Config, load_config
-from tobsd.core.errors import ConfigError, NeedsLogin
-from tobsd.status import StatusReporter
+from tobsd.core.config_chats import ChatConfig, ChatRef
+from tobsd.core.errors import ConfigError, InvalidArgument, NeedsLogin
+from tobsd.events import EventHub, LogForwarder
+from tobsd.service import DaemonService
+from tobsd.statelock import StateLock
+from tobsd.status import one_line
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
-from tobsd.sync.selection import Unresolved, chat_from_row, select_chats
+from tobsd.sync.selection import Selected, Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
@@ -36,6 +46,16 @@ from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 log = logging.getLogger("tobsd")
 
 LOGIN_POLL_S = 2.0
+REPORT_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a tracked chat comes from: "config" (a [[chats]] entry, named
+    by `entry`), "sync_all" ([sync] all) or "api" (added with tobsctl)."""
+    kind: str
+    entry: str
+    options: ChatConfig
 
 
 def vault_config(config: Config) -> VaultConfig:
@@ -67,9 +87,14 @@ class Daemon:
         self.writer: RemoteWriter | None = None
         self.source: TelethonSource | None = None
         self.engine: SyncEngine | None = None
-        self.status = StatusReporter(config.daemon.state_dir / "status.json")
         self.state = "starting"
         self.unresolved: list = []
+        self.me = None                          # the logged-in account (core Person)
+        self.origins: dict[int, Origin] = {}    # chat id -> where it was declared
+        self.config_error: str | None = None    # why the last reload was refused
+        self.events = EventHub()
+        self.service = DaemonService(self, self.events)
+        self._reload_lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
         self._status_due = asyncio.Event()   # a state changed: report now, not at the next tick
@@ -84,6 +109,26 @@ class Daemon:
         if not cfg.vault.path.is_dir():
             raise ConfigError(str(cfg.source), [f"vault.path: {cfg.vault.path} is not a folder"])
         cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = StateLock(cfg.daemon.state_dir)
+        lock.acquire()
+        api = ApiServer(cfg.daemon.socket, self.service)
+        try:
+            await api.start()
+        except BaseException:
+            lock.release()
+            raise
+        forwarder = LogForwarder(self.events)
+        logging.getLogger().addHandler(forwarder)
+        try:
+            return await self._run_locked()
+        finally:
+            logging.getLogger().removeHandler(forwarder)
+            await api.stop()
+            self.events.close()
+            lock.release()
+
+    async def _run_locked(self) -> int:
+        cfg = self.config
         swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
         if swept:
             log.info("removed %d temporary files left by an interrupted write", swept)
@@ -106,7 +151,7 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             self.state = "stopped"
-            await self.status.write(await self._status())
+            await self.service.refresh()
             await self.store.close()
         return 0
 
@@ -122,6 +167,7 @@ class Daemon:
                                  on_change=self._status_due.set)
         try:
             me = await self.source.start()
+            self.me = me
             log.info("logged in as user %s", me.id)
             await self._track_chats()
             await self.engine.start()
@@ -142,7 +188,10 @@ class Daemon:
                 try:
                     if self._reload.is_set():
                         self._reload.clear()
-                        await self._reload_config()
+                        try:
+                            await self.reload_config()
+                        except InvalidArgument:
+                            pass   # logged and reported; the running configuration stays
                     elif not done:
                         await self.source.check()
                 except NeedsLogin as exc:
@@ -178,16 +227,34 @@ class Daemon:
                 pass
 
     async def _select(self, config: Config) -> list:
-        known = [chat_from_row(row) for row in await self.store.chats.list()]
+        """The configuration's chats, then those added through the API."""
+        rows = await self.store.chats.list()
+        known = [chat_from_row(row) for row in rows]
         selected, self.unresolved = await select_chats(config, self.source, known)
+        origins: dict[int, Origin] = {}
+        for item in selected:
+            if item.options in config.chats:
+                index = config.chats.index(item.options)
+                origins[item.chat.id] = Origin(
+                    "config", f"{config.source}: chats[{index}] (chat = {item.options.ref})",
+                    item.options)
+            else:
+                origins[item.chat.id] = Origin("sync_all", f"{config.source}: [sync] all",
+                                               item.options)
+        by_id = {row.id: row for row in rows}
+        for row in await self.store.api_chats.list():
+            if row.chat_id in origins or row.chat_id not in by_id:
+                continue
+            options = ChatConfig(ref=ChatRef(id=row.chat_id), since=row.since, media=row.media,
+                                 remove_deleted=row.remove_deleted)
+            selected.append(Selected(chat_from_row(by_id[row.chat_id]), options))
+            origins[row.chat_id] = Origin("api", f"added with tobsctl as {row.ref}", options)
+        self.origins = origins
         return selected
 
     async def _track_chats(self, selected: list | None = None) -> None:
         for item in selected if selected is not None else await self._select(self.config):
-            if item.options.remove_deleted != self.config.sync.remove_deleted:
-                base = self.writer.config.default_chat
-                self.writer.set_chat_settings(item.chat.id, ChatSettings(
-                    tz=base.tz, period=base.period, remove_deleted=item.options.remove_deleted))
+            self._chat_settings(item.chat.id, item.options)
             try:
                 await self.engine.add_chat(item.chat, ChatOptions(since=item.options.since,
                                                                   paused=item.options.paused))
@@ -197,26 +264,66 @@ class Daemon:
                 log.exception("chat %s could not be added", item.chat.title)
                 self.unresolved.append(Unresolved(item.options.ref, f"{type(exc).__name__}: {exc}"))
 
-    async def _reload_config(self) -> None:
-        try:
-            new = load_config(self.config.source)
-        except ConfigError as exc:
-            log.error("configuration not reloaded: %s", exc)
-            return
-        self.config = new
-        selected = await self._select(new)
-        keep = {item.chat.id for item in selected}
-        for chat_id in list(self.engine.chats):
-            if chat_id not in keep:
-                await self.engine.remove_chat(chat_id)
-        await self._track_chats(selected)
-        log.info("configuration reloaded: %d chats", len(self.engine.chats))
+    async def reload_config(self) -> dict:
+        """Read the configuration file again and apply it (SIGHUP, the API).
+        An invalid file raises InvalidArgument; the running configuration
+        stays in force and the reason shows in status and events."""
+        async with self._reload_lock:
+            try:
+                new = load_config(self.config.source)
+            except ConfigError as exc:
+                self.config_error = str(exc)
+                log.error("configuration not reloaded: %s", exc)
+                self.events.publish("config_reloaded", ok=False, error=str(exc), chats=0)
+                self.report_soon()
+                raise InvalidArgument(f"configuration not reloaded: {exc}") from None
+            self.config, self.config_error = new, None
+            if self.engine is None or self.state != "running":
+                self.events.publish("config_reloaded", ok=True, error="", chats=0)
+                return {"chats": 0, "unresolved": []}
+            selected = await self._select(new)
+            keep = {item.chat.id for item in selected}
+            for chat_id in list(self.engine.chats):
+                if chat_id not in keep:
+                    await self.engine.remove_chat(chat_id)
+            await self._track_chats(selected)
+            count = len(self.engine.chats)
+            log.info("configuration reloaded: %d chats", count)
+            self.events.publish("config_reloaded", ok=True, error="", chats=count)
+            self.report_soon()
+            return {"chats": count, "unresolved": [{"ref": str(u.ref), "error": u.error}
+                                                   for u in self.unresolved]}
+
+    async def add_api_chat(self, chat, options: ChatConfig, ref_text: str) -> None:
+        """Track a chat added through the API and keep it in the state database."""
+        self.origins[chat.id] = Origin("api", f"added with tobsctl as {ref_text}", options)
+        self._chat_settings(chat.id, options)
+        await self.engine.add_chat(chat, ChatOptions(since=options.since))
+        await self.store.api_chats.put(chat.id, ref_text, since=options.since, media=options.media,
+                                       remove_deleted=options.remove_deleted)
+        log.info("chat %s added through the API", chat.title)
+        self.report_soon()
+
+    async def remove_api_chat(self, chat_id: int) -> None:
+        await self.engine.remove_chat(chat_id)     # its api_chats row goes with the chat
+        self.origins.pop(chat_id, None)
+        self.report_soon()
+
+    def _chat_settings(self, chat_id: int, options: ChatConfig) -> None:
+        if options.remove_deleted != self.config.sync.remove_deleted:
+            base = self.writer.config.default_chat
+            self.writer.set_chat_settings(chat_id, ChatSettings(
+                tz=base.tz, period=base.period, remove_deleted=options.remove_deleted))
+
+    def report_soon(self) -> None:
+        """A state changed: refresh the status snapshot now, not at the next tick."""
+        self._status_due.set()
 
     # --- reporting ------------------------------------------------------------------------
-    async def _status(self) -> dict:
+    async def collect_status(self) -> dict:
         engine = await self.engine.status() if self.engine else {}
         return {
-            "state": self.state, "pid": os.getpid(),
+            "state": self.state, "pid": os.getpid(), "error": self.engine.error if self.engine else None,
             "chats": engine.get("chats", []),
             "source": engine.get("source", {}),
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
@@ -225,14 +332,13 @@ class Daemon:
     async def _report_loop(self) -> None:
         while True:
             try:
-                status = await self._status()
-                await self.status.write(status)
-                self.notifier.status(StatusReporter.one_line(status))
+                status = await self.service.refresh()
+                self.notifier.status(one_line(status))
                 self.notifier.watchdog()
             except Exception:
                 log.exception("status report failed")
             try:
-                await asyncio.wait_for(self._status_due.wait(), self.status.interval_s)
+                await asyncio.wait_for(self._status_due.wait(), REPORT_EVERY_S)
             except asyncio.TimeoutError:
                 pass
             self._status_due.clear()

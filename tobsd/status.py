@@ -1,43 +1,20 @@
-"""The daemon's status, for people and programs: a JSON file in the state
-folder (rewritten atomically about once a second, and at once when the
-daemon's or a chat's state changes) and a one-line summary for
-systemd's STATUS=. It never holds secrets: ids, titles, counts and states."""
+"""The daemon's status in one line, for systemd's STATUS= (`systemctl
+status tobsd`). The full status leaves the daemon through the control API
+(GetStatus, `tobsctl status`). It never holds secrets: counts and states."""
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-from pathlib import Path
 
-
-class StatusReporter:
-    interval_s = 1.0
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    async def write(self, status: dict) -> None:
-        await asyncio.to_thread(self._write, json.dumps(status, indent=1, default=str))
-
-    def _write(self, text: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, self.path)
-
-    @staticmethod
-    def one_line(status: dict) -> str:
-        chats = status.get("chats", [])
-        if status.get("state") != "running":
-            return str(status.get("state"))
-        live = sum(1 for c in chats if c.get("state") == "live")
-        busy = sum(1 for c in chats if c.get("state") in ("starting", "reconciling", "backfilling"))
-        bad = sum(1 for c in chats if c.get("state") in ("error", "disk-full", "retrying"))
-        written = sum(c.get("indexed", 0) for c in chats)
-        parts = [f"{live}/{len(chats)} chats live", f"{written} messages"]
-        if busy:
-            parts.append(f"{busy} syncing")
-        if bad:
-            parts.append(f"{bad} with errors")
-        return ", ".join(parts)
+def one_line(status: dict) -> str:
+    chats = status.get("chats", [])
+    if status.get("state") != "running":
+        return str(status.get("state"))
+    live = sum(1 for c in chats if c.get("state") == "live")
+    busy = sum(1 for c in chats if c.get("state") in ("starting", "reconciling", "backfilling"))
+    bad = sum(1 for c in chats if c.get("state") in ("error", "disk-full", "retrying"))
+    written = sum(c.get("indexed", 0) for c in chats)
+    parts = [f"{live}/{len(chats)} chats live", f"{written} messages"]
+    if busy:
+        parts.append(f"{busy} syncing")
+    if bad:
+        parts.append(f"{bad} with errors")
+    return ", ".join(parts)

@@ -1,0 +1,74 @@
+"""The control service's logic, speaking protobuf: parse the request, call
+the daemon's service facade, build the response. Errors are tobsd's own
+(tobsd.core.errors); service.py maps them to status codes."""
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from tobs.v1 import API_VERSION, pb
+from tobsd.core.errors import InvalidArgument
+from tobsd.service import DaemonService, daemon_version
+
+from . import helpers
+
+
+class LocalTobs:
+    def __init__(self, service: DaemonService):
+        self.service = service
+
+    async def get_version(self, req: pb.GetVersionRequest) -> pb.GetVersionResponse:
+        return pb.GetVersionResponse(daemon_version=daemon_version(), api_version=API_VERSION)
+
+    async def get_status(self, req: pb.GetStatusRequest) -> pb.GetStatusResponse:
+        return helpers.status(self.service.status())
+
+    async def list_chats(self, req: pb.ListChatsRequest) -> pb.ListChatsResponse:
+        return pb.ListChatsResponse(chats=[helpers.chat_info(c) for c in self.service.list_chats()])
+
+    async def add_chat(self, req: pb.AddChatRequest) -> pb.AddChatResponse:
+        info = await self.service.add_chat(
+            _chat(req.chat), since=req.since,
+            media=req.media if req.HasField("media") else None,
+            remove_deleted=req.remove_deleted if req.HasField("remove_deleted") else None)
+        return pb.AddChatResponse(chat=helpers.chat_info(info))
+
+    async def remove_chat(self, req: pb.RemoveChatRequest) -> pb.RemoveChatResponse:
+        info = await self.service.remove_chat(_chat(req.chat), delete_notes=req.delete_notes)
+        return pb.RemoveChatResponse(chat=helpers.chat_info(info))
+
+    async def pause_chat(self, req: pb.PauseChatRequest) -> pb.PauseChatResponse:
+        return pb.PauseChatResponse(chat=helpers.chat_info(
+            await self.service.set_paused(_chat(req.chat), True)))
+
+    async def resume_chat(self, req: pb.ResumeChatRequest) -> pb.ResumeChatResponse:
+        return pb.ResumeChatResponse(chat=helpers.chat_info(
+            await self.service.set_paused(_chat(req.chat), False)))
+
+    async def sync_now(self, req: pb.SyncNowRequest) -> pb.SyncNowResponse:
+        return pb.SyncNowResponse(chat_ids=self.service.sync_now(req.chat.strip()))
+
+    async def reload_config(self, req: pb.ReloadConfigRequest) -> pb.ReloadConfigResponse:
+        result = await self.service.reload_config()
+        return pb.ReloadConfigResponse(chats=result["chats"], unresolved=[
+            pb.UnresolvedChat(ref=u["ref"], error=u["error"]) for u in result["unresolved"]])
+
+    async def watch_events(self, req: pb.WatchEventsRequest) -> AsyncIterator[pb.Event]:
+        level = None
+        if req.log_level:
+            if req.log_level.lower() not in helpers.LOG_LEVELS:
+                raise InvalidArgument(f"log_level: expected one of {', '.join(helpers.LOG_LEVELS)}, "
+                                      f"got {req.log_level!r}")
+            level = helpers.LOG_LEVELS[req.log_level.lower()]
+        sub = self.service.events.subscribe(level)
+        try:
+            while (ev := await sub.next()) is not None:
+                yield helpers.event(ev)
+        finally:
+            sub.close()
+
+
+def _chat(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidArgument("chat: name a chat (@username, t.me link, numeric id or exact title)")
+    return name

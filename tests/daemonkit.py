@@ -93,6 +93,30 @@ rsa_public_key = {toml_str(server.rsa_key.public_pem)}
     return path
 
 
+class Ran:
+    def __init__(self, code: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = code, stdout, stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"<tobsctl exit {self.returncode}: {self.stdout[-800:]!r} {self.stderr[-800:]!r}>"
+
+
+async def run_tobsctl(*args: str, timeout: float = 60, env: dict | None = None) -> Ran:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tobsctl", *args, cwd=ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(f"tobsctl {' '.join(args)} did not finish in {timeout} s")
+    return Ran(proc.returncode, out.decode(), err.decode())
+
+
 class TobsdProcess:
     """One `python -m tobsd run` child process."""
 
@@ -124,10 +148,10 @@ class TobsdProcess:
         finally:
             client.close()
 
-    def tobsctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        """Run the real `tobsctl` command against this daemon."""
-        return subprocess.run([sys.executable, "-m", "tobsctl", "--socket", str(self.socket), *args],
-                              capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    async def tobsctl(self, *args: str, timeout: float = 60) -> "Ran":
+        """Run the real `tobsctl` command against this daemon (without
+        blocking the event loop, where an in-process fakegram may serve)."""
+        return await run_tobsctl("--socket", str(self.socket), *args, timeout=timeout)
 
     def log(self) -> str:
         try:

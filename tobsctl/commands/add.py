@@ -27,4 +27,4 @@ def run(ctx) -> int:
         req.media = a.media
     if a.remove_deleted is not None:
         req.remove_deleted = a.remove_deleted
-    return one(ctx, "added", ctx.client.call("AddChat", req, timeout=120).chat)
+    return one(ctx, "added", ctx.client.call("AddChat", req, timeout=120))

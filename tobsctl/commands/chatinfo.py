@@ -8,9 +8,10 @@ from tobsctl.jsonout import to_json
 ORIGIN_LABEL = {"config": "config file", "sync_all": "[sync] all", "api": "tobsctl"}
 
 
-def one(ctx, verb: str, chat) -> int:
-    data = to_json(chat)
-    ctx.out.emit(data, lambda: ctx.out.say(f"{verb} {chat.title} ({chat.id})"))
+def one(ctx, verb: str, resp) -> int:
+    """Print a response that carries one chat: all of it with --json."""
+    chat = resp.chat
+    ctx.out.emit(to_json(resp), lambda: ctx.out.say(f"{verb} {chat.title} ({chat.id})"))
     return 0
 
 

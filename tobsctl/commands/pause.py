@@ -14,4 +14,4 @@ def add_arguments(p) -> None:
 
 
 def run(ctx) -> int:
-    return one(ctx, "paused", ctx.client.call("PauseChat", pb.PauseChatRequest(chat=ctx.args.chat)).chat)
+    return one(ctx, "paused", ctx.client.call("PauseChat", pb.PauseChatRequest(chat=ctx.args.chat)))

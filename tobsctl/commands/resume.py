@@ -14,4 +14,4 @@ def add_arguments(p) -> None:
 
 
 def run(ctx) -> int:
-    return one(ctx, "resumed", ctx.client.call("ResumeChat", pb.ResumeChatRequest(chat=ctx.args.chat)).chat)
+    return one(ctx, "resumed", ctx.client.call("ResumeChat", pb.ResumeChatRequest(chat=ctx.args.chat)))

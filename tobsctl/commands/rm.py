@@ -18,4 +18,4 @@ def add_arguments(p) -> None:
 def run(ctx) -> int:
     resp = ctx.client.call("RemoveChat", pb.RemoveChatRequest(chat=ctx.args.chat,
                                                               delete_notes=ctx.args.delete_notes))
-    return one(ctx, "removed", resp.chat)
+    return one(ctx, "removed", resp)

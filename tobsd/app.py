@@ -236,7 +236,7 @@ class Daemon:
             if item.options in config.chats:
                 index = config.chats.index(item.options)
                 origins[item.chat.id] = Origin(
-                    "config", f"{config.source}: chats[{index}] (chat = {item.options.ref})",
+                    "config", f"{config.source}: chats[{index}]",
                     item.options)
             else:
                 origins[item.chat.id] = Origin("sync_all", f"{config.source}: [sync] all",

@@ -206,7 +206,9 @@ class DaemonService:
         if origin is None or origin.kind != "api":
             where = origin.entry if origin else str(self.daemon.config.source)
             raise FailedPrecondition(
-                f"{st.chat.title} ({st.chat.id}) is declared in {where}; remove it there "
+                f"{st.chat.title} ({st.chat.id}) is declared in {where}"
+                + (f" (chat = {origin.options.ref})" if origin and origin.kind == "config" else "")
+                + "; remove it there "
                 "(tobsd never rewrites the configuration file), then `tobsctl reload`")
         if delete_notes:
             raise InvalidArgument("deleting a chat's notes is not supported yet; "

@@ -177,7 +177,9 @@ class TobsServicer:
 
     def WatchEvents(self, request, context):
         """A stream of events: chat state changes, progress, configuration
-        reloads, errors and (at min_level or above) log lines. Never ends
+        reloads, errors and (at log_level or above) log lines. The first event
+        is always a daemon_state with the current state (once a client has
+        read it, it is subscribed and misses nothing after). Never ends
         while the daemon runs; ends with the daemon. A slow reader loses the
         oldest events (reported in Event.dropped), never slows the sync.
         """

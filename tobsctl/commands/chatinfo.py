@@ -21,6 +21,8 @@ def table(chats) -> Table:
         t.add_column(col, justify="right" if col == "ID" else "left")
     for c in chats:
         origin = to_json(c)["origin"]
-        where = c.config_entry if origin == "config" and c.config_entry else ORIGIN_LABEL.get(origin, origin)
+        where = ORIGIN_LABEL.get(origin, origin)
+        if origin == "config" and c.config_entry:
+            where = c.config_entry.rsplit("/", 1)[-1]      # "tobsd.toml: chats[0]"
         t.add_row(str(c.id), c.title, c.kind, c.state, where, c.since or "")
     return t

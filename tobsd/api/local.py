@@ -7,6 +7,7 @@ from typing import AsyncIterator
 
 from tobs.v1 import API_VERSION, pb
 from tobsd.core.errors import InvalidArgument
+from tobsd.events import DaemonEvent
 from tobsd.service import DaemonService, daemon_version
 
 from . import helpers
@@ -61,6 +62,11 @@ class LocalTobs:
             level = helpers.LOG_LEVELS[req.log_level.lower()]
         sub = self.service.events.subscribe(level)
         try:
+            # The stream opens with the daemon's state: a client knows it is
+            # subscribed once it has read this first event.
+            snap = self.service.status()
+            yield helpers.event(DaemonEvent("daemon_state", {"state": snap["state"],
+                                                             "error": snap.get("error") or ""}))
             while (ev := await sub.next()) is not None:
                 yield helpers.event(ev)
         finally:

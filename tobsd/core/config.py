@@ -227,8 +227,14 @@ def _read_daemon(t: TableReader, base: Path, env: Mapping[str, str]) -> DaemonCo
     default_state = Path(env["STATE_DIRECTORY"].split(":")[0]) if env.get("STATE_DIRECTORY") else (
         Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "tobsd")
     state_dir = t.get_path("state_dir", default_state, base)
-    default_socket = (Path(env["RUNTIME_DIRECTORY"].split(":")[0]) / "tobsd.sock"
-                      if env.get("RUNTIME_DIRECTORY") else state_dir / "tobsd.sock")
+    # The service's runtime folder (systemd RuntimeDirectory=tobsd), else the
+    # user's runtime folder (where tobsctl looks first), else the state folder.
+    if env.get("RUNTIME_DIRECTORY"):
+        default_socket = Path(env["RUNTIME_DIRECTORY"].split(":")[0]) / "tobsd.sock"
+    elif env.get("XDG_RUNTIME_DIR"):
+        default_socket = Path(env["XDG_RUNTIME_DIR"]) / "tobsd" / "tobsd.sock"
+    else:
+        default_socket = state_dir / "tobsd.sock"
     socket = t.get_path("socket", default_socket, base)
     if len(os.fsencode(socket)) > MAX_SOCKET_PATH:
         t.problem("socket", f"the path is {len(os.fsencode(socket))} bytes long; "

@@ -49,6 +49,7 @@ class DaemonService:
         self._snapshot: dict = {"state": "starting", "chats": [], "source": {}, "unresolved": []}
         self._written: collections.deque[tuple[float, int]] = collections.deque()
         self._newest: dict[int, tuple[int, float | None]] = {}   # chat -> (max_applied_id, date)
+        self._backfill_seen: dict[int, tuple[float, int]] = {}   # chat -> (when, ids done) first seen
         self._process = psutil.Process()
         self._process.cpu_percent(None)
 
@@ -58,6 +59,7 @@ class DaemonService:
         events for what changed since the previous one."""
         status = await self.daemon.collect_status()
         await self._add_newest(status["chats"])
+        await self._add_backfill_progress(status["chats"])
         origins = self.daemon.origins
         for chat in status["chats"]:
             origin = origins.get(chat["id"])
@@ -80,6 +82,25 @@ class DaemonService:
                 known = (chat.get("max_applied_id"), newest[0].date if newest else None)
                 self._newest[chat["id"]] = known
             chat["newest_message"] = known[1]
+
+    async def _add_backfill_progress(self, chats: list[dict]) -> None:
+        """Ids covered of the backfill's id range, and an ETA from the rate
+        since this backfill was first seen."""
+        store = self.daemon.store
+        now = time.monotonic()
+        for chat in chats:
+            if chat["state"] != "backfilling" or store is None:
+                self._backfill_seen.pop(chat["id"], None)
+                continue
+            total = done = 0
+            for shard in await store.shards.list(chat["id"]):
+                span = shard.hi_id - shard.lo_id
+                total += span
+                done += span if shard.done else max(0, shard.hi_id - max(shard.next_offset, shard.lo_id))
+            first = self._backfill_seen.setdefault(chat["id"], (now, done))
+            rate = (done - first[1]) / (now - first[0]) if now > first[0] and done > first[1] else 0.0
+            chat.update(backfill_ids_done=done, backfill_ids_total=total,
+                        eta_s=(total - done) / rate if rate > 0 else 0.0)
 
     def _publish_changes(self, old: dict, new: dict) -> None:
         if old.get("state") != new.get("state"):

@@ -73,8 +73,12 @@ def render(resp):
         table.add_column(col)
     for c in resp.chats:
         state = c.state + (f" ({c.error})" if c.error else "")
-        if c.state == "backfilling" and c.backfill_shards_total:
-            progress = ProgressBar(total=c.backfill_shards_total, completed=c.backfill_shards_done, width=20)
+        if c.state == "backfilling" and c.backfill_ids_total:
+            eta = f" {_duration(c.eta_s)} left" if c.eta_s else ""
+            progress = Table.grid(padding=(0, 1))
+            progress.add_row(ProgressBar(total=c.backfill_ids_total, completed=c.backfill_ids_done,
+                                         width=20),
+                             Text(f"{100 * c.backfill_ids_done / c.backfill_ids_total:.0f}%{eta}"))
         elif c.state == "backfilling":
             progress = ProgressBar(total=None, width=20, pulse=True)
         else:

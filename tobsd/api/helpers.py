@@ -25,6 +25,8 @@ def chat_status(chat: dict) -> pb.ChatStatus:
         error=chat.get("error") or "", written=chat.get("written", 0),
         indexed=chat.get("indexed", 0), max_applied_id=chat.get("max_applied_id", 0),
         backfill_done=bool(chat.get("backfill_done")),
+        backfill_ids_done=chat.get("backfill_ids_done", 0),
+        backfill_ids_total=chat.get("backfill_ids_total", 0), eta_s=chat.get("eta_s", 0.0),
         newest_message=timestamp(chat.get("newest_message")), lag_s=chat.get("lag_s", 0.0),
         origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED))
 

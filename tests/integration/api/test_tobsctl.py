@@ -168,3 +168,28 @@ async def test_socket_folder_and_socket_modes(daemon):
     checks = {c["check"]: c for c in doctor.json()["checks"]}
     assert checks["socket"]["ok"] and checks["version"]["ok"] and checks["vault"]["ok"]
     assert checks["session"]["ok"], checks["session"]
+
+
+async def test_status_shows_backfill_progress_until_live(make_server, tmp_path):
+    from fakegram.world import WorldBuilder
+    b = WorldBuilder(seed=5)
+    b.synthetic_channel("Alpha", count=20000, username="alpha_news")
+    async with make_server(b.build(), rtt_ms=20) as server:
+        config = write_config(tmp_path, server, ["@alpha_news"], workers=2)
+        tobsd = TobsdProcess(config).start()
+        try:
+            during = await tobsd.wait_for(
+                lambda s: s["chats"] and s["chats"][0]["state"] == "backfilling"
+                and 0 < s["chats"][0]["backfill_ids_done"] < s["chats"][0]["backfill_ids_total"],
+                60, "backfill progress")
+            chat = during["chats"][0]
+            assert chat["backfill_ids_total"] <= 20000
+            table = await tobsd.tobsctl("status")
+            assert table.returncode == OK and "Alpha" in table.stdout
+            watched = await tobsd.tobsctl("--json", "status", "--watch", "--until-live", timeout=120)
+            assert watched.returncode == OK, watched
+            docs = [__import__("json").loads(line) for line in watched.stdout.splitlines()]
+            assert docs[-1]["chats"][0]["state"] == "live" and docs[-1]["chats"][0]["backfill_done"]
+            assert docs[-1]["chats"][0]["indexed"] == 20000
+        finally:
+            assert await tobsd.terminate() == 0

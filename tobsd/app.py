@@ -137,7 +137,8 @@ class Daemon:
         # watches the vault), so that work runs on another core.
         self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg), spawned=self.writer_process)
         await self.writer.start()
-        background = [asyncio.create_task(self._report_loop())]
+        background = [asyncio.create_task(self._report_loop()),
+                      asyncio.create_task(self._watch_config())]
         try:
             while not self._stop.is_set():
                 await self._session()
@@ -314,6 +315,29 @@ class Daemon:
             base = self.writer.config.default_chat
             self.writer.set_chat_settings(chat_id, ChatSettings(
                 tz=base.tz, period=base.period, remove_deleted=options.remove_deleted))
+
+    async def _watch_config(self) -> None:
+        """Reload when the configuration file changes (watchfiles; the
+        folder is watched, so an editor's write-and-rename is seen too)."""
+        import watchfiles
+        source = Path(self.config.source).resolve()
+        try:
+            async for changes in watchfiles.awatch(source.parent, recursive=False,
+                                                   stop_event=self._stop, debounce=300,
+                                                   rust_timeout=1000):
+                if not any(Path(path).resolve() == source for _, path in changes):
+                    continue
+                log.info("the configuration file changed; reloading")
+                try:
+                    await self.reload_config()
+                except InvalidArgument:
+                    pass   # logged and reported; the running configuration stays
+                except Exception:
+                    log.exception("reloading the changed configuration failed")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("watching %s failed; use SIGHUP or `tobsctl reload`", source)
 
     def report_soon(self) -> None:
         """A state changed: refresh the status snapshot now, not at the next tick."""

@@ -193,3 +193,19 @@ async def test_status_shows_backfill_progress_until_live(make_server, tmp_path):
             assert docs[-1]["chats"][0]["indexed"] == 20000
         finally:
             assert await tobsd.terminate() == 0
+
+
+async def test_an_edited_config_file_is_applied_or_refused_without_a_command(daemon):
+    tobsd, _, _ = daemon
+    text = tobsd.config.read_text()
+    tobsd.config.write_text(text + '\n[[chats]]\nchat = "@makers"\n')
+    status = await tobsd.wait_for(lambda s: len(s["chats"]) == 2, 30, "the added chat")
+    assert {c["title"] for c in status["chats"]} == {"News", "Makers"}
+    tobsd.config.write_text(text + '\n[[chats]]\nchat = "@makers"\nsince = "yesterday"\n')
+    status = await tobsd.wait_for(lambda s: s["daemon"]["config_error"], 30, "the refusal")
+    assert "chats[1].since" in status["daemon"]["config_error"]
+    assert len(status["chats"]) == 2 and "chats[1].since" in tobsd.log()
+    tobsd.config.write_text(text)
+    status = await tobsd.wait_for(lambda s: len(s["chats"]) == 1 and not s["daemon"]["config_error"],
+                                  30, "Makers dropped")
+    assert status["chats"][0]["title"] == "News"

@@ -8,6 +8,7 @@
     tobsctl sync [CHAT]              reconcile now
     tobsctl events [--follow]        chat states, progress, reloads, log lines
     tobsctl reload                   read the configuration file again
+    tobsctl login                    log a waiting tobsd (needs-login) in to Telegram
     tobsctl doctor                   check socket, versions, vault, session, ffmpeg
 
 Global options, before or after the command: --json (one JSON document on
@@ -28,11 +29,12 @@ from importlib import metadata
 
 from tobsctl import exits
 from tobsctl.client import Failure
-from tobsctl.commands import add, chats, doctor, events, pause, reload, resume, rm, status, sync
+from tobsctl.commands import (add, chats, doctor, events, login, pause, reload, resume, rm,
+                              status, sync)
 from tobsctl.context import Context
 from tobsctl.output import Output
 
-COMMANDS = [status, chats, add, rm, pause, resume, sync, events, reload, doctor]
+COMMANDS = [status, chats, add, rm, pause, resume, sync, events, reload, login, doctor]
 
 
 def version() -> str:

@@ -123,8 +123,8 @@ class Daemon:
             return await self._run_locked()
         finally:
             logging.getLogger().removeHandler(forwarder)
+            self.events.close()        # event streams end cleanly before the server stops
             await api.stop()
-            self.events.close()
             lock.release()
 
     async def _run_locked(self) -> int:
@@ -199,7 +199,8 @@ class Daemon:
                     self.engine.state, self.engine.error = "needs-login", str(exc)
         if self.engine.state == "needs-login":
             self.state = "needs-login"
-            log.error("needs-login: run `tobsd login --config %s`", self.config.source)
+            log.error("needs-login: run `tobsctl login`, or `tobsd login --config %s`",
+                      self.config.source)
             self.notifier.ready()   # up and reporting, just not syncing
         await self._shutdown()
 
@@ -221,7 +222,9 @@ class Daemon:
             except FileNotFoundError:
                 return None
         before = stamp()
-        while not self._stop.is_set() and stamp() == before:
+        # A login through the API writes the session file as it goes: wait
+        # until it is finished before using the file.
+        while not self._stop.is_set() and (stamp() == before or self.service.login_busy):
             try:
                 await asyncio.wait_for(self._stop.wait(), LOGIN_POLL_S)
             except asyncio.TimeoutError:
@@ -338,6 +341,11 @@ class Daemon:
             raise
         except Exception:
             log.exception("watching %s failed; use SIGHUP or `tobsctl reload`", source)
+
+    def login_flow(self):
+        """A step-by-step login on the configured session file (the API's Login)."""
+        from tobsd.telegram.login import LoginFlow
+        return LoginFlow(self.config)
 
     def report_soon(self) -> None:
         """A state changed: refresh the status snapshot now, not at the next tick."""

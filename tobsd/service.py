@@ -14,8 +14,10 @@ sync engine and the configuration:
 """
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
+import logging
 import os
 import time
 from importlib import metadata
@@ -25,13 +27,16 @@ import psutil
 
 from tobsd.core.config_chats import ChatConfig, ChatRef
 from tobsd.core.errors import (AlreadyExists, AmbiguousChat, ChatUnavailable, FailedPrecondition,
-                               InvalidArgument, NeedsLogin, NotFound)
+                               InvalidArgument, LoginFailed, LoginRetry, NotFound)
 from tobsd.events import EventHub
 
 if TYPE_CHECKING:
     from tobsd.app import Daemon
 
 RATE_WINDOW_S = 60.0
+LOGIN_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 
 def daemon_version() -> str:
@@ -50,6 +55,7 @@ class DaemonService:
         self._written: collections.deque[tuple[float, int]] = collections.deque()
         self._newest: dict[int, tuple[int, float | None]] = {}   # chat -> (max_applied_id, date)
         self._backfill_seen: dict[int, tuple[float, int]] = {}   # chat -> (when, ids done) first seen
+        self._login_lock = asyncio.Lock()
         self._process = psutil.Process()
         self._process.cpu_percent(None)
 
@@ -258,6 +264,62 @@ class DaemonService:
     async def reload_config(self) -> dict:
         return await self.daemon.reload_config()
 
+    # --- login ---------------------------------------------------------------------------
+    @property
+    def login_busy(self) -> bool:
+        """A login through the API is under way (the session file is in use)."""
+        return self._login_lock.locked()
+
+    async def login(self, steps):
+        """Log in while the daemon waits in needs-login. `steps` yields
+        ("phone" | "code" | "password", value) as the user answers; this
+        yields (what comes next: "code" | "password" | "phone" again after a
+        refused answer | "done", a hint for the person). The answers are used
+        and dropped; the daemon notices the new session and goes on."""
+        if self.daemon.state != "needs-login":
+            raise FailedPrecondition(f"tobsd is {self.daemon.state}, not waiting for a login")
+        if self._login_lock.locked():
+            raise FailedPrecondition("another login is in progress")
+        done = None
+        async with self._login_lock:
+            flow = self.daemon.login_flow()
+            try:
+                if await flow.start():
+                    done = "the session is authorised already"
+                expect, tries = "phone", 0
+                async for kind, value in (steps if done is None else _nothing()):
+                    if kind != expect:
+                        raise InvalidArgument(f"expected the {expect}, got the {kind}")
+                    try:
+                        if kind == "phone":
+                            await flow.send_code(value)
+                            nxt = "code"
+                        elif kind == "code":
+                            nxt = await flow.sign_in_code(value)
+                        else:
+                            nxt = await flow.sign_in_password(value)
+                    except LoginRetry as exc:
+                        tries += 1
+                        if tries >= LOGIN_ATTEMPTS:
+                            raise LoginFailed(f"{exc}; too many tries, start the login again") from None
+                        yield expect, f"{exc}; try again"
+                        continue
+                    finally:
+                        value = None
+                    tries = 0
+                    if nxt == "done":
+                        me = await flow.me()
+                        log.info("logged in through the control API as user %s", me.id)
+                        done = f"logged in as {me.name}"
+                        break
+                    expect = nxt
+                    yield nxt, ""
+            finally:
+                await flow.close()     # the session file is written and made 0600
+        if done is None:
+            raise LoginFailed("the login was not finished")
+        yield "done", done
+
     def _engine(self):
         engine = self.daemon.engine
         if engine is None or self.daemon.state != "running":
@@ -265,6 +327,11 @@ class DaemonService:
                                      + ("; run `tobsctl login`" if self.daemon.state == "needs-login"
                                         else "; try again in a moment"))
         return engine
+
+
+async def _nothing():
+    return
+    yield
 
 
 def _parse(name: str) -> ChatRef:

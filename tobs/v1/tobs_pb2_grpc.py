@@ -199,8 +199,10 @@ class TobsServicer:
     def Login(self, request_iterator, context):
         """Log the daemon in to Telegram while it reports `needs-login`. The
         client sends the phone, then the code, then (when asked) the two-step
-        password; each answer says what comes next. The secrets are used and
-        forgotten, never logged. FAILED_PRECONDITION when already logged in.
+        password; each answer says what comes next (a refused answer is asked
+        again, with the reason in hint; after 3 INVALID_ARGUMENT ends the
+        call). The secrets are used and forgotten, never logged.
+        FAILED_PRECONDITION when the daemon is not in needs-login.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

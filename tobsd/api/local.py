@@ -53,6 +53,11 @@ class LocalTobs:
         return pb.ReloadConfigResponse(chats=result["chats"], unresolved=[
             pb.UnresolvedChat(ref=u["ref"], error=u["error"]) for u in result["unresolved"]])
 
+    async def login(self, requests) -> AsyncIterator[pb.LoginResponse]:
+        """NEXT_UNSPECIFIED asks for the phone number again (it was refused)."""
+        async for nxt, hint in self.service.login(_steps(requests)):
+            yield pb.LoginResponse(next=NEXT[nxt], hint=hint)
+
     async def watch_events(self, req: pb.WatchEventsRequest) -> AsyncIterator[pb.Event]:
         level = None
         if req.log_level:
@@ -71,6 +76,18 @@ class LocalTobs:
                 yield helpers.event(ev)
         finally:
             sub.close()
+
+
+NEXT = {"code": pb.LoginResponse.NEXT_CODE, "password": pb.LoginResponse.NEXT_PASSWORD,
+        "done": pb.LoginResponse.NEXT_DONE, "phone": pb.LoginResponse.NEXT_UNSPECIFIED}
+
+
+async def _steps(requests):
+    async for req in requests:
+        kind = req.WhichOneof("step")
+        if kind is None:
+            raise InvalidArgument("a login step needs the phone, the code or the password")
+        yield kind, getattr(req, kind)
 
 
 def _chat(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from tobs.v1 import pb_grpc
-from tobsd.core.errors import InvalidArgument
+from tobsd.core.errors import TobsError
 
 from .errors import code_for, mapped
 from .local import LocalTobs
@@ -55,5 +55,12 @@ class TobsServicer(pb_grpc.TobsServicer):
         try:
             async for event in self.local.watch_events(request):
                 yield event
-        except InvalidArgument as exc:
+        except TobsError as exc:
+            await context.abort(code_for(exc), str(exc))
+
+    async def Login(self, request_iterator, context):
+        try:
+            async for answer in self.local.login(request_iterator):
+                yield answer
+        except TobsError as exc:
             await context.abort(code_for(exc), str(exc))

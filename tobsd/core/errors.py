@@ -94,3 +94,11 @@ class InvalidArgument(ControlError):
 class FailedPrecondition(ControlError):
     """The request conflicts with the configuration file or the daemon's state
     (a chat declared in the file, a login while logged in)."""
+
+
+class LoginRetry(InvalidArgument):
+    """A login answer was refused (wrong code, password, phone); ask again."""
+
+
+class LoginFailed(InvalidArgument):
+    """The login could not be completed; the message says why."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import functools
 import logging
 import os
 import time
@@ -39,6 +40,7 @@ LOGIN_ATTEMPTS = 3
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=1)
 def daemon_version() -> str:
     try:
         return metadata.version("tobs")
@@ -58,6 +60,8 @@ class DaemonService:
         self._login_lock = asyncio.Lock()
         self._process = psutil.Process()
         self._process.cpu_percent(None)
+        self._children: list[psutil.Process] = []     # the vault writer; listed at each refresh
+        self.serial = 0                                 # bumped by each refresh
 
     # --- status ------------------------------------------------------------------------
     async def refresh(self) -> dict:
@@ -71,11 +75,20 @@ class DaemonService:
             origin = origins.get(chat["id"])
             chat["origin"] = origin.kind if origin else "config"
         self._publish_changes(self._snapshot, status)
+        wall = time.time()
+        for chat in status["chats"]:
+            newest = chat.get("newest_message")
+            chat["lag_s"] = max(0.0, wall - newest) if newest else 0.0
+        try:
+            self._children = self._process.children()
+        except psutil.Error:
+            self._children = []
         now = time.monotonic()
         self._written.append((now, sum(c.get("written", 0) for c in status["chats"])))
         while self._written and now - self._written[0][0] > RATE_WINDOW_S:
             self._written.popleft()
         self._snapshot = status
+        self.serial += 1
         return status
 
     async def _add_newest(self, chats: list[dict]) -> None:
@@ -122,23 +135,23 @@ class DaemonService:
                                     written=chat.get("written", 0), indexed=chat.get("indexed", 0))
 
     def status(self) -> dict:
-        """The latest snapshot with the live counters (no I/O but /proc)."""
+        """The latest snapshot (`chats` and `unresolved` as of the last
+        refresh, `serial` telling which; never change them) with the
+        daemon's live counters. No I/O but a few reads in /proc."""
         snap = dict(self._snapshot)
+        snap["serial"] = self.serial
         source = self.daemon.source.status() if self.daemon.source else None
-        now = time.time()
-        chats = []
-        for chat in snap["chats"]:
-            chat = dict(chat)
-            newest = chat.get("newest_message")
-            chat["lag_s"] = max(0.0, now - newest) if newest else 0.0
-            chats.append(chat)
-        snap["chats"] = chats
+        chats = snap["chats"]
+        rss = 0
+        for proc in [self._process, *self._children]:
+            try:
+                rss += proc.memory_info().rss
+            except psutil.Error:
+                pass     # the writer exited between two refreshes
         try:
-            rss = self._process.memory_info().rss + sum(
-                c.memory_info().rss for c in self._process.children())
             cpu = self._process.cpu_percent(None)
         except psutil.Error:
-            rss, cpu = 0, 0.0
+            cpu = 0.0
         rate = 0.0
         if len(self._written) >= 2:
             (t0, w0), (t1, w1) = self._written[0], self._written[-1]

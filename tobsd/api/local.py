@@ -16,12 +16,16 @@ from . import helpers
 class LocalTobs:
     def __init__(self, service: DaemonService):
         self.service = service
+        self._chats: tuple[int, list[pb.ChatStatus]] = (-1, [])   # (snapshot serial, converted)
 
     async def get_version(self, req: pb.GetVersionRequest) -> pb.GetVersionResponse:
         return pb.GetVersionResponse(daemon_version=daemon_version(), api_version=API_VERSION)
 
     async def get_status(self, req: pb.GetStatusRequest) -> pb.GetStatusResponse:
-        return helpers.status(self.service.status())
+        snap = self.service.status()
+        if self._chats[0] != snap["serial"]:
+            self._chats = (snap["serial"], [helpers.chat_status(c) for c in snap["chats"]])
+        return helpers.status(snap, self._chats[1])
 
     async def list_chats(self, req: pb.ListChatsRequest) -> pb.ListChatsResponse:
         return pb.ListChatsResponse(chats=[helpers.chat_info(c) for c in self.service.list_chats()])

@@ -60,8 +60,10 @@ class DaemonService:
         self._login_lock = asyncio.Lock()
         self._process = psutil.Process()
         self._process.cpu_percent(None)
+        self._cpu = 0.0
         self._children: list[psutil.Process] = []     # the vault writer; listed at each refresh
         self.serial = 0                                 # bumped by each refresh
+        self.on_refresh: list = []                      # called (in the loop) after each refresh
 
     # --- status ------------------------------------------------------------------------
     async def refresh(self) -> dict:
@@ -81,6 +83,7 @@ class DaemonService:
             chat["lag_s"] = max(0.0, wall - newest) if newest else 0.0
         try:
             self._children = self._process.children()
+            self._cpu = self._process.cpu_percent(None)
         except psutil.Error:
             self._children = []
         now = time.monotonic()
@@ -89,7 +92,24 @@ class DaemonService:
             self._written.popleft()
         self._snapshot = status
         self.serial += 1
+        for callback in self.on_refresh:
+            callback()
         return status
+
+    def uptime_s(self) -> float:
+        return time.monotonic() - self.started
+
+    def usage(self) -> tuple[int, float]:
+        """(RSS of the daemon and its writer process in bytes, now; CPU
+        percent of the daemon between the last two refreshes). Safe from
+        any thread."""
+        rss = 0
+        for proc in [self._process, *self._children]:
+            try:
+                rss += proc.memory_info().rss
+            except psutil.Error:
+                pass     # the writer exited between two refreshes
+        return rss, self._cpu
 
     async def _add_newest(self, chats: list[dict]) -> None:
         """The newest applied message's date, read only when it moved."""
@@ -142,16 +162,7 @@ class DaemonService:
         snap["serial"] = self.serial
         source = self.daemon.source.status() if self.daemon.source else None
         chats = snap["chats"]
-        rss = 0
-        for proc in [self._process, *self._children]:
-            try:
-                rss += proc.memory_info().rss
-            except psutil.Error:
-                pass     # the writer exited between two refreshes
-        try:
-            cpu = self._process.cpu_percent(None)
-        except psutil.Error:
-            cpu = 0.0
+        rss, cpu = self.usage()
         rate = 0.0
         if len(self._written) >= 2:
             (t0, w0), (t1, w1) = self._written[0], self._written[-1]
@@ -160,7 +171,7 @@ class DaemonService:
         me = self.daemon.me
         snap.update({
             "version": daemon_version(), "pid": os.getpid(),
-            "uptime_s": time.monotonic() - self.started,
+            "uptime_s": self.uptime_s(),
             "account": {"id": me.id, "name": me.name or (f"@{me.username}" if me.username else "")}
             if me else None,
             "dcs": [{"dc": self.daemon.source.home_dc,

@@ -8,7 +8,7 @@ import logging
 import grpc
 
 from tobsd.core.errors import (AlreadyExists, ChatUnavailable, FailedPrecondition, InvalidArgument,
-                               NeedsLogin, NotFound)
+                               NeedsLogin, NotFound, TobsError)
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +30,42 @@ def code_for(exc: BaseException) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+def abort(context: grpc.ServicerContext, exc: BaseException, method: str):
+    """End the call with the error's status code; anything unexpected is
+    logged and answered INTERNAL."""
+    code = code_for(exc)
+    if code is grpc.StatusCode.INTERNAL and not isinstance(exc, TobsError):
+        log.error("%s failed", method, exc_info=exc)
+        message = f"internal error in tobsd ({type(exc).__name__}); see its log"
+    else:
+        message = str(exc)
+    context.abort(code, message)
+
+
 def mapped(method):
-    """Wrap a servicer method: a tobsd error ends the call with its status
-    code; anything unexpected is logged and answered INTERNAL."""
+    """Wrap a servicer method (unary or a generator) so that errors become status codes."""
+    if _is_generator(method):
+        @functools.wraps(method)
+        def stream(self, request, context):
+            try:
+                yield from method(self, request, context)
+            except Exception as exc:
+                if isinstance(exc, grpc.RpcError) or context.code() is not None:
+                    raise
+                abort(context, exc, method.__name__)
+        return stream
+
     @functools.wraps(method)
-    async def call(self, request, context: grpc.aio.ServicerContext):
+    def call(self, request, context):
         try:
-            return await method(self, request, context)
-        except (grpc.aio.AbortError, NotImplementedError):
-            raise
+            return method(self, request, context)
         except Exception as exc:
-            code = code_for(exc)
-            if code is grpc.StatusCode.INTERNAL:
-                log.exception("%s failed", method.__name__)
-                message = f"internal error in tobsd ({type(exc).__name__}); see its log"
-            else:
-                message = str(exc)
-            await context.abort(code, message)
+            if isinstance(exc, grpc.RpcError) or context.code() is not None:
+                raise
+            abort(context, exc, method.__name__)
     return call
+
+
+def _is_generator(fn) -> bool:
+    import inspect
+    return inspect.isgeneratorfunction(fn)

@@ -31,9 +31,7 @@ def chat_status(chat: dict) -> pb.ChatStatus:
         origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED))
 
 
-def status(snap: dict, chats: list[pb.ChatStatus] | None = None) -> pb.GetStatusResponse:
-    """`chats`: the snapshot's chats already converted (they change once a
-    second at most, the daemon's counters at every call)."""
+def status(snap: dict) -> pb.GetStatusResponse:
     account = snap.get("account")
     daemon = pb.DaemonStatus(
         state=snap["state"], version=snap["version"], pid=snap["pid"], uptime_s=snap["uptime_s"],
@@ -45,7 +43,7 @@ def status(snap: dict, chats: list[pb.ChatStatus] | None = None) -> pb.GetStatus
         rss_bytes=snap["rss_bytes"], cpu_percent=snap["cpu_percent"],
         config_error=snap["config_error"], error=snap.get("error") or "")
     return pb.GetStatusResponse(
-        daemon=daemon, chats=chats if chats is not None else [chat_status(c) for c in snap["chats"]],
+        daemon=daemon, chats=[chat_status(c) for c in snap["chats"]],
         unresolved=[pb.UnresolvedChat(ref=u["ref"], error=u["error"]) for u in snap.get("unresolved", [])])
 
 

@@ -14,18 +14,30 @@ from . import helpers
 
 
 class LocalTobs:
+    """The async methods run on the daemon's event loop; `get_version` and
+    `get_status` are plain methods that any thread may call: GetStatus is
+    answered from a response built on the loop at each status refresh
+    (about once a second, and at once when a state changes), with the
+    uptime, memory and CPU read at the call."""
+
     def __init__(self, service: DaemonService):
         self.service = service
-        self._chats: tuple[int, list[pb.ChatStatus]] = (-1, [])   # (snapshot serial, converted)
+        self._status = helpers.status(service.status())
+        service.on_refresh.append(self._rebuild_status)
 
-    async def get_version(self, req: pb.GetVersionRequest) -> pb.GetVersionResponse:
+    def _rebuild_status(self) -> None:
+        self._status = helpers.status(self.service.status())   # one reference swap
+
+    def get_version(self, req: pb.GetVersionRequest) -> pb.GetVersionResponse:
         return pb.GetVersionResponse(daemon_version=daemon_version(), api_version=API_VERSION)
 
-    async def get_status(self, req: pb.GetStatusRequest) -> pb.GetStatusResponse:
-        snap = self.service.status()
-        if self._chats[0] != snap["serial"]:
-            self._chats = (snap["serial"], [helpers.chat_status(c) for c in snap["chats"]])
-        return helpers.status(snap, self._chats[1])
+    def get_status(self, req: pb.GetStatusRequest) -> pb.GetStatusResponse:
+        resp = pb.GetStatusResponse()
+        resp.CopyFrom(self._status)
+        rss, cpu = self.service.usage()
+        resp.daemon.uptime_s = self.service.uptime_s()
+        resp.daemon.rss_bytes, resp.daemon.cpu_percent = rss, cpu
+        return resp
 
     async def list_chats(self, req: pb.ListChatsRequest) -> pb.ListChatsResponse:
         return pb.ListChatsResponse(chats=[helpers.chat_info(c) for c in self.service.list_chats()])
@@ -62,7 +74,10 @@ class LocalTobs:
         async for nxt, hint in self.service.login(_steps(requests)):
             yield pb.LoginResponse(next=NEXT[nxt], hint=hint)
 
-    async def watch_events(self, req: pb.WatchEventsRequest) -> AsyncIterator[pb.Event]:
+    async def subscribe(self, req: pb.WatchEventsRequest):
+        """A subscription to the daemon's events (tobsd.events), and the
+        stream's first event: the daemon's state (once a client has read
+        it, it misses nothing after)."""
         level = None
         if req.log_level:
             if req.log_level.lower() not in helpers.LOG_LEVELS:
@@ -70,16 +85,14 @@ class LocalTobs:
                                       f"got {req.log_level!r}")
             level = helpers.LOG_LEVELS[req.log_level.lower()]
         sub = self.service.events.subscribe(level)
-        try:
-            # The stream opens with the daemon's state: a client knows it is
-            # subscribed once it has read this first event.
-            snap = self.service.status()
-            yield helpers.event(DaemonEvent("daemon_state", {"state": snap["state"],
-                                                             "error": snap.get("error") or ""}))
-            while (ev := await sub.next()) is not None:
-                yield helpers.event(ev)
-        finally:
-            sub.close()
+        snap = self.service.status()
+        first = helpers.event(DaemonEvent("daemon_state", {"state": snap["state"],
+                                                           "error": snap.get("error") or ""}))
+        return sub, first
+
+    async def next_event(self, sub) -> pb.Event | None:
+        ev = await sub.next()
+        return None if ev is None else helpers.event(ev)
 
 
 NEXT = {"code": pb.LoginResponse.NEXT_CODE, "password": pb.LoginResponse.NEXT_PASSWORD,

@@ -1,66 +1,106 @@
-"""The Tobs gRPC servicer: each method hands the request to LocalTobs;
-errors become status codes (errors.mapped)."""
+"""The Tobs gRPC servicer. It runs on the API server's threads: GetVersion
+and GetStatus are answered right there (so a busy event loop never delays
+them); every other method runs its LocalTobs coroutine on the daemon's
+event loop (`Bridge`). Errors become status codes (errors.mapped)."""
 from __future__ import annotations
 
-import grpc
+import asyncio
+import threading
 
 from tobs.v1 import pb_grpc
-from tobsd.core.errors import TobsError
 
-from .errors import code_for, mapped
+from .errors import mapped
 from .local import LocalTobs
+
+CALL_TIMEOUT_S = 600.0
+
+
+class Bridge:
+    """Runs coroutines on the daemon's loop from the server's threads."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+
+    def run(self, coro, timeout: float = CALL_TIMEOUT_S):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def iterate(self, agen, on_cancel=None):
+        """Iterate an async generator that lives on the loop."""
+        try:
+            while True:
+                try:
+                    yield self.run(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(agen.aclose()))
 
 
 class TobsServicer(pb_grpc.TobsServicer):
-    def __init__(self, local: LocalTobs):
-        self.local = local
+    def __init__(self, local: LocalTobs, bridge: Bridge):
+        self.local, self.bridge = local, bridge
 
     @mapped
-    async def GetVersion(self, request, context):
-        return await self.local.get_version(request)
+    def GetVersion(self, request, context):
+        return self.local.get_version(request)
 
     @mapped
-    async def GetStatus(self, request, context):
-        return await self.local.get_status(request)
+    def GetStatus(self, request, context):
+        return self.local.get_status(request)
 
     @mapped
-    async def ListChats(self, request, context):
-        return await self.local.list_chats(request)
+    def ListChats(self, request, context):
+        return self.bridge.run(self.local.list_chats(request))
 
     @mapped
-    async def AddChat(self, request, context):
-        return await self.local.add_chat(request)
+    def AddChat(self, request, context):
+        return self.bridge.run(self.local.add_chat(request))
 
     @mapped
-    async def RemoveChat(self, request, context):
-        return await self.local.remove_chat(request)
+    def RemoveChat(self, request, context):
+        return self.bridge.run(self.local.remove_chat(request))
 
     @mapped
-    async def PauseChat(self, request, context):
-        return await self.local.pause_chat(request)
+    def PauseChat(self, request, context):
+        return self.bridge.run(self.local.pause_chat(request))
 
     @mapped
-    async def ResumeChat(self, request, context):
-        return await self.local.resume_chat(request)
+    def ResumeChat(self, request, context):
+        return self.bridge.run(self.local.resume_chat(request))
 
     @mapped
-    async def SyncNow(self, request, context):
-        return await self.local.sync_now(request)
+    def SyncNow(self, request, context):
+        return self.bridge.run(self.local.sync_now(request))
 
     @mapped
-    async def ReloadConfig(self, request, context):
-        return await self.local.reload_config(request)
+    def ReloadConfig(self, request, context):
+        return self.bridge.run(self.local.reload_config(request))
 
-    async def WatchEvents(self, request, context):
+    @mapped
+    def WatchEvents(self, request, context):
+        sub, first = self.bridge.run(self.local.subscribe(request))
+        close = lambda: self.bridge.loop.call_soon_threadsafe(sub.close)   # noqa: E731
+        context.add_callback(close)        # a client that goes away ends the stream
         try:
-            async for event in self.local.watch_events(request):
+            yield first
+            while (event := self.bridge.run(self.local.next_event(sub))) is not None:
                 yield event
-        except TobsError as exc:
-            await context.abort(code_for(exc), str(exc))
+        finally:
+            close()
 
-    async def Login(self, request_iterator, context):
-        try:
-            async for answer in self.local.login(request_iterator):
-                yield answer
-        except TobsError as exc:
-            await context.abort(code_for(exc), str(exc))
+    @mapped
+    def Login(self, request_iterator, context):
+        lock = threading.Lock()
+
+        async def requests():
+            while True:
+                req = await asyncio.to_thread(_next, request_iterator, lock)
+                if req is None:
+                    return
+                yield req
+        yield from self.bridge.iterate(self.local.login(requests()))
+
+
+def _next(iterator, lock):
+    with lock:
+        return next(iterator, None)

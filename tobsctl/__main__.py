@@ -6,6 +6,7 @@
     tobsctl rm CHAT                  stop tracking a chat added with tobsctl
     tobsctl pause CHAT / resume CHAT
     tobsctl sync [CHAT]              reconcile now
+    tobsctl resync CHAT              compare the whole history with Telegram
     tobsctl events [--follow]        chat states, progress, reloads, log lines
     tobsctl reload                   read the configuration file again
     tobsctl login                    log a waiting tobsd (needs-login) in to Telegram
@@ -29,12 +30,12 @@ from importlib import metadata
 
 from tobsctl import exits
 from tobsctl.client import Failure
-from tobsctl.commands import (add, chats, doctor, events, login, pause, reload, resume, rm,
-                              status, sync)
+from tobsctl.commands import (add, chats, doctor, events, login, pause, reload, resume, resync,
+                              rm, status, sync)
 from tobsctl.context import Context
 from tobsctl.output import Output
 
-COMMANDS = [status, chats, add, rm, pause, resume, sync, events, reload, login, doctor]
+COMMANDS = [status, chats, add, rm, pause, resume, sync, resync, events, reload, login, doctor]
 
 
 def version() -> str:

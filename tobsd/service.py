@@ -285,6 +285,22 @@ class DaemonService:
         engine.sync_now(None)
         return [i for i, st in engine.chats.items() if st.state != "paused"]
 
+    async def resync(self, name: str) -> dict:
+        """Compare the chat's whole history with Telegram (tobsd.sync.resync)."""
+        from tobsd.sync.resync import resync
+        st = self.find_chat(name)
+        if st.state == "paused":
+            raise FailedPrecondition(f"{st.chat.title} is paused; `tobsctl resume` it first")
+        engine = self.daemon.engine
+        log.info("resync of %s started", st.chat.title)
+        result = await resync(self.daemon.source, engine.applier, self.daemon.store,
+                              self.daemon.writer, st.chat, since=st.options.since_dt)
+        log.info("resync of %s: %d messages checked, %d written, %d deleted, %d notes recreated",
+                 st.chat.title, result.checked, result.changed, result.deleted, result.recreated)
+        self.daemon.report_soon()
+        return {"chat": self._chat_info(st.chat.id, st), "checked": result.checked,
+                "changed": result.changed, "deleted": result.deleted, "recreated": result.recreated}
+
     async def reload_config(self) -> dict:
         return await self.daemon.reload_config()
 

@@ -170,6 +170,7 @@ class TobsServicer:
         """Compare a chat's whole history with Telegram: apply edits and
         deletions of old messages made while tobsd was down and write again
         the messages whose notes the user deleted. Returns when done.
+        FAILED_PRECONDITION for a paused chat.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

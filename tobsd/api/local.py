@@ -64,6 +64,11 @@ class LocalTobs:
     async def sync_now(self, req: pb.SyncNowRequest) -> pb.SyncNowResponse:
         return pb.SyncNowResponse(chat_ids=self.service.sync_now(req.chat.strip()))
 
+    async def resync(self, req: pb.ResyncRequest) -> pb.ResyncResponse:
+        r = await self.service.resync(_chat(req.chat))
+        return pb.ResyncResponse(chat=helpers.chat_info(r["chat"]), checked=r["checked"],
+                                 changed=r["changed"], deleted=r["deleted"], recreated=r["recreated"])
+
     async def reload_config(self, req: pb.ReloadConfigRequest) -> pb.ReloadConfigResponse:
         result = await self.service.reload_config()
         return pb.ReloadConfigResponse(chats=result["chats"], unresolved=[

@@ -73,6 +73,10 @@ class TobsServicer(pb_grpc.TobsServicer):
         return self.bridge.run(self.local.sync_now(request))
 
     @mapped
+    def Resync(self, request, context):
+        return self.bridge.run(self.local.resync(request))
+
+    @mapped
     def ReloadConfig(self, request, context):
         return self.bridge.run(self.local.reload_config(request))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import sqlite3
 import sys
 
@@ -37,7 +38,8 @@ async def test_login_over_the_api_and_no_secret_anywhere(make_server, tmp_path):
         config.write_text(config.read_text().replace('log_level = "info"', 'log_level = "debug"'))
         session = tmp_path / "state" / "tobsd.session"
         session.unlink()                                  # never logged in
-        tobsd = TobsdProcess(config).start()
+        # as under systemd: one line per event, each with its syslog priority
+        tobsd = TobsdProcess(config, env={"JOURNAL_STREAM": "8:1234"}).start()
         events = None
         try:
             await tobsd.wait_for(lambda s: s["state"] == "needs-login", 60, "needs-login")
@@ -78,6 +80,9 @@ async def test_login_over_the_api_and_no_secret_anywhere(make_server, tmp_path):
         texts = {"log": tobsd.log(), "events": streamed.decode(), "tobsctl out": out.decode(),
                  "tobsctl err": err.decode()}
         assert "logged in through the control API" in texts["log"]
+        lines = texts["log"].splitlines()
+        assert lines and all(re.match(r"<[0-7]>[A-Z]+ [\w.]+: ", line) for line in lines), \
+            [line for line in lines if not re.match(r"<[0-7]>", line)][:5]
         assert '"log"' in texts["events"] and '"chat_state"' in texts["events"]
         with sqlite3.connect(session) as db:
             [(auth_key,)] = db.execute("SELECT auth_key FROM sessions").fetchall()

@@ -209,3 +209,32 @@ async def test_an_edited_config_file_is_applied_or_refused_without_a_command(dae
     status = await tobsd.wait_for(lambda s: len(s["chats"]) == 1 and not s["daemon"]["config_error"],
                                   30, "Makers dropped")
     assert status["chats"][0]["title"] == "News"
+
+
+async def test_resync_finds_old_changes_and_recreates_a_deleted_note(daemon, tmp_path):
+    from tests.vaultscan import scan
+    tobsd, server, world = daemon
+    key = next(c.key for c in world.chats() if c.title == "News")
+    vault = tmp_path / "vault"
+    blocks = [b for b in scan(vault) if b.note.split("/")[1] == "News"]
+    oldest_note = min(b.note for b in blocks)
+    old_ids = sorted(b.msg_id for b in blocks if b.note == oldest_note)
+    edited, deleted = sorted(b.msg_id for b in blocks if b.note == oldest_note and b.text)[:2]
+    assert await tobsd.terminate() == 0
+    world.edit(key, edited, "edited while tobsd was down")
+    world.delete(key, [deleted])
+    (vault / oldest_note).unlink()                   # the user deletes an old note
+    tobsd.start()
+    await tobsd.wait_synced(1)
+    ran = await tobsd.tobsctl("--json", "resync", "@news", timeout=120)
+    assert ran.returncode == OK, ran
+    report = ran.json()
+    assert report["chat"]["title"] == "News" and report["checked"] > 250
+    assert report["recreated"] >= 1
+    after = {b.msg_id: b for b in scan(vault) if b.note == oldest_note}
+    assert after[edited].text == "edited while tobsd was down"
+    assert deleted not in after or after[deleted].deleted
+    assert set(old_ids) - {deleted} <= set(after)
+    # a second resync finds nothing left to do
+    again = (await tobsd.tobsctl("--json", "resync", "News", timeout=120)).json()
+    assert (again["changed"], again["deleted"], again["recreated"]) == (0, 0, 0)

@@ -127,8 +127,10 @@ class TobsdProcess:
         self.log_path = self.config.parent / "tobsd.log"
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen | None = None
+        self._client: Client | None = None
 
     def start(self) -> "TobsdProcess":
+        self._drop_client()
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "tobsd", "run", "--config", str(self.config)],
                                      stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
@@ -136,17 +138,22 @@ class TobsdProcess:
         return self
 
     def status(self) -> dict | None:
-        """The daemon's status through the API, or None while it does not answer."""
+        """The daemon's status through the API, or None while it does not
+        answer. The connection is kept between calls (the test's event loop,
+        where fakegram serves, waits while a call is made)."""
         try:
-            client = Client.connect(self.socket)
+            if self._client is None:
+                self._client = Client.connect(self.socket)
+            return flat_status(to_json(self._client.call("GetStatus", pb.GetStatusRequest(),
+                                                         timeout=10)))
         except Failure:
+            self._drop_client()
             return None
-        try:
-            return flat_status(to_json(client.call("GetStatus", pb.GetStatusRequest(), timeout=10)))
-        except Failure:
-            return None
-        finally:
-            client.close()
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     async def tobsctl(self, *args: str, timeout: float = 60) -> "Ran":
         """Run the real `tobsctl` command against this daemon (without
@@ -188,6 +195,7 @@ class TobsdProcess:
         await self._wait(10)
 
     async def _wait(self, timeout: float) -> int:
+        self._drop_client()
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None:
             if time.monotonic() > deadline:

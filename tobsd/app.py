@@ -111,10 +111,15 @@ class Daemon:
         cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock = StateLock(cfg.daemon.state_dir)
         lock.acquire()
+        own_folder = cfg.vault.path / cfg.vault.root
+        vault_lock = StateLock(own_folder, ".tobsd.lock", "vault folder")
         api = ApiServer(cfg.daemon.socket, self.service)
         try:
+            own_folder.mkdir(parents=True, exist_ok=True)
+            vault_lock.acquire()
             await api.start()
         except BaseException:
+            vault_lock.release()
             lock.release()
             raise
         forwarder = LogForwarder(self.events)
@@ -125,6 +130,7 @@ class Daemon:
             logging.getLogger().removeHandler(forwarder)
             self.events.close()        # event streams end cleanly before the server stops
             await api.stop()
+            vault_lock.release()
             lock.release()
 
     async def _run_locked(self) -> int:

@@ -1,4 +1,6 @@
-"""One daemon per state folder: an exclusive flock on `state_dir/tobsd.lock`,
+"""One daemon per state folder and per vault: an exclusive flock on
+`state_dir/tobsd.lock` and on `.tobsd.lock` in tobsd's folder of the vault
+(vault.root, which tobsd owns; a dot file, so Obsidian does not list it),
 held for the daemon's life (the kernel drops it when the process dies, so a
 killed daemon never leaves a stale lock)."""
 from __future__ import annotations
@@ -11,12 +13,13 @@ from tobsd.core.errors import TobsError
 
 
 class StateDirBusy(TobsError):
-    """Another tobsd holds this state folder."""
+    """Another tobsd holds this state folder (or vault)."""
 
 
 class StateLock:
-    def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / "tobsd.lock"
+    def __init__(self, folder: Path, name: str = "tobsd.lock", what: str = "state folder"):
+        self.path = Path(folder) / name
+        self.what = what
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -27,7 +30,7 @@ class StateLock:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise StateDirBusy(f"another tobsd (pid {holder}) is running on the state folder "
+            raise StateDirBusy(f"another tobsd (pid {holder}) is running on the {self.what} "
                                f"{self.path.parent}; stop it first") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -133,6 +133,19 @@ async def test_two_daemons_on_one_state_folder_are_refused(make_server, tmp_path
             third.start()
             assert await third._wait(60) == 1
             assert "another tobsd" in third.log() and "state folder" in third.log()
+            # its own state folder and socket, the same vault: the vault's lock refuses it
+            other_base = tmp_path / "other"
+            other_base.mkdir()
+            (other_base / "state").mkdir()
+            fourth_config = other_base / "tobsd.toml"
+            fourth_config.write_text(config.read_text()
+                                     .replace(str(first.socket), str(other_base / "o.sock"))
+                                     .replace(f'state_dir = "{tmp_path / "state"}"',
+                                              f'state_dir = "{other_base / "state"}"'))
+            fourth = TobsdProcess(fourth_config)
+            fourth.start()
+            assert await fourth._wait(60) == 1
+            assert "another tobsd" in fourth.log() and "vault folder" in fourth.log()
             # the first one is untouched
             assert (await first.tobsctl("--json", "status")).json()["daemon"]["pid"] == first.proc.pid
         finally:

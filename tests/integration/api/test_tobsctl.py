@@ -238,3 +238,27 @@ async def test_resync_finds_old_changes_and_recreates_a_deleted_note(daemon, tmp
     # a second resync finds nothing left to do
     again = (await tobsd.tobsctl("--json", "resync", "News", timeout=120)).json()
     assert (again["changed"], again["deleted"], again["recreated"]) == (0, 0, 0)
+
+
+async def test_an_ambiguous_title_lists_the_candidates(make_server, tmp_path):
+    from fakegram.world import WorldBuilder
+    b = WorldBuilder(seed=9)
+    one, two = b.channel("Twins", username="twin_one"), b.channel("Twins", username="twin_two")
+    for chat in (one, two):
+        b.message(chat, "hello")
+    b.channel("Other", username="other_news")
+    async with make_server(b.build()) as server:
+        config = write_config(tmp_path, server, ["@other_news"])
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_synced(1)
+            ran = await tobsd.tobsctl("--json", "add", "Twins")
+            assert ran.returncode == INVALID, ran
+            message = ran.json()["error"]["message"]
+            assert "several chats" in message and message.count("Twins (") == 2
+            bad_level = await tobsd.tobsctl("events", "--follow", "--log-level", "loud")
+            assert bad_level.returncode == USAGE
+            by_name = await tobsd.tobsctl("--json", "add", "@twin_two")
+            assert by_name.returncode == OK and by_name.json()["chat"]["username"] == "twin_two"
+        finally:
+            assert await tobsd.terminate() == 0

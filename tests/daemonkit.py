@@ -49,7 +49,9 @@ def flat_status(status: dict) -> dict:
     return {"state": daemon["state"], "pid": daemon["pid"], "error": daemon["error"] or None,
             "chats": chats, "unresolved": status["unresolved"],
             "source": {"takeout": daemon["takeout"], "needs_login": daemon["state"] == "needs-login",
-                       "flood_waits": {w["key"]: w["seconds_left"] for w in daemon["flood_waits"]}},
+                       "flood_waits": {w["key"]: w["seconds_left"] for w in daemon["flood_waits"]},
+                       "pacing": {p["key"]: {k: v for k, v in p.items() if k != "key"}
+                                  for p in daemon["pacing"]}},
             "daemon": daemon}
 
 

@@ -1,7 +1,7 @@
 """Protobuf messages as plain JSON values for `--json`: field names as in
 the .proto, 64-bit integers as numbers, enums as short lower-case names
 (CHAT_ORIGIN_API -> "api"), timestamps as ISO 8601 strings, unset messages
-as null."""
+and unset `optional` fields as null."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,11 +21,17 @@ def to_json(message) -> dict:
                                    for k, v in value.items()}
             else:
                 out[field.name] = [_value(field, v) for v in value]
-        elif field.message_type is not None and not message.HasField(field.name):
+        elif (field.message_type is not None or _has_presence(field)) and \
+                not message.HasField(field.name):
             out[field.name] = None
         else:
             out[field.name] = _value(field, value)
     return out
+
+
+def _has_presence(field) -> bool:
+    """A proto3 `optional` scalar: unset is not the same as zero."""
+    return bool(getattr(field, "has_presence", False))
 
 
 def _value(field, value):

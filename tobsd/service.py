@@ -179,6 +179,7 @@ class DaemonService:
             if self.daemon.source else [],
             "takeout": source.takeout if source else "",
             "flood_waits": dict(source.flood_waits) if source else {},
+            "pacing": dict(getattr(source, "pacing", None) or {}) if source else {},
             "queues": {"writer_in_flight": getattr(writer, "in_flight", 0) if writer else 0,
                        "chats_waiting": sum(1 for c in chats if c["state"] in ("starting",))},
             "messages_per_s": rate, "rss_bytes": rss, "cpu_percent": cpu,

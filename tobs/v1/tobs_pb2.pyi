@@ -68,6 +68,20 @@ class FloodWait(_message.Message):
     seconds_left: float
     def __init__(self, key: _Optional[str] = ..., seconds_left: _Optional[float] = ...) -> None: ...
 
+class Pacer(_message.Message):
+    __slots__ = ("key", "rate", "low", "high", "flood_waits")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    LOW_FIELD_NUMBER: _ClassVar[int]
+    HIGH_FIELD_NUMBER: _ClassVar[int]
+    FLOOD_WAITS_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    rate: float
+    low: float
+    high: float
+    flood_waits: int
+    def __init__(self, key: _Optional[str] = ..., rate: _Optional[float] = ..., low: _Optional[float] = ..., high: _Optional[float] = ..., flood_waits: _Optional[int] = ...) -> None: ...
+
 class Queues(_message.Message):
     __slots__ = ("writer_in_flight", "chats_waiting")
     WRITER_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -77,7 +91,7 @@ class Queues(_message.Message):
     def __init__(self, writer_in_flight: _Optional[int] = ..., chats_waiting: _Optional[int] = ...) -> None: ...
 
 class DaemonStatus(_message.Message):
-    __slots__ = ("state", "version", "pid", "uptime_s", "account", "dcs", "takeout", "flood_waits", "queues", "messages_per_s", "rss_bytes", "cpu_percent", "config_error", "error")
+    __slots__ = ("state", "version", "pid", "uptime_s", "account", "dcs", "takeout", "flood_waits", "queues", "messages_per_s", "rss_bytes", "cpu_percent", "config_error", "error", "pacing")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +106,7 @@ class DaemonStatus(_message.Message):
     CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
     CONFIG_ERROR_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    PACING_FIELD_NUMBER: _ClassVar[int]
     state: str
     version: str
     pid: int
@@ -106,7 +121,8 @@ class DaemonStatus(_message.Message):
     cpu_percent: float
     config_error: str
     error: str
-    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
+    pacing: _containers.RepeatedCompositeFieldContainer[Pacer]
+    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ..., pacing: _Optional[_Iterable[_Union[Pacer, _Mapping]]] = ...) -> None: ...
 
 class ChatStatus(_message.Message):
     __slots__ = ("id", "title", "kind", "state", "error", "written", "indexed", "max_applied_id", "backfill_done", "backfill_ids_done", "backfill_ids_total", "eta_s", "newest_message", "lag_s", "origin")

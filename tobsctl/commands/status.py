@@ -62,6 +62,9 @@ def render(resp):
                       + f"; takeout {d.takeout or '-'}"))
     if d.flood_waits:
         lines.append(Text("waiting   " + ", ".join(f"{w.key} {w.seconds_left:.0f}s" for w in d.flood_waits)))
+    for p in d.pacing:
+        learned = f", ceiling {p.low:.1f}-{p.high:.1f}/s" if p.HasField("high") else ""
+        lines.append(Text(f"pacing    {p.key} {p.rate:.1f}/s{learned}"))
     lines.append(Text(f"rate      {d.messages_per_s:.1f} msg/s   memory {d.rss_bytes / 2**20:.0f} MiB"
                       f"   cpu {d.cpu_percent:.0f}%"))
     if d.error:

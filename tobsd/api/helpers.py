@@ -31,6 +31,15 @@ def chat_status(chat: dict) -> pb.ChatStatus:
         origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED))
 
 
+def pacer(key: str, p: dict) -> pb.Pacer:
+    out = pb.Pacer(key=key, rate=p.get("rate") or 0.0, flood_waits=p.get("flood_waits") or 0)
+    if p.get("low") is not None:
+        out.low = p["low"]
+    if p.get("high") is not None:
+        out.high = p["high"]
+    return out
+
+
 def status(snap: dict) -> pb.GetStatusResponse:
     account = snap.get("account")
     daemon = pb.DaemonStatus(
@@ -39,6 +48,7 @@ def status(snap: dict) -> pb.GetStatusResponse:
         dcs=[pb.DcConnection(dc=d["dc"], state=d["state"]) for d in snap["dcs"]],
         takeout=snap["takeout"] or "",
         flood_waits=[pb.FloodWait(key=k, seconds_left=v) for k, v in sorted(snap["flood_waits"].items())],
+        pacing=[pacer(k, v) for k, v in sorted(snap.get("pacing", {}).items())],
         queues=pb.Queues(**snap["queues"]), messages_per_s=snap["messages_per_s"],
         rss_bytes=snap["rss_bytes"], cpu_percent=snap["cpu_percent"],
         config_error=snap["config_error"], error=snap.get("error") or "")

@@ -25,7 +25,7 @@ from .service import Bridge, TobsServicer
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 1.0
-THREADS = 8           # concurrent calls; an open WatchEvents or Login holds one
+THREADS = 16          # concurrent calls; an open WatchEvents or Login holds one
 
 
 class ApiServer:

@@ -11,11 +11,22 @@ PYTEST_ARGS ?=
 
 .PHONY: test demo system-deps venv clean
 
+# command:Debian package. ffmpeg for media; systemd-analyze, systemd-sysusers and
+# systemd-tmpfiles check the units and snippets; lintian and strip (binutils)
+# check and build the Debian package, made for Debian's /usr/bin/python3;
+# fakeroot lets a user other than root install it into a throwaway root.
+SYSTEM_DEPS := ffmpeg:ffmpeg systemd-analyze:systemd lintian:lintian strip:binutils \
+	fakeroot:fakeroot /usr/bin/python3:python3
+
 system-deps:
-	@command -v ffmpeg >/dev/null 2>&1 || { \
-	  echo "installing Debian packages: ffmpeg"; \
+	@missing=""; for dep in $(SYSTEM_DEPS); do \
+	  command -v "$${dep%%:*}" >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -54,7 +54,6 @@ path = {toml_str(str(base / "vault"))}
 
 [daemon]
 state_dir = {toml_str(str(state))}
-socket = {toml_str(str(state / "tobsd.sock"))}
 log_level = {toml_str(log_level)}
 
 [limits]

@@ -45,7 +45,7 @@ def flat_status(status: dict) -> dict:
     """`tobsctl --json status` as the flat dict the daemon tests read:
     state, pid, chats (error None when empty), source (takeout, flood waits)."""
     daemon = status["daemon"]
-    chats = [{**c, "error": c["error"] or None} for c in status["chats"]]
+    chats = [{**c, "error": c["error"] or None, "id": c["id"] or None} for c in status["chats"]]
     return {"state": daemon["state"], "pid": daemon["pid"], "error": daemon["error"] or None,
             "chats": chats, "unresolved": status["unresolved"],
             "source": {"takeout": daemon["takeout"], "needs_login": daemon["state"] == "needs-login",
@@ -122,8 +122,9 @@ async def run_tobsctl(*args: str, timeout: float = 60, env: dict | None = None) 
 class TobsdProcess:
     """One `python -m tobsd run` child process."""
 
-    def __init__(self, config: Path, env: dict | None = None):
+    def __init__(self, config: Path, env: dict | None = None, prefix: list[str] | None = None):
         self.config = Path(config)
+        self.prefix = list(prefix or [])   # a wrapper command, such as the unit sandbox
         self.state_dir = self.config.parent / "state"
         self.socket = socket_path(self.config.parent)
         self.log_path = self.config.parent / "tobsd.log"
@@ -134,7 +135,8 @@ class TobsdProcess:
     def start(self) -> "TobsdProcess":
         self._drop_client()
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tobsd", "run", "--config", str(self.config)],
+        self.proc = subprocess.Popen([*self.prefix, sys.executable, "-m", "tobsd", "run",
+                                      "--config", str(self.config)],
                                      stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
         log.close()
         return self

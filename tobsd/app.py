@@ -15,14 +15,21 @@ systemd never crash-loops it and no state is dropped.
     api    -> the control API on a Unix socket (tobsd.api), over the
               service facade (tobsd.service); the state folder is locked
               so two daemons never share it
+
+Under systemd (tobsd.systemd): READY=1 once the database is open and
+Telegram answered as a logged-in account, or once needs-login is reported;
+RELOADING=1 then READY=1 around a SIGHUP reload; STOPPING=1 when a stop
+begins; WATCHDOG=1 from a task of its own on the event loop.
 """
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
 from dataclasses import dataclass
+import tempfile
 from pathlib import Path
 
 from tobsd.api.server import ApiServer
@@ -33,10 +40,13 @@ from tobsd.events import EventHub, LogForwarder
 from tobsd.service import DaemonService
 from tobsd.statelock import StateLock
 from tobsd.status import one_line
+from tobsd.core.files import private_dir, private_files
+from tobsd.core.preflight import preflight
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
 from tobsd.sync.selection import Selected, Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
+from tobsd.telegram.client import session_fingerprint
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
@@ -46,6 +56,9 @@ from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 log = logging.getLogger("tobsd")
 
 LOGIN_POLL_S = 2.0
+#: The longest a stop waits for Telegram (closing Takeout); well within the
+#: units' TimeoutStopSec=30, which also covers the writer and the database.
+SOURCE_STOP_S = 15
 REPORT_EVERY_S = 1.0
 
 
@@ -62,6 +75,28 @@ def vault_config(config: Config) -> VaultConfig:
     default = ChatSettings(tz=config.vault.zone(), period=config.vault.period,
                            remove_deleted=config.sync.remove_deleted)
     return VaultConfig(root=config.vault.root, default_chat=default)
+
+
+def check_vault_writable(config: Config) -> None:
+    """ConfigError unless tobsd may create files in the vault (its root folder
+    if that exists yet). Under the hardened units the home folder is
+    read-only until a drop-in names the vault in ReadWritePaths=."""
+    vault = config.vault.path
+    if not vault.is_dir():
+        raise ConfigError(str(config.source), [f"vault.path: {vault} is not a folder"])
+    target = vault / config.vault.root
+    probe_dir = target if target.is_dir() else vault
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX + "probe-", dir=probe_dir)
+    except OSError as exc:
+        hint = ""
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            hint = ("; under systemd, `tobsd unit-dropin --config "
+                    f"{config.source}` prints the drop-in that makes it writable")
+        raise ConfigError(str(config.source), [
+            f"vault.path: cannot write in {probe_dir}: {exc.strerror or exc}{hint}"]) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def sweep_temp_files(root: Path) -> int:
@@ -95,8 +130,10 @@ class Daemon:
         self.events = EventHub()
         self.service = DaemonService(self, self.events)
         self._reload_lock = asyncio.Lock()
+        self._refused_key: str | None = None   # the session key Telegram stopped accepting
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
+        self._connected = False               # Telegram answered in this session
         self._status_due = asyncio.Event()   # a state changed: report now, not at the next tick
 
     # --- lifecycle -----------------------------------------------------------------
@@ -106,9 +143,26 @@ class Daemon:
         loop.add_signal_handler(signal.SIGINT, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self._reload.set)
         cfg = self.config
-        if not cfg.vault.path.is_dir():
-            raise ConfigError(str(cfg.source), [f"vault.path: {cfg.vault.path} is not a folder"])
-        cfg.daemon.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        found = preflight(cfg)   # the same checks as `tobsd check-config`
+        if found.problems:
+            raise ConfigError(str(cfg.source), found.problems)
+        for warning in found.warnings:
+            log.warning("%s", warning)
+        check_vault_writable(cfg)
+        # Everything in the state folder is private: 0700, files 0600.
+        try:
+            private_dir(cfg.daemon.state_dir)
+        except OSError as exc:
+            raise ConfigError(str(cfg.source), [
+                f"daemon.state_dir: cannot create {cfg.daemon.state_dir}: {exc.strerror or exc}; "
+                "under systemd leave it unset (the unit's StateDirectory) or name it in "
+                "ReadWritePaths="]) from None
+        private_files(cfg.daemon.state_dir, log)
+        tobs_folder = cfg.vault.path / cfg.vault.root / ".tobs"
+        if tobs_folder.is_dir() and not tobs_folder.is_symlink():
+            private_dir(tobs_folder, log, "the vault's .tobs folder")
+            private_files(tobs_folder, log)
+        self.notifier.status(self._status_line({"state": self.state}))
         lock = StateLock(cfg.daemon.state_dir)
         lock.acquire()
         own_folder = cfg.vault.path / cfg.vault.root
@@ -144,7 +198,8 @@ class Daemon:
         self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg), spawned=self.writer_process)
         await self.writer.start()
         background = [asyncio.create_task(self._report_loop()),
-                      asyncio.create_task(self._watch_config())]
+                      asyncio.create_task(self._watch_config()),
+                      asyncio.create_task(self.notifier.watchdog_loop())]
         try:
             while not self._stop.is_set():
                 await self._session()
@@ -158,14 +213,20 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             self.state = "stopped"
-            await self.service.refresh()
-            await self.store.close()
+            try:
+                await self.service.refresh()
+            except Exception:   # the stop goes on: the database must still be closed
+                log.exception("the last status report failed")
+            finally:
+                await self.store.close()
+                self.notifier.close()
         return 0
 
     async def _session(self) -> None:
         """One connected run: start the source, track the chats, follow them
         until asked to stop or the session turns out not to be authorised."""
         self.state = "connecting"
+        self._connected = False
         self.source = TelethonSource(self.config, FloodTableAdapter(self.store.flood),
                                      client_options=self.client_options)
         self.engine = SyncEngine(self.source, self.store, self.writer,
@@ -176,6 +237,10 @@ class Daemon:
             me = await self.source.start()
             self.me = me
             log.info("logged in as user %s", me.id)
+            # The database is open and Telegram answered: ready, while the
+            # chats are resolved (which may take many requests).
+            self._connected = True
+            self.notifier.ready(self._status_line({"state": self.state}))
             await self._track_chats()
             await self.engine.start()
         except NeedsLogin as exc:
@@ -183,7 +248,7 @@ class Daemon:
             self.engine.error = str(exc)
         if self.engine.state != "needs-login":
             self.state = "running"
-            self.notifier.ready()
+            self._status_due.set()
             while not self._stop.is_set() and self.engine.state != "needs-login":
                 waits = [asyncio.create_task(self._stop.wait()),
                          asyncio.create_task(self.engine.stopped.wait()),
@@ -195,19 +260,25 @@ class Daemon:
                 try:
                     if self._reload.is_set():
                         self._reload.clear()
+                        self.notifier.reloading()
                         try:
                             await self.reload_config()
                         except InvalidArgument:
                             pass   # logged and reported; the running configuration stays
+                        finally:
+                            self.notifier.ready()
+                            self._status_due.set()
                     elif not done:
                         await self.source.check()
                 except NeedsLogin as exc:
                     self.engine.state, self.engine.error = "needs-login", str(exc)
         if self.engine.state == "needs-login":
+            self._refused_key = self.source.session_fingerprint()
             self.state = "needs-login"
             log.error("needs-login: run `tobsctl login`, or `tobsd login --config %s`",
                       self.config.source)
-            self.notifier.ready()   # up and reporting, just not syncing
+            # Up and reporting, just not syncing: systemd must not time the start out.
+            self.notifier.ready(one_line({"state": self.state}))
         await self._shutdown()
 
     async def _shutdown(self) -> None:
@@ -215,26 +286,37 @@ class Daemon:
             await self.engine.stop()
         if self.source is not None:
             try:
-                await self.source.stop()
+                # Finishing Takeout needs Telegram to answer; an unreachable
+                # Telegram must not hold the stop past the unit's TimeoutStopSec.
+                await asyncio.wait_for(self.source.stop(), SOURCE_STOP_S)
+            except asyncio.TimeoutError:
+                log.warning("Telegram did not answer within %d s while stopping; "
+                            "Takeout left to expire", SOURCE_STOP_S)
             except Exception:
                 log.exception("stopping the Telegram connection failed")
 
     async def _wait_for_login(self) -> None:
+        """Wait until the session file holds another key than the one that
+        stopped working (`tobsd login` replaced it), however early that
+        happened: a login that landed before the daemon noticed the
+        revocation counts too."""
         session = self.config.session
-        def stamp():
-            try:
-                st = session.stat()
-                return (st.st_mtime_ns, st.st_size)
-            except FileNotFoundError:
-                return None
-        before = stamp()
-        # A login through the API writes the session file as it goes: wait
-        # until it is finished before using the file.
-        while not self._stop.is_set() and (stamp() == before or self.service.login_busy):
+        while not self._stop.is_set():
+            current = await asyncio.to_thread(session_fingerprint, session)
+            if current is not None and current != self._refused_key \
+                    and not self.service.login_busy:   # an API login writes it as it goes
+                log.info("the session file changed; connecting again")
+                return
             try:
                 await asyncio.wait_for(self._stop.wait(), LOGIN_POLL_S)
             except asyncio.TimeoutError:
                 pass
+            if self._reload.is_set():   # the chats are selected once logged in
+                self._reload.clear()
+                self.notifier.reloading()
+                self._reread_config()
+                self.notifier.ready()
+                self.notifier.status(self._status_line(await self.collect_status()))
 
     async def _select(self, config: Config) -> list:
         """The configuration's chats, then those added through the API."""
@@ -273,6 +355,16 @@ class Daemon:
             except Exception as exc:   # one chat must not keep the others from syncing
                 log.exception("chat %s could not be added", item.chat.title)
                 self.unresolved.append(Unresolved(item.options.ref, f"{type(exc).__name__}: {exc}"))
+
+    def _reread_config(self) -> Config | None:
+        """The configuration file read again; None (and the old one kept) when it has errors."""
+        try:
+            new = load_config(self.config.source)
+        except ConfigError as exc:
+            log.error("configuration not reloaded: %s", exc)
+            return None
+        self.config = new
+        return new
 
     async def reload_config(self) -> dict:
         """Read the configuration file again and apply it (SIGHUP, the API).
@@ -360,23 +452,47 @@ class Daemon:
     # --- reporting ------------------------------------------------------------------------
     async def collect_status(self) -> dict:
         engine = await self.engine.status() if self.engine else {}
+        # A chat the configuration names but that could not be resolved or
+        # added is listed too, in "error" with the reason: the user sees it
+        # where the other chats are.
+        failed = [{"id": None, "title": str(u.ref), "ref": str(u.ref), "state": "error",
+                   "error": u.error, "written": 0, "indexed": 0, "backfill_done": False}
+                  for u in self.unresolved]
         return {
-            "state": self.state, "pid": os.getpid(), "error": self.engine.error if self.engine else None,
-            "chats": engine.get("chats", []),
+            "state": self.state, "pid": os.getpid(),
+            "error": self.engine.error if self.engine else None,
+            "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }
 
+    def _status_line(self, status: dict) -> str:
+        if status.get("state") == "connecting" and self._connected:
+            return "connected to Telegram; resolving the chats"
+        return one_line(status)
+
     async def _report_loop(self) -> None:
+        """Refresh the status snapshot the control API answers from and
+        systemd's STATUS= line every second (and at once when a state
+        changes). A failing refresh is logged when it starts failing and
+        when it recovers, not every second."""
+        failing: str | None = None
         while True:
             try:
                 status = await self.service.refresh()
-                self.notifier.status(one_line(status))
-                self.notifier.watchdog()
-            except Exception:
-                log.exception("status report failed")
+                self.notifier.status(self._status_line(status))
+                if failing is not None:
+                    log.info("status report works again")
+                failing = None
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                if reason != failing:
+                    log.error("status report failed: %s", reason,
+                              exc_info=not isinstance(exc, OSError))
+                failing = reason
             try:
                 await asyncio.wait_for(self._status_due.wait(), REPORT_EVERY_S)
             except asyncio.TimeoutError:
                 pass
             self._status_due.clear()
+

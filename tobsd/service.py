@@ -115,6 +115,8 @@ class DaemonService:
         """The newest applied message's date, read only when it moved."""
         store = self.daemon.store
         for chat in chats:
+            if chat.get("id") is None:       # a configured chat that could not be resolved
+                continue
             known = self._newest.get(chat["id"])
             if known is None or known[0] != chat.get("max_applied_id"):
                 newest = await store.index.recent(chat["id"], 1) if store else []
@@ -128,7 +130,7 @@ class DaemonService:
         store = self.daemon.store
         now = time.monotonic()
         for chat in chats:
-            if chat["state"] != "backfilling" or store is None:
+            if chat["state"] != "backfilling" or store is None or chat.get("id") is None:
                 self._backfill_seen.pop(chat["id"], None)
                 continue
             total = done = 0

@@ -1,7 +1,7 @@
 """The log format for journald and the rate limit on repeated messages."""
 import logging
 
-from tobsd.logs import OneLineFormatter, RateLimit
+from tobsd.core.logs import OneLineFormatter, RateLimit
 
 
 def record(msg, *args, level=logging.WARNING, name="tobsd.sync", exc_info=None):

@@ -21,7 +21,7 @@ def timestamp(seconds: float | None) -> Timestamp | None:
 
 def chat_status(chat: dict) -> pb.ChatStatus:
     return pb.ChatStatus(
-        id=chat["id"], title=chat["title"], kind=chat["kind"], state=chat["state"],
+        id=chat.get("id") or 0, title=chat["title"], kind=chat["kind"], state=chat["state"],
         error=chat.get("error") or "", written=chat.get("written", 0),
         indexed=chat.get("indexed", 0), max_applied_id=chat.get("max_applied_id", 0),
         backfill_done=bool(chat.get("backfill_done")),

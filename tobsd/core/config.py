@@ -33,6 +33,14 @@ __all__ = [
 ]
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+
+#: Keys tobsd reads and checks but that do nothing yet; setting one gets a
+#: warning (check-config and the daemon's log) naming what it will do.
+NOT_YET_ACTIVE = {
+    "media": "media downloads are not active yet: media show as placeholders",
+    "media_downloads": "media downloads are not active yet",
+    "connections_per_dc": "media downloads are not active yet; it will bound their connections",
+}
 PERIODS = ("day", "month")
 # sun_path in struct sockaddr_un holds 108 bytes including the final NUL.
 MAX_SOCKET_PATH = 107
@@ -135,6 +143,12 @@ class Config:
     sync: SyncConfig = SyncConfig()
     limits: LimitsConfig = LimitsConfig()
     telegram: TelegramConfig = TelegramConfig()
+    api_hash_file: Path | None = None        # where the api_hash was read from, if from a file
+    inactive: tuple[str, ...] = ()           # "key: why" for keys set that do nothing yet
+
+    def warnings(self) -> list[str]:
+        """What is set but does nothing yet (see NOT_YET_ACTIVE)."""
+        return list(self.inactive)
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
@@ -162,10 +176,11 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
 
 def _read(top: TableReader, source: Path, env: Mapping[str, str]) -> Config | None:
     base = source.parent
-    api_id = top.get_int("api_id", None, lo=1)
+    # An api_hash typed here by mistake is a secret: never quoted.
+    api_id = top.get_int("api_id", None, lo=1, secret=True)
     if api_id is None and not top.has("api_id"):
         top.problem("api_id", "missing; get one at https://my.telegram.org")
-    api_hash = _read_api_hash(top, base, env)
+    api_hash, api_hash_file = _read_api_hash(top, base, env)
     daemon = _read_daemon(top.get_table("daemon"), base, env)
     session = top.get_path("session", daemon.state_dir / "tobsd.session", base)
     vault = _read_vault(top.get_table("vault"), base)
@@ -177,31 +192,48 @@ def _read(top: TableReader, source: Path, env: Mapping[str, str]) -> Config | No
     if top.problems.items or api_id is None or api_hash is None or vault is None:
         return None
     return Config(source=source, api_id=api_id, api_hash=api_hash, session=session, vault=vault,
-                  daemon=daemon, chats=chats, sync=sync, limits=limits, telegram=telegram)
+                  daemon=daemon, chats=chats, sync=sync, limits=limits, telegram=telegram,
+                  api_hash_file=api_hash_file, inactive=_inactive(top.table))
 
 
-def _read_api_hash(top: TableReader, base: Path, env: Mapping[str, str]) -> Secret | None:
+def _inactive(data: dict) -> tuple[str, ...]:
+    """The keys of NOT_YET_ACTIVE that the file sets, as "key: why"."""
+    found = []
+    for table, name in (("sync", "media"), ("limits", "media_downloads"),
+                        ("limits", "connections_per_dc")):
+        if isinstance(data.get(table), dict) and name in data[table]:
+            found.append(f"{table}.{name}: {NOT_YET_ACTIVE[name]}")
+    chats = data.get("chats")
+    for i, entry in enumerate(chats if isinstance(chats, list) else []):
+        if isinstance(entry, dict) and "media" in entry:
+            found.append(f"chats[{i}].media: {NOT_YET_ACTIVE['media']}")
+    return tuple(found)
+
+
+def _read_api_hash(top: TableReader, base: Path,
+                   env: Mapping[str, str]) -> tuple[Secret | None, Path | None]:
+    """The api_hash, and the file it came from (None when it is inline)."""
     has_inline, has_file = top.has("api_hash"), top.has("api_hash_file")
     if has_inline and has_file:
         top.problem("api_hash", "set either api_hash or api_hash_file, not both")
-        return None
+        return None, None
     if not has_inline and not has_file:
         top.problem("api_hash", "missing; set api_hash, or api_hash_file to a file holding it")
-        return None
+        return None, None
     if has_inline:
         value = top.get_str("api_hash", None, secret=True)
-        return None if value is None else _check_hash(top, "api_hash", value.strip())
+        return (None if value is None else _check_hash(top, "api_hash", value.strip())), None
     name = top.get_str("api_hash_file", None)
     if name is None:
-        return None
+        return None, None
     path = _credential_path(name, base, env)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else "not readable text"
         top.problem("api_hash_file", f"cannot read {str(path)!r}: {reason}")
-        return None
-    return _check_hash(top, "api_hash_file", text.strip())
+        return None, path
+    return _check_hash(top, "api_hash_file", text.strip()), path
 
 
 def _credential_path(name: str, base: Path, env: Mapping[str, str]) -> Path:

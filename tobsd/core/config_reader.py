@@ -97,15 +97,19 @@ class TableReader:
     def get_bool(self, name: str, default: bool) -> bool:
         return self._typed(name, bool, default, "true or false")
 
-    def get_int(self, name: str, default: int | None, lo: int | None = None, hi: int | None = None) -> Any:
+    def get_int(self, name: str, default: int | None, lo: int | None = None, hi: int | None = None,
+                secret: bool = False) -> Any:
+        """An integer in [lo, hi]. `secret`: the value is never quoted (a
+        secret pasted into the wrong key must not be echoed)."""
         raw = self.table.get(name)
-        value = self._typed(name, int, default, "an integer")
+        value = self._typed(name, int, default, "an integer", secret)
         if not isinstance(raw, int) or isinstance(raw, bool):
             return value  # absent (the default) or of the wrong type (already reported)
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = f"from {lo} to {hi}" if lo is not None and hi is not None else (
                 f"at least {lo}" if lo is not None else f"at most {hi}")
-            self.problem(name, f"expected an integer {bounds}, got {value}")
+            self.problem(name, f"expected an integer {bounds}, got "
+                               + (describe(value, secret) if secret else str(value)))
             return default
         return value
 

@@ -63,7 +63,21 @@ class ChatUnavailable(TobsError):
 
 
 class DiskFull(TobsError):
-    """The vault's or the state's disk is full; sync pauses until space returns."""
+    """The vault's or the state's disk (or quota) is full; nothing was
+    half-written, and sync pauses until space returns.
+
+    `path` is what was being written, `cause` the OSError (ENOSPC, EDQUOT,
+    EFBIG) or the database's error. It survives pickling (the vault writer
+    process sends it to the daemon)."""
+
+    def __init__(self, path: object, cause: BaseException | None = None) -> None:
+        reason = getattr(cause, "strerror", None) or cause or "no space left"
+        super().__init__(f"disk full while writing {path}: {reason}")
+        self.path = path
+        self.cause = cause
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.cause))
 
 
 class AmbiguousChat(ChatUnavailable):

@@ -1,8 +1,11 @@
-"""The contracts between the sync engine and the Telegram layer.
+"""The contracts between the sync engine and the layers it drives.
 
-`tobsd/sync` drives a `TelegramSource`; `tobsd/telegram` implements it with
-Telethon, and unit tests of the engine hand it a fake. Everything that crosses
-here is a core model: no Telethon type ever does.
+`tobsd/sync` drives a `TelegramSource` (implemented by `tobsd/telegram` with
+Telethon), keeps its state through a `StatePort` (`tobsd/store`, SQLite) and
+writes notes through a `VaultPort` (`tobsd/vault`, in-process or in the
+writer process). It imports none of those packages: `app.py` hands it the
+real ones, and unit tests can hand it fakes. Everything that crosses here is
+a core model or a plain record: no Telethon, SQLite or file type ever does.
 
 Chat ids are marked peer ids, as everywhere in tobsd: a user's id as is, a
 basic group's as -id, a channel's (broadcast, supergroup, forum) as
@@ -10,8 +13,10 @@ basic group's as -id, a channel's (broadcast, supergroup, forum) as
 """
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Protocol, Sequence
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Iterable, Protocol, Sequence
 
 from .models import Chat, Message, Person, Topic
 
@@ -104,3 +109,140 @@ class TelegramSource(Protocol):
 
     def status(self) -> SourceStatus:
         """The layer's state for status reports."""
+
+
+# --- the state (tobsd/store) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One applied message. Dates are Unix epoch seconds; `content_hash` is opaque bytes."""
+
+    chat_id: int
+    msg_id: int
+    date: int
+    note_path: str
+    content_hash: bytes
+    edit_date: int | None = None
+    deleted: bool = False
+
+
+class CursorRecord(Protocol):
+    """A chat's progress: highest id applied, lowest id the backfill reached."""
+    chat_id: int
+    max_applied_id: int
+    min_backfilled_id: int | None
+    backfill_done: bool
+
+
+class ShardRecord(Protocol):
+    """An id range of a chat's history still to fetch, newest first."""
+    chat_id: int
+    lo_id: int
+    hi_id: int
+    next_offset: int
+    done: bool
+
+
+class ChatRecord(Protocol):
+    """What the state remembers of a tracked chat."""
+    id: int
+    kind: str
+    title: str
+    username: str | None
+    paused: bool
+
+
+class ChangeSet(Protocol):
+    """Writes collected first and made in one transaction by
+    `StatePort.commit` (the applier's step 4 and what callers add to it)."""
+
+    def put_index(self, rows: Sequence[tuple]) -> None: ...
+    def clear_pending(self, key: int) -> None: ...
+    def advance_max_applied(self, chat_id: int, msg_id: int) -> None: ...
+    def advance_min_backfilled(self, chat_id: int, msg_id: int) -> None: ...
+    def set_backfill_done(self, chat_id: int, done: bool = True) -> None: ...
+    def create_shards(self, chat_id: int, ranges: Iterable[tuple[int, int]]) -> None: ...
+    def advance_shard(self, chat_id: int, lo_id: int, next_offset: int) -> None: ...
+    def finish_shard(self, chat_id: int, lo_id: int) -> None: ...
+
+
+class ChatsTable(Protocol):
+    async def upsert(self, chat_id: int, kind: str, title: str,
+                     username: str | None = None) -> Any: ...
+    async def get(self, chat_id: int) -> ChatRecord | None: ...
+    async def set_paused(self, chat_id: int, paused: bool) -> bool: ...
+    async def set_error(self, chat_id: int, error: str | None) -> bool: ...
+    async def remove(self, chat_id: int) -> bool: ...
+
+
+class CursorsTable(Protocol):
+    async def get(self, chat_id: int) -> CursorRecord: ...
+    async def set_backfill_done(self, chat_id: int, done: bool = True) -> None: ...
+
+
+class IndexTable(Protocol):
+    async def count(self, chat_id: int | None = None) -> int: ...
+    async def get_many(self, chat_id: int, msg_ids: Iterable[int]) -> dict[int, IndexEntry]: ...
+    async def ids_between(self, chat_id: int, lo_id: int, hi_id: int,
+                          include_deleted: bool = False) -> list[int]: ...
+    async def mark_deleted(self, chat_id: int, msg_ids: Iterable[int]) -> list[int]: ...
+    async def put_many(self, entries: Sequence[IndexEntry]) -> None: ...
+
+
+class ShardsTable(Protocol):
+    async def pending(self, chat_id: int) -> list[ShardRecord]: ...
+    async def split(self, chat_id: int, lo_id: int, at: int) -> ShardRecord: ...
+    async def cut(self, chat_id: int, lo_id: int, points: list[int]) -> None: ...
+    async def clear(self, chat_id: int) -> None: ...
+
+
+class PendingTable(Protocol):
+    async def add(self, chat_id: int, rows: Sequence[tuple[int, int, int | None]]) -> int: ...
+    async def get_many(self, chat_id: int,
+                       msg_ids: Iterable[int]) -> dict[int, tuple[int, int | None]]: ...
+    async def prune(self) -> int: ...
+
+
+class StatePort(Protocol):
+    """What the sync engine needs of its state (`tobsd.store.Store`).
+
+    A message is recorded only after its note is durable (see the applier);
+    `commit` makes a `ChangeSet` in one transaction, `transaction()` groups
+    table calls into one. A full disk raises `core.errors.DiskFull`.
+    """
+    chats: ChatsTable
+    cursors: CursorsTable
+    index: IndexTable
+    shards: ShardsTable
+    pending: PendingTable
+
+    def changes(self) -> ChangeSet: ...
+    async def commit(self, changes: ChangeSet) -> None: ...
+    def transaction(self) -> AbstractAsyncContextManager[None]: ...
+    async def applied_ids(self, chat_id: int, msg_ids: Iterable[int]) -> set[int]: ...
+
+
+# --- the vault (tobsd/vault) ------------------------------------------------------
+
+
+class VaultPort(Protocol):
+    """What the sync engine needs of the vault writer (`VaultWriter`, or
+    `RemoteWriter` for the writer process). Every write is durable when its
+    call (or the future `submit` returns) completes; a full disk raises
+    `core.errors.DiskFull`."""
+
+    async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
+                     new_ids: frozenset[int] | None = None) -> Awaitable[Any]:
+        """Hand messages over now; the awaitable gives the outcome. Applied in
+        the order submitted. Only `new_ids` go into a note the user deleted."""
+
+    async def mark_deleted(self, chat: Chat, msg_ids: list[int], *,
+                           hints: dict[int, tuple[int, int | None]] | None = None) -> Any: ...
+
+    async def write_chat_note(self, chat: Chat, *, synced_through: datetime | None = None,
+                              message_count: int | None = None) -> Any: ...
+
+    def note_of(self, chat_id: int, msg_id: int) -> str | None: ...
+    def remember_location(self, chat_id: int, msg_id: int, note_rel: str) -> None: ...
+    def deleted_notes(self, chat_id: int) -> list[str]: ...

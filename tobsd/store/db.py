@@ -40,6 +40,8 @@ from typing import Any, AsyncIterator, Callable, Iterable, Sequence, TypeVar
 
 import aiosqlite
 
+from tobsd.core.errors import DiskFull
+from tobsd.core.files import create_private, private_dir
 from tobsd.store.migrations import migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -61,7 +63,8 @@ class Database:
     async def open(cls, path: str | Path) -> "Database":
         """Open (creating if needed) and migrate the database at `path`."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        create_private(path)   # SQLite gives -wal and -shm the same mode
         writer = await aiosqlite.connect(path, isolation_level=None)
         try:
             await _configure(writer)
@@ -108,7 +111,7 @@ class Database:
         if self.in_transaction():
             yield self.writer
             return
-        async with self.locked() as conn:
+        async with self.locked() as conn, _disk_full(self.path):
             try:
                 # Inside the try: a task cancelled while its BEGIN is queued
                 # must still roll back, or the connection stays in a
@@ -147,14 +150,15 @@ class Database:
         it raises). `fn` must only use `conn` and must not commit.
         `before()` runs here once the write lock is held, just before.
         A caller cancelled meanwhile does not stop `fn`, which may still commit."""
-        if self.in_transaction():
-            if before is not None:
-                before()
-            return await _in_thread(self.writer, fn, args, own_transaction=False)
-        async with self.locked() as conn:
-            if before is not None:
-                before()
-            return await _in_thread(conn, fn, args, own_transaction=True)
+        async with _disk_full(self.path):
+            if self.in_transaction():
+                if before is not None:
+                    before()
+                return await _in_thread(self.writer, fn, args, own_transaction=False)
+            async with self.locked() as conn:
+                if before is not None:
+                    before()
+                return await _in_thread(conn, fn, args, own_transaction=True)
 
     def _read_conn(self) -> aiosqlite.Connection:
         return self.writer if self.in_transaction() else self.reader
@@ -175,6 +179,18 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
+
+
+@asynccontextmanager
+async def _disk_full(path: Path) -> AsyncIterator[None]:
+    """SQLite's "database or disk is full" as the core DiskFull, which the
+    engine answers by pausing the chat until space returns."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise DiskFull(path, exc) from exc
+        raise
 
 
 def _call(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple, own_transaction: bool) -> T:

@@ -13,26 +13,13 @@ for why the order matters.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from tobsd.core.ports import IndexEntry
 from tobsd.store.db import Database
 
 # SQLite's default limit on bound parameters is 32766 (3.32+); stay far below.
 _CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
-    """One applied message. Dates are Unix epoch seconds; `content_hash` is opaque bytes."""
-
-    chat_id: int
-    msg_id: int
-    date: int
-    note_path: str
-    content_hash: bytes
-    edit_date: int | None = None
-    deleted: bool = False
 
 
 _SELECT = ("SELECT i.chat_id, i.msg_id, i.date, n.path, i.content_hash, i.edit_date, i.deleted "

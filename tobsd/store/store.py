@@ -102,6 +102,11 @@ class Store:
         async with self.db.transaction():
             yield
 
+    def changes(self) -> "Changes":
+        """An empty set of writes to fill and `commit` (see changes.py)."""
+        from tobsd.store.changes import Changes
+        return Changes()
+
     async def commit(self, changes: "Changes") -> None:
         """Make `changes` in one transaction (or in the task's open one)."""
         if not changes:

@@ -11,7 +11,7 @@ Order, for every batch (a backfill page, a live event, a reconcile page):
    file, fsync, rename, fsync of the folder);
 4. one SQLite transaction records the index rows, clears the pending rows
    and makes what the batch's `after` adds (cursor and shard advances);
-   it is collected as `Changes` and committed in one trip to the database
+   it is collected as a `ChangeSet` and committed in one trip to the database
    thread.
 
 A crash between 3 and 4 re-applies the batch on restart, which changes
@@ -53,11 +53,11 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable, Sequence
 
 from tobsd.core.models import Chat, Message
-from tobsd.store import Changes, IndexEntry, Store
+from tobsd.core.ports import ChangeSet, IndexEntry, StatePort, VaultPort
 
 from .fresh import Known, epoch, select_fresh
 
-After = Callable[[Changes], None]   # adds the batch's own writes to its transaction
+After = Callable[[ChangeSet], None]   # adds the batch's own writes to its transaction
 
 RECENT_DELETIONS_KEPT = 100_000   # (chat, id) pairs deleted before they were seen
 WRITES_IN_FLIGHT = 2              # groups of one chat at the writer at once
@@ -100,7 +100,7 @@ class Applier:
     `remember_location`: a `VaultWriter` or a `RemoteWriter`.
     """
 
-    def __init__(self, store: Store, writer, *, writes_in_flight: int = WRITES_IN_FLIGHT):
+    def __init__(self, store: StatePort, writer: VaultPort, *, writes_in_flight: int = WRITES_IN_FLIGHT):
         self.store = store
         self.writer = writer
         self.writes_in_flight = max(1, writes_in_flight)
@@ -159,14 +159,17 @@ class Applier:
         group = self._waiting.pop(chat.id, [])
         earlier = list(flights)
         try:
-            fresh = await self._changed(chat, group, earlier)
+            fresh, seen = await self._changed(chat, group, earlier)
             messages = [m for m, _ in sorted(fresh.values(), key=lambda md: md[0].id)]
             pending = reply = None
             if messages:
                 await self._locate_replied(chat, messages)
                 pending = await self.store.pending.add(
                     chat.id, [(m.id, epoch(m.date) or 0, m.topic_id) for m in messages])
-                reply = await self.writer.submit(chat, messages)
+                # Messages never recorded before: only they may go into a
+                # note the user deleted.
+                reply = await self.writer.submit(
+                    chat, messages, new_ids=frozenset(m.id for m in messages if m.id not in seen))
         except BaseException:
             # Nothing of the group was sent: the others go back to wait and
             # are applied by their own callers; `own` gets the error.
@@ -198,7 +201,7 @@ class Applier:
             if previous is not None:
                 await previous.committed.wait()
             note_of, chat_id = self.writer.note_of, chat.id
-            changes = Changes()
+            changes = self.store.changes()
             changes.put_index([(chat_id, m.id, epoch(m.date) or 0, note_of(chat_id, m.id) or "",
                                 digest, epoch(m.edit_date), m.deleted)
                                for m, digest in fresh.values()])
@@ -233,12 +236,12 @@ class Applier:
             if entry.note_path:
                 self.writer.remember_location(chat.id, entry.msg_id, entry.note_path)
 
-    async def _changed(self, chat: Chat, group: list[_Batch],
-                       earlier: list[_Flight]) -> dict[int, tuple[Message, bytes]]:
+    async def _changed(self, chat: Chat, group: list[_Batch], earlier: list[_Flight]
+                       ) -> tuple[dict[int, tuple[Message, bytes]], set[int]]:
         """The messages of `group` that are new or changed (id -> the last
         fresh copy and its hash), batch by batch in arrival order, compared
         with the index overlaid by what the `earlier` groups in flight will
-        write."""
+        write; and the ids of the group that index and flights knew."""
         ids = list({m.id for b in group for m in b.messages})
         maybe = await self.store.applied_ids(chat.id, ids) if ids else set()
         known: dict[int, Known] = {
@@ -246,10 +249,11 @@ class Applier:
             for e in (await self.store.index.get_many(chat.id, maybe) if maybe else {}).values()}
         for flight in earlier:   # oldest first: the newest copy wins
             known.update(flight.known)
+        seen = set(known)
         out: dict[int, tuple[Message, bytes]] = {}
         for b in group:
             b.fresh = select_fresh(chat.id, b.messages, known, self._deleted_unseen, out)
-        return out
+        return out, seen
 
     # --- deleting ---------------------------------------------------------------
     async def delete(self, chat: Chat, ids: Sequence[int]) -> int:

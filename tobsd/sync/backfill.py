@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tobsd.core.models import Chat, Message
-from tobsd.core.ports import TelegramSource
-from tobsd.store import Changes, Store
+from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
 from .applier import Applier
 from .reconcile import PAGE, keep_since
@@ -66,7 +65,7 @@ def cut(lo: int, hi: int, pieces: int) -> list[tuple[int, int]]:
 class Backfill:
     """Fetches one chat's pending shards with `workers` concurrent workers."""
 
-    def __init__(self, source: TelegramSource, applier: Applier, store: Store, chat: Chat, *,
+    def __init__(self, source: TelegramSource, applier: Applier, store: StatePort, chat: Chat, *,
                  workers: int, requests: asyncio.Semaphore, since: datetime | None = None,
                  on_page=None, ids_per_page: int | None = None):
         self.source, self.applier, self.store, self.chat = source, applier, store, chat
@@ -155,7 +154,7 @@ class Backfill:
             done = not fetched or len(messages) < len(fetched)
             lowest = min((m.id for m in fetched), default=shard.lo)
 
-            def advance(changes: Changes, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
+            def advance(changes: ChangeSet, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
                 # Never while the chat is held still (see _take): shard.lo is current.
                 if done:
                     changes.finish_shard(self.chat.id, shard.lo)

@@ -14,16 +14,16 @@ whole engine with state "needs-login" and leaves the state as it is.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 from datetime import date, datetime, timezone
 
-from tobsd.core.errors import ChatUnavailable, NeedsLogin
+from tobsd.core.errors import ChatUnavailable, DiskFull, NeedsLogin
 from tobsd.core.models import Chat, ChatKind
-from tobsd.core.ports import LiveEvent, TelegramSource
-from tobsd.store import Changes, Store
+from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, VaultPort
 
 from .applier import Applier
 from .backfill import Backfill
@@ -33,11 +33,13 @@ log = logging.getLogger(__name__)
 
 COMMON_BOX_KINDS = (ChatKind.USER, ChatKind.BOT, ChatKind.GROUP)
 DISK_RETRY_S = (1, 2, 5, 10, 30)
+COUNT_EVERY_S = 60.0     # an idle chat's index count is refreshed this often
 
 
 def _is_disk_full(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("VaultFullError", "DiskFull") or \
-        (isinstance(exc, OSError) and exc.errno == 28)
+    # Every layer raises DiskFull; a bare ENOSPC/EDQUOT from elsewhere counts too.
+    return isinstance(exc, DiskFull) or \
+        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
 
 
 @dataclass
@@ -64,10 +66,14 @@ class ChatState:
     last_reconcile: float = 0.0
     task: asyncio.Task | None = field(default=None, repr=False)
     wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    # The index count last reported, and `written` and the time it was
+    # counted at: counting a big chat's rows every second is the largest
+    # cost of an idle daemon, and the count only moves when messages are written.
+    counted: tuple[int, int, float] | None = field(default=None, repr=False)
 
 
 class SyncEngine:
-    def __init__(self, source: TelegramSource, store: Store, writer, *, workers: int = 6,
+    def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
                  reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None):
         """`on_change()` is called when the engine's or a chat's state
         changes (so a status report can go out at once)."""
@@ -271,7 +277,7 @@ class SyncEngine:
         messages = keep_since(list(event.messages), st.options.since_dt)
         top = max(m.id for m in event.messages)
 
-        def advance(changes: Changes) -> None:
+        def advance(changes: ChangeSet) -> None:
             changes.advance_max_applied(st.chat.id, top)
 
         # Only a chat reconciled in this session has a gap-free live stream;
@@ -287,25 +293,38 @@ class SyncEngine:
         if event.chat_id is not None:
             targets = [self.chats[event.chat_id]] if event.chat_id in self.chats else []
         else:
-            targets = [st for st in self.chats.values() if st.chat.kind in COMMON_BOX_KINDS]
+            targets = [st for st in list(self.chats.values()) if st.chat.kind in COMMON_BOX_KINDS]
         for st in targets:
             if await self.applier.delete(st.chat, list(event.ids)):
                 self._notes_due.add(st.chat.id)
 
     # --- reporting ----------------------------------------------------------------------
     async def status(self) -> dict:
+        """The engine's and every chat's state. It iterates over a snapshot
+        of the chats: chats are added and removed while it awaits the store."""
         chats = []
-        for st in self.chats.values():
+        for st in list(self.chats.values()):
             cursor = await self.store.cursors.get(st.chat.id)
             chats.append({
                 "id": st.chat.id, "title": st.chat.title, "kind": st.chat.kind.value,
                 "state": st.state, "error": st.error, "written": st.written,
                 "max_applied_id": cursor.max_applied_id,
                 "backfill_done": cursor.backfill_done,
-                "indexed": await self.store.index.count(st.chat.id),
+                "indexed": await self._indexed(st),
+                # Notes the user deleted: their old messages stay out.
+                "deleted_notes": self.writer.deleted_notes(st.chat.id),
             })
         return {"state": self.state, "error": self.error, "chats": chats,
                 "source": _asdict(self.source.status())}
+
+
+    async def _indexed(self, st: ChatState) -> int:
+        """The chat's index count, counted again only after it wrote
+        something (or a minute passed, for writes counted elsewhere)."""
+        now = time.monotonic()
+        if st.counted is None or st.counted[1] != st.written or now - st.counted[2] > COUNT_EVERY_S:
+            st.counted = (await self.store.index.count(st.chat.id), st.written, now)
+        return st.counted[0]
 
 
 def _asdict(obj) -> dict:

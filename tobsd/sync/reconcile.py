@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tobsd.core.models import Chat, Message
-from tobsd.core.ports import TelegramSource
-from tobsd.store import Changes, Store
+from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
 from .applier import Applier
 
@@ -47,7 +46,7 @@ def keep_since(messages: list[Message], since: datetime | None) -> list[Message]
     return [m for m in messages if m.date >= since]
 
 
-async def reconcile(source: TelegramSource, applier: Applier, store: Store, chat: Chat,
+async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, chat: Chat,
                     *, since: datetime | None = None) -> ReconcileResult:
     result = ReconcileResult()
     cursor = await store.cursors.get(chat.id)
@@ -78,7 +77,7 @@ async def reconcile(source: TelegramSource, applier: Applier, store: Store, chat
         gap = (top + 1, lowest)
     result.gap_shard = gap
 
-    def advance(changes: Changes) -> None:
+    def advance(changes: ChangeSet) -> None:
         if ids:
             changes.advance_max_applied(chat.id, max(ids))
         if gap is not None:

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from tobsd.core.config import Config
 from tobsd.core.config_chats import ChatConfig, ChatRef
-from tobsd.core.errors import ChatUnavailable
+from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind
 from tobsd.core.ports import TelegramSource
 
@@ -63,24 +63,49 @@ def chat_from_row(row) -> Chat:
                 link=link)
 
 
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ChatUnavailable):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 async def select_chats(config: Config, source: TelegramSource,
                        known: Sequence[Chat] = ()) -> tuple[list[Selected], list[Unresolved]]:
-    """The chats to sync. `known` are chats tracked before (from the store):
-    a reference to one of them costs no request."""
+    """The chats to sync, and the references that could not be resolved with
+    the reason. `known` are chats tracked before (from the store): a
+    reference to one of them costs no request.
+
+    A reference that fails in any way (Telegram refuses it, does not know
+    it, answers an unexpected error) is reported and the others go on; only
+    NeedsLogin (and cancellation) ends the selection."""
     chosen: dict[int, Selected] = {}
     failed: list[Unresolved] = []
     for entry in config.chats:
         try:
             chat = known_chat(entry.ref, known) or await source.resolve(ref_value(entry.ref))
+        except NeedsLogin:
+            raise
         except ChatUnavailable as exc:
-            log.warning("chat %s: %s", entry.ref, exc)
-            failed.append(Unresolved(entry.ref, str(exc)))
+            log.warning("chat %s not synced: %s", entry.ref, exc)
+            failed.append(Unresolved(entry.ref, _reason(exc)))
+            continue
+        except Exception as exc:
+            log.warning("chat %s could not be resolved", entry.ref, exc_info=True)
+            failed.append(Unresolved(entry.ref, _reason(exc)))
             continue
         chosen[chat.id] = Selected(chat, entry)
     if config.sync.all:
         defaults = ChatConfig(ref=ChatRef(title="*"), media=config.sync.media,
                               remove_deleted=config.sync.remove_deleted)
-        for chat in await source.dialogs():
+        try:
+            dialogs = await source.dialogs()
+        except NeedsLogin:
+            raise
+        except Exception as exc:
+            log.warning("the dialog list could not be read", exc_info=True)
+            failed.append(Unresolved(ChatRef(title="[sync] all"), _reason(exc)))
+            dialogs = []
+        for chat in dialogs:
             names = [chat.title, f"@{chat.username}" if chat.username else ""]
             kinds = [CONFIG_KINDS[chat.kind]] + (["archived"] if chat.archived else [])
             if chat.id not in chosen and config.sync.selects(kinds, names):

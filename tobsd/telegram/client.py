@@ -12,15 +12,18 @@ trusted for the key exchange.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from typing import Mapping
 
 from telethon import TelegramClient
 from telethon.crypto import rsa as telethon_rsa
 from telethon.network import ConnectionTcpFull
-from telethon.sessions import SQLiteSession
+from telethon.crypto import AuthKey
+from telethon.sessions import MemorySession, SQLiteSession
 from telethon.tl import types
 
 from tobsd.core.config import Config, Endpoint
@@ -80,6 +83,28 @@ def secure_session_file(path: Path) -> None:
             pass
 
 
+def session_fingerprint(path: Path) -> str | None:
+    """A digest of the auth key the session file holds (None: no file, no
+    key, not readable). Two logins have different keys, so this tells a new
+    login from the one that stopped working, without exposing the key."""
+    real = session_file(path)
+    if not real.exists():
+        return None
+    try:
+        conn = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT auth_key FROM sessions").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return key_fingerprint(row[0]) if row and row[0] else None
+
+
+def key_fingerprint(key: bytes | None) -> str | None:
+    return hashlib.sha256(key).hexdigest() if key else None
+
+
 def trust_rsa_key(pem: str | None) -> None:
     """Make Telethon accept a server's RSA public key (from `[telegram]`)."""
     if pem:
@@ -103,13 +128,42 @@ def open_session(config: Config) -> SQLiteSession:
     return session
 
 
-def build_client(config: Config, **overrides) -> OverridableClient:
-    """The account's Telethon client, not yet connected.
+def session_copy(config: Config) -> MemorySession | None:
+    """The login the session file holds (DC and auth key), copied into memory,
+    so it can be tried without writing to the file; None when the file holds
+    no key (or is missing or unreadable)."""
+    real = session_file(config.session)
+    if not real.exists():
+        return None
+    try:
+        conn = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT dc_id, server_address, port, auth_key FROM sessions"
+                               ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if not row or not row[3]:
+        return None
+    dc_id, host, port, key = row
+    endpoint = config.telegram.dc.get(dc_id)
+    if endpoint is not None:
+        host, port = endpoint.host, endpoint.port
+    session = MemorySession()
+    session.set_dc(dc_id, host, port)
+    session.auth_key = AuthKey(key)
+    return session
+
+
+def build_client(config: Config, session=None, **overrides) -> OverridableClient:
+    """The account's Telethon client, not yet connected, on the session file
+    (or on `session`, such as a `session_copy`).
 
     Keyword `overrides` replace the defaults below (tests shorten retries).
     """
     trust_rsa_key(config.telegram.rsa_public_key)
-    session = open_session(config)
+    session = session if session is not None else open_session(config)
     cls = type("ConfiguredClient", (OverridableClient,),
                {"dc_overrides": dict(config.telegram.dc), "_config": None})
     options = dict(

@@ -25,6 +25,7 @@ from telethon import errors, functions
 
 from tobsd.core.errors import TobsError
 
+from .internals import close_idle_exported_senders
 from .mapping_media import parse_file_id
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class DcPool:
 
     def __init__(self, source, *, connections_per_dc: int | None = None) -> None:
         self._source = source
-        self._cap = connections_per_dc or source._config.limits.connections_per_dc
+        self._cap = connections_per_dc or source.config.limits.connections_per_dc
         self._per_dc: int | None = None
         self._slots: dict[int, asyncio.Semaphore] = {}
         self._sizing = asyncio.Lock()
@@ -62,8 +63,8 @@ class DcPool:
 
     async def _app_limit(self) -> int:
         try:
-            result = await self._source._rpc("help.getAppConfig",
-                                             functions.help.GetAppConfigRequest(hash=0))
+            result = await self._source.request("help.getAppConfig",
+                                                functions.help.GetAppConfigRequest(hash=0))
         except errors.RPCError:
             return DEFAULT_PER_DC
         config = getattr(result, "config", result)
@@ -80,8 +81,8 @@ class DcPool:
 
     async def _message(self, chat_id: int, msg_id: int):
         client = self._source.client
-        peer = await self._source._input_peer(chat_id)
-        msg = await self._source._guarded("messages.getMessages",
+        peer = await self._source.input_peer(chat_id)
+        msg = await self._source.run_guarded("messages.getMessages",
                                           lambda: client.get_messages(peer, ids=msg_id))
         if msg is None or getattr(msg, "media", None) is None:
             raise MediaGone(f"message {msg_id} of chat {chat_id} has no file any more")
@@ -124,7 +125,7 @@ class DcPool:
 
     async def close(self) -> None:
         """Close idle exported connections now (Telethon also does it on its own)."""
-        await self._source.client._clean_exported_senders()
+        await close_idle_exported_senders(self._source.client)
 
 
 __all__ = ["DcPool", "MediaGone"]

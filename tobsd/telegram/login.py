@@ -6,12 +6,22 @@ Asks for the phone number, the code Telegram sends, and the two-step
 verification password when the account has one; a wrong code or password is
 reported plainly and asked again (a few times). The phone number, the code
 and the password are never logged nor echoed back.
+
+A session file that is still authorised is kept ("Already logged in"). Any
+other (revoked, forgotten by the server, unreadable) is never reused for the
+new login: the login runs on a fresh session file next to it (0600), and
+only once it succeeded does that file replace the old one, in one atomic
+rename. A daemon running meanwhile never sees a half-written session; it
+notices the new file and goes on.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 import logging
+import os
+from pathlib import Path
 from typing import Awaitable, Callable
 
 from telethon import errors
@@ -20,12 +30,13 @@ from tobsd.core.config import Config
 from tobsd.core.errors import LoginFailed, LoginRetry
 from tobsd.core.models import Person
 
-from .client import build_client, secure_session_file
+from .client import build_client, secure_session_file, session_copy, session_file
 from .mapping_peers import person_from_user
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
+CHECK_TIMEOUT_S = 30.0
 
 Ask = Callable[[str], "str | Awaitable[str]"]
 
@@ -103,23 +114,99 @@ async def interactive_login(config: Config, ask: Ask = input,
     """Log the account in and keep the session at `config.session` (0600).
 
     Returns the logged-in user. When the session is already authorised it
-    says so and returns at once. Raises LoginFailed after too many wrong
-    answers or when Telegram refuses the number.
+    says so and returns at once. Otherwise it logs in on a fresh session
+    file and puts that in place atomically (see the module doc). Raises
+    LoginFailed after too many wrong answers or when Telegram refuses the
+    number; the old session file is then left as it was.
     """
-    client = build_client(config, receive_updates=False)
-    await client.connect()
+    me = await _authorised_user(config)
+    if me is not None:
+        out(f"Already logged in as {me.name}.")
+        return me
+    target = session_file(config.session)
+    fresh = target.with_name(f".{target.stem}.login-{os.getpid()}.session")
+    _remove_session(fresh)
     try:
-        if await client.is_user_authorized():
-            me = await client.get_me()
-            out(f"Already logged in as {person_from_user(me).name}.")
-            return person_from_user(me)
-        me = await _login(client, ask, ask_secret, out)
-        person = person_from_user(me)
-        out(f"Logged in as {person.name}. The session is kept in {config.session}.")
-        return person
+        client = build_client(dataclasses.replace(config, session=fresh),
+                              receive_updates=False)
+        try:
+            await client.connect()
+            person = person_from_user(await _login(client, ask, ask_secret, out))
+        finally:
+            await client.disconnect()
+        _install(fresh, target)
     finally:
-        await client.disconnect()
-        secure_session_file(config.session)
+        _remove_session(fresh)
+    out(f"Logged in as {person.name}. The session is kept in {config.session}.")
+    return person
+
+
+async def _authorised_user(config: Config) -> Person | None:
+    """The user the existing session file is logged in as; None when there
+    is no file or it is not authorised or not usable (revoked, a key the
+    server no longer knows, a damaged file). The file is only read: the
+    check runs on a copy of its login in memory."""
+    copy = session_copy(config)
+    if copy is None:
+        return None
+    client = None
+    # Telethon reports a key the server forgot loudly, and leaves a future
+    # holding that error behind; here it is expected, and answered by a
+    # fresh login.
+    telethon_log = logging.getLogger("telethon")
+    level = telethon_log.level
+    telethon_log.setLevel(logging.CRITICAL)
+    logging.getLogger("asyncio").addFilter(_forgotten_key_filter)
+    try:
+        client = build_client(config, copy, receive_updates=False, connection_retries=2)
+
+        async def check():
+            await client.connect()
+            if not await client.is_user_authorized():
+                return None
+            return await client.get_me()
+
+        me = await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
+        return person_from_user(me) if me is not None else None
+    except Exception as exc:
+        log.info("the session file cannot be used (%s); logging in afresh", type(exc).__name__)
+        return None
+    finally:
+        if client is not None:
+            try:
+                await client.disconnect()
+            except Exception:
+                pass
+        telethon_log.setLevel(level)
+
+
+def _forgotten_key_filter(record: logging.LogRecord) -> bool:
+    """Drops asyncio's "exception never retrieved" report of Telethon's
+    AuthKeyNotFound (the old session's key, already handled)."""
+    return "AuthKeyNotFound" not in record.getMessage()
+
+
+def _install(fresh: Path, target: Path) -> None:
+    """Put the freshly logged-in session file in place of `target`, atomically
+    and durably (0600, and the rename fsynced)."""
+    secure_session_file(fresh)
+    with open(fresh, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(fresh, target)
+    fd = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    secure_session_file(target)
+
+
+def _remove_session(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + "-journal")):
+        try:
+            candidate.unlink()
+        except FileNotFoundError:
+            pass
 
 
 async def _login(client, ask: Ask, ask_secret: Ask, out) -> object:

@@ -89,7 +89,7 @@ class Pacer:
             self.rate = min(max_rate, max(min_rate, learned.rate))
             self.low, self.high = learned.low, learned.high
         now = clock()
-        self._tokens = 1.0
+        self._tokens = self._burst()
         self._last = now
         self._since = now              # when the current rate was set
         self._held_since_change = False

@@ -20,8 +20,9 @@ from tobsd.core.errors import AmbiguousChat, ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.core.ports import EventHandler, HistoryPage, SourceStatus
 
-from .client import build_client, secure_session_file
+from .client import build_client, key_fingerprint, secure_session_file
 from .floodstore import FloodPersistence
+from .internals import updates_pending
 from .live import LiveDispatcher
 from .mapping import map_messages
 from .mapping_peers import chat_from_entity, entities_of, person_from_user
@@ -74,6 +75,24 @@ class TelethonSource:
         return self._client
 
     @property
+    def config(self) -> Config:
+        return self._config
+
+    async def request(self, method: str, request, what: str = ""):
+        """Send one request through the scheduler, with the core errors of
+        `_rpc` (for the media pool)."""
+        return await self._rpc(method, request, what)
+
+    async def run_guarded(self, method: str, fn, what: str = ""):
+        """Run `fn()` (client calls of `method`) through the scheduler, with
+        the core errors (for the media pool)."""
+        return await self._guarded(method, fn, what)
+
+    async def input_peer(self, chat_id: int, what: str = ""):
+        """The input peer of a chat (cached; dialogs are loaded if needed)."""
+        return await self._input_peer(chat_id, what)
+
+    @property
     def home_dc(self) -> int:
         return self._client.session.dc_id
 
@@ -120,6 +139,12 @@ class TelethonSource:
         """One cheap authorised request (updates.getState); NeedsLogin when
         the session was revoked meanwhile."""
         await self._rpc("updates.getState", functions.updates.GetStateRequest())
+
+    def session_fingerprint(self) -> str | None:
+        """The digest of the auth key this source uses (see
+        client.session_fingerprint), to notice when a new login replaced it."""
+        auth_key = self._client.session.auth_key
+        return key_fingerprint(auth_key.key if auth_key is not None else None)
 
     def status(self) -> SourceStatus:
         return SourceStatus(connected=self._client.is_connected(), needs_login=self._needs_login,
@@ -219,6 +244,8 @@ class TelethonSource:
         return self._remember(matches[0])
 
     async def _resolve_id(self, peer_id: int) -> Chat:
+        if not -2**63 < peer_id < 2**63:   # Telegram's ids (marked too) are 64-bit
+            raise ChatUnavailable(f"{peer_id}: not a Telegram chat id")
         entity = self._entities.get(peer_id)
         if entity is None:
             peer = await self._input_peer(peer_id)
@@ -309,7 +336,5 @@ class TelethonSource:
         quiet = 0
         while loop.time() < deadline and quiet < 4:
             await asyncio.sleep(0.05)
-            box = self._client._message_box
-            busy = bool(box.getting_diff_for) or not self._client._updates_queue.empty() \
-                or not self._live.idle.is_set()
+            busy = updates_pending(self._client) or not self._live.idle.is_set()
             quiet = 0 if busy else quiet + 1

@@ -12,7 +12,7 @@ vault puts bytes on disk; both:
 :func:`replace_if_unchanged` is the compare-and-swap variant the writer uses.
 
 When the disk is full (``ENOSPC``, ``EDQUOT``) the temp file is removed and
-:class:`VaultFullError` is raised; the old note is untouched. Any other
+the core :class:`~tobsd.core.errors.DiskFull` is raised; the old note is untouched. Any other
 ``OSError`` also removes the temp file and propagates unchanged.
 """
 
@@ -23,25 +23,14 @@ import errno
 import os
 from pathlib import Path
 
+from tobsd.core.errors import DiskFull
+
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 TEMP_PREFIX = ".tobs-tmp-"
 
 
 class VaultError(Exception):
     """Base of the vault's own errors."""
-
-
-class VaultFullError(VaultError):
-    """The disk (or quota) holding the vault is full; nothing was half-written."""
-
-    def __init__(self, path: Path, cause: OSError) -> None:
-        super().__init__(f"vault disk full while writing {path}: {cause.strerror or cause}")
-        self.path = path
-        self.cause = cause
-
-    def __reduce__(self):
-        # Rebuilt from its fields (the writer process sends it to the daemon).
-        return (type(self), (self.path, self.cause))
 
 
 class PathEscapeError(VaultError):
@@ -65,10 +54,10 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _temp_with(path: Path, data: bytes, durable: bool) -> Path:
+def _temp_with(path: Path, data: bytes, durable: bool, mode: int = 0o644) -> Path:
     """A fully written (and fsynced) temp file next to ``path``."""
     tmp = path.parent / f"{TEMP_PREFIX}{path.name[:60]}.{os.getpid()}.{os.urandom(4).hex()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         try:
             _write_all(fd, data)
@@ -90,17 +79,17 @@ def _unlink_quietly(path: Path) -> None:
 
 
 def _full(path: Path, exc: OSError) -> Exception:
-    return VaultFullError(path, exc) if exc.errno in _FULL_ERRNOS else exc
+    return DiskFull(path, exc) if exc.errno in _FULL_ERRNOS else exc
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` atomically (see module doc). The folder must exist.
 
     ``durable=False`` skips both fsyncs (benchmarks of pure rendering cost,
-    never the daemon).
+    never the daemon). ``mode``: the new file's permissions (less the umask).
     """
     try:
-        tmp = _temp_with(path, data, durable)
+        tmp = _temp_with(path, data, durable, mode)
     except OSError as exc:
         raise _full(path, exc) from exc
     try:
@@ -147,7 +136,7 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None, *,
     compared with ``expected``; on a mismatch the swap is undone, so a change
     that landed at any moment before the swap is never lost. Where the
     exchange is unsupported it falls back to compare-then-rename (a window of
-    a few system calls). Returns False on a mismatch; raises VaultFullError
+    a few system calls). Returns False on a mismatch; raises DiskFull
     when the disk is full, leaving ``path`` as it was.
     """
     try:
@@ -204,6 +193,6 @@ def make_dirs(vault_dir: Path, rel_folder: str) -> Path:
                 raise PathEscapeError(f"{current} is not a real folder inside the vault")
         except OSError as exc:
             if exc.errno in _FULL_ERRNOS:
-                raise VaultFullError(current, exc) from exc
+                raise DiskFull(current, exc) from exc
             raise
     return current

@@ -3,7 +3,7 @@
 The inverse of rendering. A note is split into parts, in order:
 
 * ``frontmatter``: the ``---`` fenced lines at the very top, if any;
-* :class:`Block`: a TOBS marker line (``%% tobs:m123 h=… t=… %%`` at the
+* :class:`Block`: a TOBS marker line (``%% tobs:m123 h=… t=… v=… %%`` at the
   start of a line) and the lines below it up to and including its block-id
   line (``^m123``). When the user broke a block (removed its id line), the
   block ends at its last callout (``>``) line, and since its hash no longer
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from tobsd.core.models import Entity
 from tobsd.vault.mdparse import parse_text
-from tobsd.vault.render import digest_lines
+from tobsd.vault.render import RENDER_VERSION, digest_lines
 
-MARKER_RE = re.compile(r"^%% tobs:m(\d+)(?:-r(\d+))? h=([0-9a-f]{12}) t=(\d+)\+(\d+) %%$")
+MARKER_RE = re.compile(r"^%% tobs:m(\d+)(?:-r(\d+))? h=([0-9a-f]{12}) t=(\d+)\+(\d+)(?: v=(\d+))? %%$")
 
 
 @dataclass(slots=True)
@@ -38,6 +38,7 @@ class Block:
     text_count: int
     marker: str
     lines: list[str]
+    version: int = RENDER_VERSION   # the escaping rules it was rendered with (marker's v=, else 1)
 
     @property
     def intact(self) -> bool:
@@ -178,7 +179,7 @@ def parse_note(text: str) -> Note:
         ref = f"m{msg_id}" if rev == 0 else f"m{msg_id}-r{rev}"
         end = _block_end(lines, i, ref)
         note.parts.append(Block(msg_id, rev, m.group(3), int(m.group(4)), int(m.group(5)),
-                                lines[i], lines[i + 1:end]))
+                                lines[i], lines[i + 1:end], int(m.group(6) or 1)))
         i = end
     if pending:
         note.parts.append(UserText(pending))

@@ -32,11 +32,11 @@ is escaped on its own, which is what the inline renderer would give for it.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tobsd.core.models import EntityKind
-from tobsd.vault.escape import (break_code, escape_line, fence_for, fence_language,
-                                has_code_hostile_chars)
+from tobsd.vault.escape import (ZWSP, break_code, escape_line, fence_for, fence_language,
+                                has_code_hostile_chars, pair_sites)
 from tobsd.vault.inline import InlineRenderer
 from tobsd.vault.spans import INERT, Span, TextContext, to_spans
 
@@ -46,6 +46,37 @@ class _Fence:
     first_line: int
     last_line: int
     language: str | None
+
+
+def _break_pairs(text: str, entities, sites: list[int]):
+    """``break_pairs(text)`` with the entities moved along (UTF-16 offsets).
+
+    The U+200B inserted before a character belongs to every entity that
+    covers both that character and the one before it; an entity that starts
+    at the character starts after the U+200B.
+    """
+    broken = []
+    pos = 0
+    for i in sites:
+        broken.append(text[pos:i])
+        broken.append(ZWSP)
+        pos = i
+    broken.append(text[pos:])
+    if not entities:
+        return "".join(broken), entities
+    units = sites  # UTF-16 offsets of the sites: one more per astral character before
+    if not text.isascii():
+        units, extra, prev = [], 0, 0
+        for i in sites:
+            extra += sum(1 for ch in text[prev:i] if ord(ch) > 0xFFFF)
+            prev = i
+            units.append(i + extra)
+    moved = []
+    for ent in entities:
+        start = ent.offset + bisect.bisect_right(units, ent.offset)
+        end = ent.offset + ent.length + bisect.bisect_left(units, ent.offset + ent.length)
+        moved.append(replace(ent, offset=start, length=end - start))
+    return "".join(broken), tuple(moved)
 
 
 def _line_ranges(text: str) -> list[tuple[int, int]]:
@@ -121,6 +152,9 @@ def render_text(text: str, entities, ctx: TextContext | None = None, *,
     """
     if not text:
         return []
+    sites = pair_sites(text)
+    if sites:
+        text, entities = _break_pairs(text, entities, sites)
     spans = to_spans(text, entities)
     kinds = {sp.kind for sp in spans}
     if shortcuts and kinds <= INERT:

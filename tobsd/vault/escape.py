@@ -17,11 +17,23 @@ Plain text (:func:`escape_text`) inside a message callout:
   Unicode line separators become numeric references (no stray line breaks:
   CR would otherwise end a callout line).
 
+Pairs that plugins read in the *rendered* text or in the source, whatever the
+escaping (``<%`` opens a Templater command once Obsidian has decoded ``&lt;``;
+``::`` makes a Dataview inline field), are broken with U+200B ZERO WIDTH SPACE
+in the text itself, before anything else (:func:`break_pairs`): a ``%`` after
+``<`` and a ``:`` after ``:`` get one U+200B in front of them (after any U+200B
+already there, so :func:`unbreak_pairs` can remove exactly one). Shown, the
+text looks unchanged; neither the source nor the rendered text ever holds the
+two characters side by side.
+
 Code (inline and fenced) cannot hold escapes, so its content is made harmless
-by inserting U+200B ZERO WIDTH SPACE: between ``<`` and ``%``, between ``%``
-and ``%``, and before a leading ``=`` or ``$=`` (Dataview inline queries). The
-insertion is reversible: an existing run of U+200B at those places gets one
-more, and :func:`unbreak_code` removes exactly one.
+the same way: U+200B between ``%`` and ``%`` (comments), and every inline code
+span starts with one U+200B, so no plugin that reads inline code by its start
+(Dataview ``=``/``$=`` with any prefix, Meta Bind ``INPUT[``/``VIEW[``/
+``BUTTON[``, Buttons) sees its own syntax. Fenced blocks keep their language
+only when it is on :data:`PLAIN_LANGUAGES` (plain syntax highlighting);
+every other info string is dropped. Both insertions are reversible
+(:func:`unbreak_code`).
 """
 
 from __future__ import annotations
@@ -227,27 +239,87 @@ def unescape_text(md: str) -> str:
     return "".join(out)
 
 
+# -- pairs broken in the text itself ---------------------------------------------
+
+# Where break_pairs inserts: before a "%" that follows "<", before a ":" that
+# follows ":" (any U+200B between them count as "follows").
+_PAIR_SITE = re.compile(f"(?:<{ZWSP}*(?=%)|:{ZWSP}*(?=:))")
+# What unbreak_pairs removes: the last U+200B of such a run.
+_PAIR_BROKEN = re.compile(f"(?:<{ZWSP}*({ZWSP})(?=%)|:{ZWSP}*({ZWSP})(?=:))")
+
+
+def pair_sites(text: str) -> list[int]:
+    """Indices of the characters :func:`break_pairs` puts a U+200B in front of."""
+    if ZWSP not in text and "<%" not in text and "::" not in text:
+        return []  # the usual text: nothing to break (three scans in C beat the regex)
+    return [m.end() for m in _PAIR_SITE.finditer(text)]
+
+
+def break_pairs(text: str) -> str:
+    """``text`` with ``<%`` and ``::`` broken by U+200B (see module doc); reversible."""
+    sites = pair_sites(text)
+    if not sites:
+        return text
+    out, pos = [], 0
+    for i in sites:
+        out.append(text[pos:i])
+        out.append(ZWSP)
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def unbreak_pairs(text: str) -> tuple[str, list[int]]:
+    """Inverse of :func:`break_pairs`: (text, indices in ``text`` of the U+200B removed)."""
+    if ZWSP not in text:
+        return text, []
+    removed = [m.start(1) if m.group(1) is not None else m.start(2)
+               for m in _PAIR_BROKEN.finditer(text)]
+    if not removed:
+        return text, []
+    out, pos = [], 0
+    for i in removed:
+        out.append(text[pos:i])
+        pos = i + 1
+    out.append(text[pos:])
+    return "".join(out), removed
+
+
+def escape_name(text: str) -> str:
+    """A one-line string from Telegram (a name, a title, a poll option) as Markdown text.
+
+    Whitespace runs collapse to one space, pairs are broken
+    (:func:`break_pairs`) and the result is escaped like message text. Not
+    meant to be read back exactly.
+    """
+    return escape_line(break_pairs(" ".join(text.split())))
+
+
 # -- code --------------------------------------------------------------------
 
-_BREAK_PAIR = re.compile(f"(?<=[<%])({ZWSP}*)(?=%)")
-_UNBREAK_PAIR = re.compile(f"(?<=[<%]){ZWSP}({ZWSP}*)(?=%)")
-_LEADING_QUERY = re.compile(f"^(\\s*)({ZWSP}*)(?==|\\$=)")
-_UNLEADING_QUERY = re.compile(f"^(\\s*){ZWSP}({ZWSP}*)(?==|\\$=)")
+_BREAK_PAIR = re.compile(f"(?<=%)({ZWSP}*)(?=%)")
+_UNBREAK_PAIR = re.compile(f"(?<=%){ZWSP}({ZWSP}*)(?=%)")
+# Written before the inline-code rule above: a U+200B before a leading "=" or "$=" only.
+_OLD_UNLEADING_QUERY = re.compile(f"^(\\s*){ZWSP}({ZWSP}*)(?==|\\$=)")
 
 
 def break_code(content: str, *, inline: bool) -> str:
     """Make code content inert (see module doc); reversible with :func:`unbreak_code`."""
-    content = _BREAK_PAIR.sub(lambda m: m.group(1) + ZWSP, content)
-    if inline:
-        content = _LEADING_QUERY.sub(lambda m: m.group(1) + m.group(2) + ZWSP, content)
-    return content
+    if "%" in content:
+        content = _BREAK_PAIR.sub(lambda m: m.group(1) + ZWSP, content)
+    return ZWSP + content if inline else content
 
 
 def unbreak_code(content: str, *, inline: bool) -> str:
-    """Inverse of :func:`break_code`."""
+    """Inverse of :func:`break_code` (also reads inline code written by earlier versions)."""
     if inline:
-        content = _UNLEADING_QUERY.sub(lambda m: m.group(1) + m.group(2), content)
-    return _UNBREAK_PAIR.sub(lambda m: m.group(1), content)
+        if content.startswith(ZWSP):
+            content = content[1:]
+        else:
+            content = _OLD_UNLEADING_QUERY.sub(lambda m: m.group(1) + m.group(2), content)
+    if "%" in content:
+        content = _UNBREAK_PAIR.sub(lambda m: m.group(1), content)
+    return content
 
 
 def has_code_hostile_chars(content: str) -> bool:
@@ -272,26 +344,41 @@ def parse_code_span_inner(inner: str) -> str:
     return unbreak_code(inner, inline=True)
 
 
-_DANGEROUS_LANGS = {"dataview", "dataviewjs", "query", "tasks", "base", "bases",
-                    "templater", "button", "meta-bind", "js-engine"}
-LANG_PREFIX = "tg-"
+# Plain syntax-highlighting languages (Prism's names and common aliases, as
+# Obsidian highlights them). A fence keeps its language only when the
+# language, lower-cased, is one of these; an info string a plugin runs or
+# renders on sight (dataview, tasks, meta-bind-*, mermaid, latex and tex,
+# dot, csv, svg, anything new) is never on it.
+PLAIN_LANGUAGES = frozenset("""
+abap actionscript ada apacheconf apl applescript arduino arm asciidoc asm asm6502 aspnet
+autohotkey autoit awk bash basic bat batch bibtex bison bnf brainfuck c c++ cfscript clike
+clojure cmake cmd cobol coffee coffeescript conf console cpp crystal cs csharp csp css cuda cypher
+d dart delphi diff django docker dockerfile ebnf editorconfig elisp elixir elm erb erlang
+excel-formula f fish fortran fsharp gcode gdscript gherkin git glsl gml go gradle graphql groovy
+haml handlebars haskell haxe hcl hlsl hs html http ini java javascript jinja2 jl js json json5
+jsonc jsonl jsx julia kotlin kt kts less lisp llvm log lua makefile markdown markup matlab md
+mips mysql nasm nginx nim nix objc objectivec ocaml octave pascal perl pgsql php pl plaintext
+plsql postgres postgresql powershell properties proto protobuf ps1 pug puppet py python q qml r
+racket rb reason regex rest rkt rs rst ruby rust sas sass scala scheme scss sh shell
+shell-session smalltalk solidity sparql sql squirrel stylus svelte swift tcl terraform text
+textile tf toml ts tsx turtle twig txt typescript v vala vb vbnet verilog vhdl vim vue wasm
+wgsl xml xquery yaml yml zig zsh
+""".split())
+OLD_LANG_PREFIX = "tg-"   # how earlier versions neutralised a plugin's language
 _LANG_OK = re.compile(r"^[A-Za-z0-9_+.#-]{1,40}$")
 
 
 def fence_language(language: str | None) -> str:
-    """The info string for a fenced code block: plugin-executed languages get ``tg-``."""
+    """The info string for a fenced code block: the language when it is plain, else nothing."""
     lang = (language or "").strip()
-    if not _LANG_OK.match(lang):
+    if not _LANG_OK.match(lang) or lang.lower() not in PLAIN_LANGUAGES:
         return ""
-    low = lang.lower()
-    if low in _DANGEROUS_LANGS or low.startswith("dataview") or low.startswith(LANG_PREFIX):
-        return LANG_PREFIX + lang
     return lang
 
 
 def unfence_language(info: str) -> str:
-    """Inverse of :func:`fence_language`."""
-    return info[len(LANG_PREFIX):] if info.startswith(LANG_PREFIX) else info
+    """The language of a fence's info string (written by this or an earlier version)."""
+    return info[len(OLD_LANG_PREFIX):] if info.startswith(OLD_LANG_PREFIX) else info
 
 
 def fence_for(content: str) -> str:
@@ -325,15 +412,18 @@ def safe_url(url: str) -> str | None:
     if scheme not in _SAFE_SCHEMES:
         return None
     encoded = quote(url, safe="/:?=&;@!'*+,%~#-._")
-    return encoded.replace("%%", "%25%").replace("%%", "%25%")
+    encoded = encoded.replace("%%", "%25%").replace("%%", "%25%")
+    # No "::" (a Dataview field inside "(...)"): the second colon percent-encoded.
+    return encoded.replace("::", ":%3A").replace("::", ":%3A") if "::" in encoded else encoded
 
 
 # Everything link_label removes or replaces (controls, tab, newline, brackets, ...).
-_LABEL_SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\\[\\]|^#%<>`$]")
+_LABEL_SPECIAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\\[\\]|^#%<>`$:]")
 
 
 def link_label(text: str) -> str:
-    """Display text for a wikilink alias: no brackets, pipes or comment markers.
+    """Display text for a wikilink alias: no brackets, pipes, comment markers, code, math,
+    ``<%`` or ``::``.
 
     Wikilink aliases are shown as plain text, so this only removes what would
     end or break the link; it is lossy by design (the full name lives in the
@@ -347,7 +437,35 @@ def link_label(text: str) -> str:
     while "%%" in cleaned:
         cleaned = cleaned.replace("%%", "%")
     cleaned = cleaned.replace("<", "‹").replace(">", "›").replace("`", "'").replace("$", "＄")
-    return " ".join(cleaned.split()) or "?"
+    return " ".join(break_pairs(cleaned).split()) or "?"
+
+
+_LINK_TARGET_BAD = re.compile("[`$]|%%")
+
+
+def link_target_ok(target: str) -> bool:
+    """True when a wikilink target holds nothing Obsidian would read as code, math or a comment.
+
+    Names given by this version never do (see :mod:`tobsd.vault.names`); a
+    name an earlier version gave may, and is then not linked.
+    """
+    return _LINK_TARGET_BAD.search(target) is None
+
+
+_PROPERTY_PAIR = re.compile("<(?=%)|\\[(?=\\[)|\\](?=\\])")
+
+
+def plain_property(value: str) -> str:
+    """A property value from Telegram that no reader takes for more than text.
+
+    U+200B goes between ``<`` and ``%`` (Templater runs ``<%`` in a new
+    note's source, front matter included) and inside ``[[``/``]]`` (a
+    property that reads as a wikilink or an embed becomes a link). Lossy and
+    idempotent.
+    """
+    if "<" not in value and "[[" not in value and "]]" not in value:
+        return value
+    return _PROPERTY_PAIR.sub(lambda m: m.group(0) + ZWSP, value)
 
 
 def yaml_quote(value: str) -> str:

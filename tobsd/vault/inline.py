@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple
 
 from tobsd.core.models import EntityKind
 from tobsd.vault.escape import (code_span, escape_range, escape_text, line_context, link_label,
-                                safe_url)
+                                link_target_ok, safe_url, unbreak_pairs)
 from tobsd.vault.spans import (ATOMIC, LINKISH, STYLE_HTML, STYLE_MD, STYLE_ORDER, STYLES, Span,
                                TextContext)
 
@@ -64,7 +64,13 @@ class InlineRenderer:
         for atom, rendered_end, rendered in atoms:
             if pos < atom.start:
                 out.append(self._styled(pos, atom.start, out))
-            out.append(rendered(out))
+            piece = rendered(out)
+            if piece[:1] == "[" and out and out[-1][-1:] == "!":
+                # "!" right before a link would make it an image or an embed (a
+                # remote load): the "!" stays a visible character. Escaped text
+                # never ends in an escaped "!", so this one is bare.
+                out[-1] = out[-1][:-1] + "\\!"
+            out.append(piece)
             pos = rendered_end
         if pos < b:
             out.append(self._styled(pos, b, out))
@@ -126,7 +132,7 @@ class InlineRenderer:
         return (prev == "" or prev in " \t\n") and not (nxt.isalnum() or nxt in "_/-")
 
     def _wikilink(self, target: str | None, piece: str):
-        if not target or link_label(piece) != piece:
+        if not target or link_label(piece) != piece or not link_target_ok(target):
             return None
         return lambda c, out: f"[[{target}|{piece}]]"
 
@@ -134,6 +140,7 @@ class InlineRenderer:
     def _url_for(sp: Span, piece: str) -> str | None:
         if sp.kind == EntityKind.TEXT_URL:
             return safe_url(sp.entity.url or "")
+        piece = unbreak_pairs(piece)[0]  # the address as sent, without the U+200B break_pairs put in
         if sp.kind == EntityKind.EMAIL:
             return safe_url("mailto:" + piece)
         if sp.kind == EntityKind.PHONE:

@@ -8,16 +8,19 @@ tools that read a note back; it is not a general Markdown parser.
 
 Entity offsets in the result are UTF-16 code units, like Telegram's.
 Mentions come back as MENTION_NAME with ``url`` holding the link target
-(the user id is not in the note).
+(the user id is not in the note). The U+200B that broke ``<%`` and ``::`` in
+the text (:func:`~tobsd.vault.escape.break_pairs`) are removed again.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from urllib.parse import unquote
 
 from tobsd.core.models import Entity, EntityKind
-from tobsd.vault.escape import parse_code_span_inner, unbreak_code, unfence_language
+from tobsd.vault.escape import (parse_code_span_inner, unbreak_code, unbreak_pairs,
+                                unfence_language)
 
 _ENTITY_RE = re.compile(r"&(?:#(\d{1,7})|(lt|gt|amp));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&"}
@@ -199,7 +202,10 @@ def parse_text(lines: list[str]) -> tuple[str, list[Entity]]:
         offset += len(plain) + 1
         i += 1
     close_quote(offset - 1)
-    text = "\n".join(texts)
+    text, removed = unbreak_pairs("\n".join(texts))
+    if removed:  # spans move left by the U+200B removed before them
+        spans = [(kind, s - bisect.bisect_left(removed, s), e - bisect.bisect_left(removed, e),
+                  extra, collapsed) for kind, s, e, extra, collapsed in spans]
     table = _utf16_index(text)
     entities = []
     for kind, s, e, extra, collapsed in spans:

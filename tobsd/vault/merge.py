@@ -179,8 +179,9 @@ def mark_blocks_deleted(note: Note, ids: set[int], remove: bool) -> bool:
         lines = [header, *body[:cut], "> *🗑 deleted in Telegram*", *body[cut:]]
         digest = digest_lines(lines)
         fresh = Block(block.msg_id, block.rev, digest, block.text_first, block.text_count,
-                      marker_line(block.msg_id, block.rev, digest, block.text_first, block.text_count),
-                      lines)
+                      marker_line(block.msg_id, block.rev, digest, block.text_first, block.text_count,
+                                  block.version),
+                      lines, block.version)
         i = next(k for k, p in enumerate(note.parts) if p is block)
         note.parts[i] = fresh
         note.reindex()

@@ -13,8 +13,10 @@ Default layout (``root`` = ``Telegram``)::
 All paths handed around are POSIX, relative to the vault folder (that is also
 how Obsidian links them). Every component that comes from Telegram goes
 through :func:`~tobsd.vault.names.safe_component`; a name collision (two chats
-with one title, a topic called ``attachments`` or ``2026``) gets `` (<id>)``
-with the shortest id suffix that is free. Names are remembered in
+with one title, a topic called ``attachments`` or ``2026``, or names equal
+under :func:`~tobsd.vault.names.collision_key`, such as ``Tıtle`` and
+``Title``, which are one folder on macOS and Windows) gets `` (<id>)`` with
+the shortest id suffix that is free. Names are remembered in
 :class:`~tobsd.vault.state.VaultState`, so renames never move folders; if that
 state is lost, a chat folder whose chat note carries the same ``tg_chat_id``
 is recognised and reused.
@@ -34,7 +36,7 @@ from pathlib import Path
 from tobsd.core.models import Chat, ChatKind, Person, Topic
 from tobsd.vault.atomic import PathEscapeError
 from tobsd.vault.dates import period_name
-from tobsd.vault.names import safe_component, with_suffix
+from tobsd.vault.names import collision_key, safe_component, with_suffix
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.state import VaultState
 
@@ -79,6 +81,7 @@ class VaultLayout:
         self.config = config
         self.state = state
         self._topic_titles: dict[tuple[int, int], str] = {}
+        self._disk_keys: dict[str, set[str]] = {}   # parent folder -> collision keys of its entries
 
     # -- naming ------------------------------------------------------------
 
@@ -88,20 +91,39 @@ class VaultLayout:
         if known is not None:
             return known
         base = safe_component(desired, max_bytes=120 - len(ext))
-        taken = self.state.taken(namespace) | {r.casefold() for r in reserved}
+        taken = self.state.taken(namespace)
+        reserved_keys = {collision_key(r) for r in reserved}
+        on_disk = self._sibling_keys(parent)
         digits = str(abs(ident))
         candidates = [base] + [with_suffix(base, digits[-n:], max_bytes=120 - len(ext))
                                for n in (4, 6, 8, len(digits)) if n <= len(digits)]
         candidates.append(with_suffix(base, f"{digits}-{namespace}", max_bytes=120 - len(ext)))
         for name in candidates:
-            if name.casefold() in taken:
+            if collision_key(name) in taken or collision_key(name) in reserved_keys:
                 continue
-            if os.path.lexists(self.vault_dir / parent / (name + ext)):
-                if not (namespace == "chats" and self._holds_chat(parent, name, ident)):
+            if collision_key(name + ext) in on_disk or os.path.lexists(self.vault_dir / parent / (name + ext)):
+                # Something of that name (or one a case-insensitive file system
+                # would confuse with it) is there already: only this chat's own
+                # folder from before may be reused, under its exact name.
+                if not (namespace == "chats" and os.path.lexists(self.vault_dir / parent / name)
+                        and self._holds_chat(parent, name, ident)):
                     continue
             self.state.assign(namespace, key, name)
+            on_disk.add(collision_key(name + ext))
             return name
         raise PathEscapeError(f"no free name for {namespace}:{key}")
+
+    def _sibling_keys(self, parent: str) -> set[str]:
+        """Collision keys of what ``parent`` holds (listed once, then kept up to date
+        with the names given here: a People folder can hold thousands)."""
+        keys = self._disk_keys.get(parent)
+        if keys is None:
+            try:
+                keys = {collision_key(n) for n in os.listdir(resolve_inside(self.vault_dir, parent))}
+            except (OSError, PathEscapeError):
+                keys = set()
+            self._disk_keys[parent] = keys
+        return keys
 
     def _holds_chat(self, parent: str, name: str, chat_id: int) -> bool:
         """True when ``parent/name`` is this chat's folder from before (state file lost)."""

@@ -116,6 +116,7 @@ class RemoteWriter:
         self.config = config or VaultConfig()
         self.watch = watch
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
+        self._user_deleted: dict[int, set[str]] = {}   # chat id -> notes the user deleted
         self._proc: subprocess.Popen | None = None
         self._stream: asyncio.StreamWriter | None = None
         self._replies: asyncio.Task | None = None
@@ -170,7 +171,8 @@ class RemoteWriter:
             self._spawned = None
             reader, self._stream = await asyncio.open_unix_connection(sock=ours, limit=STREAM_LIMIT)
             self._replies = asyncio.create_task(self._read_replies(reader, self._proc))
-            self._send(0, "init", self.vault_dir, self.config, logging.getLogger().level,
+            self._send(0, "init", self.vault_dir, self.config,
+                       logging.getLogger("tobsd").getEffectiveLevel(),
                        self.watch, list(self._where.items()))
             log.debug("vault writer process %d started", self._proc.pid)
 
@@ -238,19 +240,24 @@ class RemoteWriter:
         """The note that holds a message, if known here."""
         return self._where.get((chat_id, msg_id))
 
+    def deleted_notes(self, chat_id: int) -> list[str]:
+        """See :meth:`VaultWriter.deleted_notes` (from what the applies reported)."""
+        return sorted(self._user_deleted.get(chat_id, ()))
+
     def set_chat_settings(self, chat_id: int, settings: ChatSettings) -> None:
         """Per-chat rendering settings (kept for a restarted child too)."""
         self.config.per_chat[chat_id] = settings
         self._post("set_chat_settings", chat_id, settings)
 
-    async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False) -> ApplyResult:
+    async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False,
+                    new_ids: frozenset[int] | None = None) -> ApplyResult:
         """See :meth:`VaultWriter.apply`."""
-        return await (await self.submit(chat, messages, resync=resync))
+        return await (await self.submit(chat, messages, resync=resync, new_ids=new_ids))
 
-    async def submit(self, chat: Chat, messages: list[Message], *,
-                     resync: bool = False) -> asyncio.Future:
+    async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
+                     new_ids: frozenset[int] | None = None) -> asyncio.Future:
         """See :meth:`VaultWriter.submit`: sent now, applied in the order sent."""
-        answer = await self._request("apply", chat, messages, resync=resync)
+        answer = await self._request("apply", chat, messages, resync=resync, new_ids=new_ids)
         outcome = asyncio.get_running_loop().create_future()
 
         def landed(answer: asyncio.Future) -> None:
@@ -263,6 +270,9 @@ class RemoteWriter:
             result, where = answer.result()
             for msg_id, rel in where.items():
                 self._where[(chat.id, msg_id)] = rel
+            if result.skipped_user_deleted or result.recreated:
+                self._user_deleted.setdefault(chat.id, set()).update(
+                    result.skipped_user_deleted + result.recreated)
             outcome.set_result(result)
 
         answer.add_done_callback(landed)

@@ -2,7 +2,7 @@
 
 One message is one block::
 
-    %% tobs:m123 h=0f1e2d3c4b5a t=1+2 %%
+    %% tobs:m123 h=0f1e2d3c4b5a t=1+2 v=2 %%
     > [!tg-msg]+ 14:03 · [[Telegram/People/Ada|Ada]] · ↩ [[Telegram/Chat/2026/2026-11-20#^m120|reply]] · edited
     > ![[Telegram/Chat/attachments/123_photo.jpg]]
     > the text, escaped, every line inside the callout
@@ -12,9 +12,10 @@ One message is one block::
 * The first line is TOBS's marker, an Obsidian comment (hidden in reading
   view). It carries the message id (``m123``, or ``m123-r2`` for a revision),
   ``h``: the first 12 hex digits of SHA-256 over the block's lines below the
-  marker (how the writer tells that the user changed a block), and ``t``:
+  marker (how the writer tells that the user changed a block), ``t``:
   where the message text sits among the callout lines (first line + count),
-  so the text can be read back. Message text can never forge a marker: every
+  so the text can be read back, and ``v``: the version of the escaping rules
+  (:data:`RENDER_VERSION`; absent: 1). Message text can never forge a marker: every
   line of it starts with ``> `` and ``%%`` is escaped.
 * The callout type is ``tg-msg``, ``tg-service`` for service messages and
   ``tg-deleted`` once Telegram deleted the message (the header says
@@ -39,9 +40,16 @@ from typing import Callable
 from tobsd.core.models import Message, Person
 from tobsd.vault.dates import clock
 from tobsd.vault.entities import TextContext, render_text
-from tobsd.vault.escape import escape_line, link_label
+from tobsd.vault.escape import escape_name, link_label, link_target_ok
 from tobsd.vault.options import Period
 from tobsd.vault.render_extras import after_lines, media_lines, service_lines
+
+
+# The escaping rules blocks are rendered with. 1: until notes carried ``v=``;
+# 2: pairs broken, plain fence languages only, "!" before links escaped, inline
+# code led by U+200B (see tobsd.vault.escape). Blocks of an older version are
+# brought up to date at start (tobsd.vault.migrate).
+RENDER_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -90,8 +98,11 @@ def block_ref(msg_id: int, rev: int = 0) -> str:
     return f"m{msg_id}" if rev == 0 else f"m{msg_id}-r{rev}"
 
 
-def marker_line(msg_id: int, rev: int, digest: str, first: int, count: int) -> str:
-    return f"%% tobs:{block_ref(msg_id, rev)} h={digest} t={first}+{count} %%"
+def marker_line(msg_id: int, rev: int, digest: str, first: int, count: int,
+                version: int = RENDER_VERSION) -> str:
+    """The marker line; ``version`` 1 (the first escaping) is written without ``v=``."""
+    tail = f" v={version}" if version != 1 else ""
+    return f"%% tobs:{block_ref(msg_id, rev)} h={digest} t={first}+{count}{tail} %%"
 
 
 def digest_lines(lines: list[str]) -> str:
@@ -102,8 +113,7 @@ def digest_lines(lines: list[str]) -> str:
 @functools.lru_cache(maxsize=4096)  # a chat has few senders and every message names one
 def _name_forms(raw: str) -> tuple[str, str]:
     """(wikilink label, escaped text) of a non-empty display name, whitespace collapsed."""
-    name = " ".join(raw.split())
-    return link_label(name), escape_line(name)
+    return link_label(" ".join(raw.split())), escape_name(raw)
 
 
 def person_ref(person: Person, ctx: RenderContext) -> str:
@@ -113,9 +123,9 @@ def person_ref(person: Person, ctx: RenderContext) -> str:
         label, escaped = _name_forms(raw)
     else:
         name = f"user {person.id}"
-        label, escaped = link_label(name), escape_line(name)
+        label, escaped = link_label(name), escape_name(name)
     target = ctx.person_link(person.id)
-    if target:
+    if target and link_target_ok(target):
         return f"[[{target}|{label}]]"
     return escaped
 
@@ -126,7 +136,7 @@ def _reply_part(msg: Message, ctx: RenderContext) -> str | None:
         return None
     chat_id = r.chat_id if r.chat_id is not None else msg.chat_id
     target = ctx.message_note(chat_id, r.msg_id)
-    if target:
+    if target and link_target_ok(target):
         return f"↩ [[{target}#^{block_ref(r.msg_id)}|reply]]"
     return f"↩ reply to m{r.msg_id}"
 
@@ -136,13 +146,13 @@ def _header(msg: Message, ctx: RenderContext, rev: int) -> str:
     if msg.sender is not None:
         parts.append(person_ref(msg.sender, ctx))
     elif ctx.chat_title:
-        parts.append(escape_line(" ".join(ctx.chat_title.split())))
+        parts.append(escape_name(ctx.chat_title))
     if msg.post_author:
-        parts.append("✍ " + escape_line(" ".join(msg.post_author.split())))
+        parts.append("✍ " + escape_name(msg.post_author))
     if msg.via_bot is not None:
         parts.append("via " + person_ref(msg.via_bot, ctx))
     if msg.forward is not None:
-        parts.append("↪ forwarded from " + escape_line(" ".join(msg.forward.from_name.split()) or "?"))
+        parts.append("↪ forwarded from " + (escape_name(msg.forward.from_name) or "?"))
     reply = _reply_part(msg, ctx)
     if reply:
         parts.append(reply)
@@ -162,11 +172,12 @@ def render_block(msg: Message, ctx: RenderContext, rev: int = 0) -> RenderedBloc
     text_first = text_count = 0
     if msg.is_service:
         pinned = lambda mid: (f"[[{t}#^{block_ref(mid)}|a message]]"  # noqa: E731
-                              if (t := ctx.message_note(msg.chat_id, mid)) else f"message m{mid}")
+                              if (t := ctx.message_note(msg.chat_id, mid)) and link_target_ok(t)
+                              else f"message m{mid}")
         body += service_lines(msg, lambda p: person_ref(p, ctx), pinned)
     else:
         if msg.reply is not None and msg.reply.quote:
-            body.append("↩ “" + escape_line(" ".join(msg.reply.quote.split())) + "”")
+            body.append("↩ “" + escape_name(msg.reply.quote) + "”")
         if msg.media is not None:
             body += media_lines(msg.media, msg.id)
         text_lines = render_text(msg.text, msg.entities, ctx.text_context())

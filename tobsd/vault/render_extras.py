@@ -3,7 +3,7 @@ places, contacts, dice, games, invoices, stories, web previews, reactions and
 service actions.
 
 Every string that comes from Telegram is escaped with
-:func:`~tobsd.vault.escape.escape_line`; every kind, known or not, renders
+:func:`~tobsd.vault.escape.escape_name`; every kind, known or not, renders
 to at least one visible line (an unknown kind names its Telegram type).
 Lines are returned without the callout's ``> `` prefix.
 """
@@ -14,7 +14,8 @@ from typing import Callable
 
 from tobsd.core.models import (ActionKind, MediaKind, MediaRef, Message, Person, Reaction,
                                ServiceAction)
-from tobsd.vault.escape import escape_line, link_label, safe_url
+from tobsd.vault.escape import (break_pairs, code_span, escape_name, has_code_hostile_chars,
+                                link_label, safe_url)
 from tobsd.vault.names import is_safe_component
 
 EMBEDDABLE = {"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic",
@@ -28,7 +29,13 @@ PersonLink = Callable[[Person], str]
 
 
 def _one_line(text: str) -> str:
-    return escape_line(" ".join((text or "").split()))
+    return escape_name(text or "")
+
+
+def _type_code(name: str) -> str:
+    """A Telegram type name as inline code (led by U+200B like all inline code, see escape)."""
+    clean = "".join(c for c in " ".join(name.split()) if not has_code_hostile_chars(c))
+    return code_span(break_pairs(clean or "?"))
 
 
 def _size(n: int | None) -> str:
@@ -132,7 +139,7 @@ def media_lines(m: MediaRef, msg_id: int) -> list[str]:
         return [f"📖 story {m.story_id if m.story_id is not None else '?'}{who}"]
     if k == MediaKind.WEBPAGE:
         return []
-    return [f"⚠️ unsupported media: `{_one_line(m.type_name or k.value).replace('`', '')}`"]
+    return [f"⚠️ unsupported media: {_type_code(m.type_name or k.value)}"]
 
 
 def after_lines(msg: Message) -> list[str]:
@@ -142,7 +149,7 @@ def after_lines(msg: Message) -> list[str]:
     if m is not None and m.kind == MediaKind.WEBPAGE:
         url = safe_url(m.url or "")
         title = _one_line(m.title or m.site_name or m.url or "link")
-        site = f"{_one_line(m.site_name)}: " if m.site_name and m.title else ""
+        site = f"{_one_line(m.site_name)} · " if m.site_name and m.title else ""
         lines.append(f"🔗 {site}[{title}]({url})" if url else f"🔗 {site}{title}")
         if m.description:
             lines.append(_one_line(m.description))
@@ -225,4 +232,4 @@ def service_lines(msg: Message, link: PersonLink, pinned_link: Callable[[int], s
         return ["made a payment"]
     if k == ActionKind.CUSTOM:
         return [_one_line(a.text or "") or "service message"]
-    return [f"⚠️ unsupported service message: `{_one_line(a.type_name or k.value).replace('`', '')}`"]
+    return [f"⚠️ unsupported service message: {_type_code(a.type_name or k.value)}"]

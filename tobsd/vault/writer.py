@@ -4,7 +4,7 @@ Guarantees (each is tested):
 
 * **Atomic and durable**: every note is replaced with
   :func:`~tobsd.vault.atomic.replace_if_unchanged` (temp file, fsync, atomic
-  swap, fsync of the folder). A full disk raises :class:`~tobsd.vault.atomic.VaultFullError`
+  swap, fsync of the folder). A full disk raises :class:`~tobsd.core.errors.DiskFull`
   and leaves the old note intact and no temp file behind.
 * **Idempotent**: applying the same messages twice writes nothing the second
   time (see :mod:`tobsd.vault.merge` for the block rules).
@@ -17,8 +17,13 @@ Guarantees (each is tested):
   (else the exchange is undone). On a conflict the whole step is redone from
   a fresh read. The writer caches what it last wrote; a watcher report or a
   changed ``stat`` makes it read the note again.
-* **Deleted notes stay deleted**: a note TOBS created and the user deleted is
-  not recreated unless ``resync=True``.
+* **Deleted notes keep their old messages out**: a note TOBS created and the
+  user deleted gets none of the messages it held back unless ``resync=True``.
+  A message new to TOBS (``new_ids``) that belongs there is still written:
+  the note comes back holding only such messages (and later ones). Each
+  such note is logged once at info and listed by :meth:`deleted_notes`.
+* **Current escaping**: notes an earlier version wrote are brought up to the
+  current escaping rules once, at start (:meth:`VaultWriter.migrate`).
 * **Off the event loop**: all file I/O of one note runs in a worker thread
   (``asyncio.to_thread``); calls are serialised by a lock. A writer alone in
   its process (:mod:`tobsd.vault.writer_process`) runs it inline instead
@@ -28,6 +33,7 @@ Guarantees (each is tested):
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,15 +43,18 @@ from pathlib import Path
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Block, Note, UserText, parse_note
-from tobsd.vault.escape import escape_line
+from tobsd.vault.escape import escape_name
 from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_messages, mark_blocks_deleted
+from tobsd.vault.migrate import migrate_note
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.paths import VaultLayout, link_target
-from tobsd.vault.render import RenderContext
+from tobsd.vault.render import RENDER_VERSION, RenderContext
 from tobsd.vault.state import VaultState
+
+log = logging.getLogger(__name__)
 
 MAX_CAS_ATTEMPTS = 5
 # Notes kept parsed in memory: enough for the notes the backfill's pages in
@@ -67,11 +76,12 @@ class ApplyResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped_user_deleted: list[str] = field(default_factory=list)
+    recreated: list[str] = field(default_factory=list)   # deleted by the user; new messages only
 
     def record(self, outcome: str, rel: str) -> None:
         """File ``rel`` under the outcome ``_update_note`` returned."""
         {"written": self.written, "unchanged": self.unchanged,
-         "skipped": self.skipped_user_deleted}[outcome].append(rel)
+         "skipped": self.skipped_user_deleted, "recreated": self.recreated}[outcome].append(rel)
 
 
 @dataclass(slots=True)
@@ -93,6 +103,8 @@ class VaultWriter:
         self.vault_dir = Path(vault_dir)
         self.config = config or VaultConfig()
         self.state = VaultState.load(self.vault_dir, self.config.root)
+        if self.state.render_version == 0:   # a vault new to TOBS: whatever it writes is current
+            self.state.set_render_version(RENDER_VERSION)
         self.layout = VaultLayout(self.vault_dir, self.config, self.state)
         self.durable = durable
         self._io = asyncio.to_thread if in_thread else _inline
@@ -103,6 +115,7 @@ class VaultWriter:
         self._flagged: set[str] = set()
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
         self._located: LRU[str, int] = LRU(4 * NOTES_CACHED)   # note -> id() of the parse registered
+        self._user_deleted: dict[int, set[str]] = defaultdict(set)   # chat id -> notes
         self._people: dict[int, Person] = {}
         self._usernames: dict[str, int] = {}
         self._lock = asyncio.Lock()
@@ -141,6 +154,16 @@ class VaultWriter:
     def note_of(self, chat_id: int, msg_id: int) -> str | None:
         """The note (vault-relative path) that holds a message, if the writer knows."""
         return self._where.get((chat_id, msg_id))
+
+    def deleted_notes(self, chat_id: int) -> list[str]:
+        """Notes of the chat that the user deleted, as far as this run has seen."""
+        return sorted(self._user_deleted.get(chat_id, ()))
+
+    def _deleted_by_user(self, chat: Chat, rel: str) -> None:
+        if rel not in self._user_deleted[chat.id]:
+            self._user_deleted[chat.id].add(rel)
+            log.info("%s was deleted in the vault: its old messages stay out (a resync brings "
+                     "them back); new messages of its period are written to it", rel)
 
     # -- reading and CAS writing (worker thread) -------------------------------
 
@@ -220,6 +243,34 @@ class VaultWriter:
             self._cache.pop(rel, None)
         raise ConflictError(f"{rel} kept changing while it was being updated")
 
+    # -- notes written by an earlier version -------------------------------------
+
+    async def migrate(self) -> int:
+        """Bring every note TOBS wrote up to the current escaping rules (see
+        :mod:`tobsd.vault.migrate`), once per vault: the state records that it
+        is done. Returns how many notes were rewritten. A note that cannot be
+        rewritten now (kept changing, unreadable) is logged and tried again at
+        the next start."""
+        async with self._lock:
+            if self.state.render_version >= RENDER_VERSION:
+                return 0
+            written, failed = 0, 0
+            for rel in sorted(self.state.known_notes):
+                try:
+                    outcome = await self._io(self._update_note, rel, migrate_note,
+                                             lambda: Note(None, []), False)
+                except (VaultError, OSError) as exc:
+                    failed += 1
+                    log.warning("could not bring %s up to the current escaping: %s", rel, exc)
+                    continue
+                written += outcome == "written"
+            if not failed:
+                self.state.set_render_version(RENDER_VERSION)
+            await self._io(self.state.save, self.vault_dir, self.config.root, durable=self.durable)
+            if written:
+                log.info("%d notes brought up to the current escaping rules", written)
+            return written
+
     # -- messages ---------------------------------------------------------------
 
     def _context(self, chat: Chat) -> RenderContext:
@@ -266,8 +317,12 @@ class VaultWriter:
                 self._usernames[p.username.lower()] = p.id
             await self.write_person(p)
 
-    async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False) -> ApplyResult:
-        """Apply messages of one chat (new, edited or deleted) to their period notes."""
+    async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False,
+                    new_ids: frozenset[int] | None = None) -> ApplyResult:
+        """Apply messages of one chat (new, edited or deleted) to their period notes.
+
+        ``new_ids``: the messages TOBS never recorded before (not edits of
+        known ones); only they are written into a note the user deleted."""
         async with self._lock:
             result = ApplyResult()
             for person in self._learn_people(messages):
@@ -281,22 +336,41 @@ class VaultWriter:
             ctx = self._context(chat)
             remove = self.config.chat_settings(chat.id).remove_deleted
             for rel, msgs in by_note.items():
-                outcome = await self._io(self._apply_note, chat, rel, msgs, ctx, remove, resync)
+                outcome = await self._io(self._apply_note, chat, rel, msgs, ctx, remove, resync,
+                                         new_ids)
+                if outcome in ("skipped", "recreated"):
+                    self._deleted_by_user(chat, rel)
                 result.record(outcome, rel)
             await self._io(self.state.save, self.vault_dir, self.config.root,
                            durable=self.durable)
             return result
 
-    async def submit(self, chat: Chat, messages: list[Message], *,
-                     resync: bool = False) -> asyncio.Future:
+    async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
+                     new_ids: frozenset[int] | None = None) -> asyncio.Future:
         """Hand messages over for :meth:`apply` now; the returned future
         gives its outcome. Submissions are applied in the order they were
         made (each waits for the writer's lock, which is first come, first
         served)."""
-        return asyncio.ensure_future(self.apply(chat, messages, resync=resync))
+        return asyncio.ensure_future(self.apply(chat, messages, resync=resync, new_ids=new_ids))
 
     def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
-                    remove: bool, resync: bool) -> str:
+                    remove: bool, resync: bool, new_ids: frozenset[int] | None = None) -> str:
+        recreated = False
+        if resync:
+            self.state.clear_floor(rel)
+        else:
+            floor = self.state.floors.get(rel)
+            if floor is not None:   # the user deleted this note once: older messages stay out
+                msgs = [m for m in msgs if m.id >= floor]
+                if not msgs:
+                    return "skipped"
+            if rel in self.state.known_notes and not os.path.lexists(self.layout.absolute(rel)):
+                msgs = [m for m in msgs if new_ids is not None and m.id in new_ids]
+                if not msgs:
+                    return "skipped"
+                self.state.set_floor(rel, min(m.id for m in msgs))
+                recreated, resync = True, True   # create it again, with these messages only
+
         def change(note: Note) -> bool:
             # Where the note's older messages are, for links to them: once
             # per note read from disk, not at every write of it.
@@ -316,7 +390,8 @@ class VaultWriter:
                                           topic_id, topic_title)
             return Note(props, [UserText(body)])
 
-        return self._update_note(rel, change, create, resync)
+        outcome = self._update_note(rel, change, create, resync)
+        return "recreated" if recreated and outcome == "written" else outcome
 
     async def mark_deleted(self, chat: Chat, msg_ids: list[int], *,
                            hints: dict[int, tuple[int, int | None]] | None = None) -> ApplyResult:
@@ -425,7 +500,7 @@ def _lf(text: str) -> str:
 
 
 def _heading(name: str) -> str:
-    return escape_line(" ".join((name or "?").split())) or "?"
+    return escape_name(name or "?") or "?"
 
 
 def _is_period_name(stem: str) -> bool:

@@ -20,7 +20,8 @@ import socket
 import sys
 from pathlib import Path
 
-from tobsd.logs import setup_logging
+from tobsd.core.errors import DiskFull
+from tobsd.core.logs import setup_logging
 from tobsd.vault.atomic import VaultError
 from tobsd.vault.remote import STREAM_LIMIT, frame, read_frame
 from tobsd.vault.watch import VaultWatcher
@@ -94,6 +95,10 @@ async def serve(sock: socket.socket) -> None:
         raise RuntimeError(f"expected init, got {method!r}")
     setup_logging(level or logging.WARNING)
     writer = VaultWriter(Path(vault_dir), config, in_thread=False)
+    try:
+        await writer.migrate()   # notes of an earlier version: current escaping before anything else
+    except (VaultError, OSError) as exc:   # a full disk, say: the notes stay as they were until next start
+        log.warning("notes of an earlier version not brought up to date: %s", exc)
     for (chat_id, msg_id), rel in locations:
         writer.remember_location(chat_id, msg_id, rel)
     watcher = VaultWatcher(Path(vault_dir) / config.root, writer.external_change) if watch else None
@@ -107,7 +112,7 @@ async def serve(sock: socket.socket) -> None:
             try:
                 reply = (req_id, True, await HANDLERS[method](writer, *args, **kwargs))
             except Exception as exc:
-                if not isinstance(exc, VaultError | OSError):
+                if not isinstance(exc, VaultError | OSError | DiskFull):
                     log.exception("vault writer request %s failed", method)
                 reply = (req_id, False, _portable(exc))
             if req_id:

@@ -41,8 +41,10 @@ async def test_backfill_under_a_strict_flood_model_is_exact_and_learns_the_ceili
             status = await tobsd.wait_synced(1, timeout=120)
             assert status["chats"][0]["state"] == "live"
             pacing = status["source"]["pacing"][KEY]
-            # The learned bracket holds the model's 4 requests/s.
-            assert pacing["high"] is not None and 2.0 <= pacing["rate"] <= 8.0, pacing
+            # A rate that flooded is known, near the model's 4 requests/s,
+            # and the pacer runs below it.
+            assert pacing["high"] is not None and 2.0 <= pacing["high"] <= 40.0, pacing
+            assert pacing["rate"] < pacing["high"], pacing
         finally:
             assert await tobsd.terminate() == 0
         mine = by_message(scan(tmp_path / "vault"))

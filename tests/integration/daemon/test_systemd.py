@@ -1,59 +1,143 @@
-"""tobsd under systemd's protocols, with a real NOTIFY_SOCKET: READY=1 once it
-syncs, STATUS= lines, watchdog pings while running, STOPPING=1 on SIGTERM;
-and the shipped unit file says what the daemon expects."""
+"""tobsd under systemd's notification protocol (sd_notify(3)), with a real
+NOTIFY_SOCKET that the test reads as systemd would: READY=1 once Telegram
+answered, STATUS= progress, RELOADING=1 with MONOTONIC_USEC= then READY=1 on
+SIGHUP, WATCHDOG=1 from the event loop (even when the status file cannot be
+written), STOPPING=1 and a finished Takeout on SIGTERM; READY=1 also in the
+degraded needs-login state."""
 from __future__ import annotations
 
-import asyncio
-import configparser
+import os
+import shutil
+import signal
 import socket
+import time
 
 from fakegram.world import WorldBuilder
-from tests.daemonkit import ROOT, TobsdProcess, write_config
+from tests.daemonkit import TobsdProcess, write_config
+from tests.notifykit import NotifyListener
+from tobsd.systemd import monotonic_usec
+
+#: The shipped units' TimeoutStopSec: a stop must be over well within it.
+TIMEOUT_STOP_S = 30
 
 
-def test_the_unit_file_matches_the_daemon():
-    unit = configparser.ConfigParser(strict=False, interpolation=None)
-    unit.optionxform = str
-    unit.read(ROOT / "systemd" / "tobsd.service")
-    service = unit["Service"]
-    assert service["Type"] == "notify"
-    assert "tobsd run --config" in service["ExecStart"]
-    assert int(service["WatchdogSec"]) >= 10
-    assert service["ExecReload"].endswith("-HUP $MAINPID")
-    assert "2" in service["RestartPreventExitStatus"].split()
-    assert service["LoadCredential"].startswith("api_hash:")
-
-
-async def test_notify_protocol(make_server, tmp_path):
+def quiet_world():
     b = WorldBuilder(seed=3)
     b.synthetic_channel("Quiet", count=250, username="quiet_chan")
-    world = b.build()
-    sock_path = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(sock_path))
-    sock.setblocking(False)
-    received: list[str] = []
+    return b.build()
 
-    async def drain(seconds: float) -> None:
-        end = asyncio.get_running_loop().time() + seconds
-        while asyncio.get_running_loop().time() < end:
-            try:
-                received.extend(sock.recv(4096).decode().splitlines())
-            except BlockingIOError:
-                await asyncio.sleep(0.05)
 
-    async with make_server(world) as server:
+async def test_ready_status_reload_watchdog_and_stop(make_server, tmp_path):
+    notify = NotifyListener(tmp_path / "notify.sock")
+    async with make_server(quiet_world()) as server:
         config = write_config(tmp_path, server, ["@quiet_chan"])
-        tobsd = TobsdProcess(config, env={"NOTIFY_SOCKET": str(sock_path),
-                                          "WATCHDOG_USEC": "2000000"}).start()
+        tobsd = TobsdProcess(config, env={"NOTIFY_SOCKET": notify.path,
+                                          "WATCHDOG_USEC": "1500000"}).start()
         try:
+            await notify.wait(lambda: notify.count("READY") >= 1, "READY=1", tobsd)
+            ready = notify.datagrams[notify.index("READY")]
+            # READY comes once Telegram answered; by then the database was opened.
+            assert ready["STATUS"].startswith("connected to Telegram")
+            assert 0 <= notify.index("STATUS", "starting: opening the database") < notify.index("READY")
             await tobsd.wait_synced(1)
-            await drain(3.0)
+            await notify.wait(lambda: any(d.get("STATUS", "").startswith("1/1 chats live")
+                                          for d in notify.datagrams), "STATUS with progress", tobsd)
+            # The watchdog keeps being pinged (every 0.5 s here) while tobsd runs.
+            pings = notify.count("WATCHDOG", "1")
+            await notify.wait(lambda: notify.count("WATCHDOG", "1") >= pings + 3, "watchdog pings", tobsd)
+
+            mark = len(notify.datagrams)
+            before = monotonic_usec()
+            tobsd.proc.send_signal(signal.SIGHUP)
+            await notify.wait(lambda: notify.index("READY", start=notify.index("RELOADING", start=mark) + 1) > 0
+                              and notify.index("RELOADING", start=mark) >= 0,
+                              "RELOADING=1 then READY=1", tobsd)
+            reloading = notify.datagrams[notify.index("RELOADING", start=mark)]
+            assert reloading["RELOADING"] == "1"
+            # Type=notify-reload wants MONOTONIC_USEC= in the same message, on CLOCK_MONOTONIC.
+            assert before <= int(reloading["MONOTONIC_USEC"]) <= monotonic_usec()
+
+            mark = len(notify.datagrams)
+            started = time.monotonic()
+            assert await tobsd.terminate(timeout=TIMEOUT_STOP_S) == 0
+            assert time.monotonic() - started < TIMEOUT_STOP_S
+        finally:
+            if tobsd.proc.poll() is None:
+                tobsd.proc.kill()
+        assert notify.index("STOPPING", "1", start=mark) >= 0
+        # The Takeout session was finished before tobsd exited.
+        assert server.request_log(method="account.finishTakeoutSession")
+    notify.close()
+
+
+async def test_needs_login_is_a_reported_ready_state(make_server, tmp_path):
+    notify = NotifyListener(tmp_path / "notify.sock")
+    async with make_server(quiet_world()) as server:
+        config = write_config(tmp_path, server, ["@quiet_chan"])
+        server.revoke_user_keys()   # the session file's login is no longer valid
+        tobsd = TobsdProcess(config, env={"NOTIFY_SOCKET": notify.path}).start()
+        try:
+            await notify.wait(lambda: notify.count("READY") >= 1, "READY=1", tobsd)
+            ready = notify.datagrams[notify.index("READY")]
+            assert ready["STATUS"].startswith("needs-login")
+            assert await tobsd.terminate() == 0
+        finally:
+            if tobsd.proc.poll() is None:
+                tobsd.proc.kill()
+    assert notify.count("STOPPING", "1") == 1
+    notify.close()
+
+
+async def test_the_watchdog_is_pinged_when_the_status_file_cannot_be_written(make_server, tmp_path):
+    notify = NotifyListener(tmp_path / "notify.sock")
+    async with make_server(quiet_world()) as server:
+        config = write_config(tmp_path, server, ["@quiet_chan"])
+        # A folder where status.json should be: every status write fails.
+        (tmp_path / "state" / "status.json").mkdir()
+        tobsd = TobsdProcess(config, env={"NOTIFY_SOCKET": notify.path,
+                                          "WATCHDOG_USEC": "1500000",
+                                          "WATCHDOG_PID": "1"}).start()
+        try:
+            await notify.wait(lambda: notify.count("READY") >= 1, "READY=1", tobsd)
+            # WATCHDOG_PID names another process: this one must not ping.
+            assert notify.count("WATCHDOG") == 0
+        finally:
+            await tobsd.terminate()
+        tobsd = TobsdProcess(config, env={"NOTIFY_SOCKET": notify.path,
+                                          "WATCHDOG_USEC": "1500000"}).start()
+        try:
+            await notify.wait(lambda: "status report failed" in tobsd.log(), "a failing status write",
+                              tobsd)
+            pings = notify.count("WATCHDOG", "1")
+            await notify.wait(lambda: notify.count("WATCHDOG", "1") >= pings + 3,
+                              "watchdog pings while status writes fail", tobsd)
+            assert tobsd.log().count("status report failed") >= 2
         finally:
             assert await tobsd.terminate() == 0
-        await drain(0.5)
+    shutil.rmtree(tmp_path / "state" / "status.json")
+    notify.close()
+
+
+def test_the_daemon_s_children_do_not_inherit_the_notify_socket(tmp_path):
+    from tobsd.systemd import SystemdNotifier
+    env = {"NOTIFY_SOCKET": "@tobs-test-" + str(os.getpid()), "WATCHDOG_USEC": "3000000",
+           "WATCHDOG_PID": str(os.getpid()), "PATH": "/usr/bin"}
+    notifier = SystemdNotifier(env)
+    assert env == {"PATH": "/usr/bin"}
+    assert notifier.enabled and notifier.watchdog_interval_s == 1.0
+
+
+def test_an_abstract_notify_socket_is_reached(tmp_path):
+    from tobsd.systemd import SystemdNotifier
+    name = f"tobs-test-{os.getpid()}-{time.monotonic_ns()}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(b"\0" + name.encode())
+    sock.settimeout(10)
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": "@" + name})
+    notifier.status("one\ntwo")
+    notifier.status("one\ntwo")   # unchanged: not sent again
+    notifier.ready()
+    assert sock.recv(4096) == b"STATUS=one two"
+    assert sock.recv(4096) == b"READY=1"
+    notifier.close()
     sock.close()
-    assert "READY=1" in received
-    assert received.count("WATCHDOG=1") >= 2
-    assert any(line.startswith("STATUS=") and "1/1 chats live" in line for line in received)
-    assert "STOPPING=1" in received

@@ -88,3 +88,19 @@ async def test_too_many_wrong_codes_fail_clearly(server, tmp_path):
     with pytest.raises(LoginFailed, match="too many wrong codes"):
         await interactive_login(config, ask=Script(PHONE, code, code, code),
                                 ask_secret=Script(), out=lambda line: None)
+
+
+async def test_a_failed_login_over_a_revoked_session_leaves_the_file_as_it_was(server, tmp_path):
+    from fakegram.testing import write_session_file
+    config = make_config(server, tmp_path, name="revoked.session")
+    path = session_file(config.session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_session_file(server.session_string(), path)
+    server.revoke_user_keys()
+    before = path.read_bytes()
+    code = lambda: wrong(server.state.last_codes[DIGITS])
+    with pytest.raises(LoginFailed, match="too many wrong codes"):
+        await interactive_login(config, ask=Script(PHONE, code, code, code),
+                                ask_secret=Script(), out=lambda line: None)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["revoked.session"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tobsd.core.models import Chat, ChatKind
-from tobsd.vault.atomic import VaultFullError
+from tobsd.core.errors import DiskFull
 from tobsd.vault.options import ChatSettings
 from tobsd.vault.remote import RemoteWriter, SpawnedWriter, WriterGone
 from tests.unit.sync.fakesource import msg
@@ -68,9 +68,9 @@ async def test_deletion_found_from_a_date_hint(remote, tmp_path):
 
 def test_vault_full_error_survives_the_trip():
     import pickle
-    err = VaultFullError(Path("/v/n.md"), OSError(28, "No space left on device"))
+    err = DiskFull(Path("/v/n.md"), OSError(28, "No space left on device"))
     back = pickle.loads(pickle.dumps(err))
-    assert type(back) is VaultFullError and back.path == err.path and back.cause.errno == 28
+    assert type(back) is DiskFull and back.path == err.path and back.cause.errno == 28
     assert str(back) == str(err)
 
 
@@ -136,3 +136,28 @@ async def test_a_writer_started_ahead_is_taken_over_or_stopped(tmp_path, capfd):
     unused.discard()
     assert unused.proc.returncode == 0
     assert "Traceback" not in capfd.readouterr().err
+
+
+async def test_the_writer_process_brings_notes_of_an_earlier_version_up_to_date(tmp_path):
+    """A vault written with the first escaping rules: the writer process
+    re-renders it before its first request, keeping the block the user edited."""
+    import shutil
+
+    from tobsd.vault.blocks import parse_note
+    from tobsd.vault.render import RENDER_VERSION
+
+    v1 = ROOT / "tests/unit/vault/v1_vault"
+    shutil.copytree(v1, tmp_path / "vault")
+    period = "Telegram/Crew _% tp.file.title %_/2026/2026-03-01.md"
+    writer = RemoteWriter(tmp_path / "vault", watch=False)
+    await writer.start()
+    try:
+        await writer.mark_deleted(CHAT, [1])   # any request: answered after the migration
+    finally:
+        await writer.close()
+    note = parse_note((tmp_path / "vault" / period).read_text("utf-8"))
+    versions = {b.msg_id: b.version for b in note.blocks()}
+    assert versions == {**{m: RENDER_VERSION for m in range(1, 10)}, 6: 1}   # 6: the user's edit
+    old = parse_note((v1 / period).read_text("utf-8"))
+    assert [b.text()[0] for b in note.blocks()] == [b.text()[0] for b in old.blocks()]
+    assert '"render_version": 2' in (tmp_path / "vault/Telegram/.tobs/state.json").read_text()

@@ -84,8 +84,8 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
 @pytest.mark.parametrize("text, expected", [
     (minimal(head="api_id = 2"), None),  # duplicate key: a TOML error
     ('api_hash = "x"\n[vault]\npath = "v"', "api_id: missing"),
-    ('api_id = "12"\napi_hash = "x"\n[vault]\npath = "v"', 'api_id: expected an integer, got "12"'),
-    ('api_id = true\napi_hash = "x"\n[vault]\npath = "v"', "api_id: expected an integer, got True"),
+    ('api_id = "12"\napi_hash = "x"\n[vault]\npath = "v"', 'api_id: expected an integer, got a string'),
+    ('api_id = true\napi_hash = "x"\n[vault]\npath = "v"', "api_id: expected an integer, got a boolean"),
     ('api_id = 1\n[vault]\npath = "v"', "api_hash: missing"),
     ('api_id = 1\napi_hash = "x"', "vault.path: missing"),
     (minimal("period = \"week\""), "vault.period: expected one of 'day', 'month', got \"week\""),

@@ -205,3 +205,35 @@ async def test_a_reply_after_a_restart_links_to_the_note_of_an_old_message(store
     assert new_note != old_note
     text = (tmp_path / "vault" / new_note).read_text()
     assert f"[[{old_note[:-3]}#^m3|reply]]" in text
+
+
+async def test_status_survives_chats_added_and_removed_while_it_runs(store, tmp_path):
+    """The status report awaits the store once per chat; a chat added or
+    removed meanwhile (a SIGHUP reload, a chat resolved late) must not break
+    it: it reports the chats it started with."""
+    source = FakeSource()
+    first = source.add_chat(-1000000000021, 3, title="First")
+    second = source.add_chat(-1000000000022, 3, title="Second")
+    late = source.add_chat(-1000000000023, 3, title="Late")
+    engine, _ = engine_for(source, store, tmp_path)
+    await engine.add_chat(first, ChatOptions(paused=True))
+    await engine.add_chat(second, ChatOptions(paused=True))
+    real_get = store.cursors.get
+    changed = []
+
+    async def get_and_change_the_chats(chat_id):
+        if not changed:
+            changed.append(chat_id)
+            await engine.add_chat(late, ChatOptions(paused=True))
+            await engine.remove_chat(second.id)
+        return await real_get(chat_id)
+
+    store.cursors.get = get_and_change_the_chats
+    try:
+        status = await engine.status()
+    finally:
+        store.cursors.get = real_get
+        await engine.stop()
+    assert changed, "the store was never asked while the status ran"
+    assert [c["title"] for c in status["chats"]] == ["First", "Second"]
+    assert set(engine.chats) == {first.id, late.id}

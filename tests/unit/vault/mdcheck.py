@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from tobsd.core.models import Entity, EntityKind as K
 from tobsd.vault.entities import to_spans
-from tobsd.vault.escape import safe_url
+from tobsd.vault.escape import PLAIN_LANGUAGES, safe_url
 
 _OWN_TAG = re.compile(r"</?(u|b|i|s|mark)>")
 _LINE_START_BAD = [
@@ -76,18 +76,18 @@ def forbidden_in_body(lines: list[str], *, allow_tags: bool = False) -> list[str
         if in_fence:
             if line == in_fence:
                 in_fence = None
-            elif "%%" in line or "<%" in line:
-                problems.append(f"comment/templater in fence: {raw!r}")
+            elif "%%" in line or "<%" in line or "::" in line:
+                problems.append(f"comment/templater/inline field in fence: {raw!r}")
             continue
         if fence and "`" not in fence.group(2):
             in_fence = fence.group(1)
-            if fence.group(2).lower().startswith(("dataview", "query", "tasks")):
+            if fence.group(2) and fence.group(2).lower() not in PLAIN_LANGUAGES:
                 problems.append(f"executable fence: {raw!r}")
             continue
         body, codes = _strip_code_spans(line)
         for code in codes:
             inner = code.strip()
-            if "%%" in code or "<%" in code or inner.startswith(("=", "$=")):
+            if "%%" in code or "<%" in code or "::" in code or (inner and not inner.startswith("\u200b")):
                 problems.append(f"hostile inline code: {raw!r}")
         for rx, what in _LINE_START_BAD:
             if rx.search(body):
@@ -99,6 +99,10 @@ def forbidden_in_body(lines: list[str], *, allow_tags: bool = False) -> list[str
             nxt = body[i + 1:i + 2]
             if ch == "[" and nxt == "[":
                 problems.append(f"wikilink/embed: {raw!r}")
+            elif ch == "!" and nxt == "[":
+                problems.append(f"image/embed: {raw!r}")
+            elif ch == ":" and nxt == ":":
+                problems.append(f"Dataview inline field: {raw!r}")
             elif ch == "$":
                 problems.append(f"math: {raw!r}")
             elif ch == "%" and nxt == "%":

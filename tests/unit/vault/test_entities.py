@@ -34,15 +34,49 @@ def test_whitespace_stays_outside_delimiters_and_flanking_falls_back_to_html():
     assert render('x"q"y', Entity(K.BOLD, 1, 3)) == ['x<b>"q"</b>y']
 
 
-def test_code_blocks_keep_language_and_dataview_is_defused():
+def test_code_blocks_keep_only_plain_languages_and_inline_code_is_defused():
     lines = render("run:\nTABLE file\nend", Entity(K.PRE, 5, 10, language="dataview"))
-    assert lines == ["run:", "```tg-dataview", "TABLE file", "```", "end"]
+    assert lines == ["run:", "```", "TABLE file", "```", "end"]
+    for lang in ("meta-bind-js-view", "meta-bind-button", "dataviewjs", "tasks", "tg-x", "unheard-of"):
+        assert render("x", Entity(K.PRE, 0, 1, language=lang)) == ["```", "x", "```"]
+    assert render("x", Entity(K.PRE, 0, 1, language="Python")) == ["```Python", "x", "```"]
+    # every inline code span starts with U+200B: no plugin sees "=", "$=", "INPUT[", "button-"
     assert render("= this.file", Entity(K.CODE, 0, 11)) == ["`\u200b= this.file`"]
-    assert render("a `b` c", Entity(K.CODE, 0, 7)) == ["``a `b` c``"]
+    assert render("VIEW[{x}]", Entity(K.CODE, 0, 9)) == ["`\u200bVIEW[{x}]`"]
+    assert render("a `b` c", Entity(K.CODE, 0, 7)) == ["``\u200ba `b` c``"]
+    for lines in (["`\u200b= this.file`"], ["``\u200ba `b` c``"], ["`= old`"], ["`\u200b= older`"]):
+        assert parse_text(lines)[0] in ("= this.file", "a `b` c", "= old", "= older")
 
 
 def test_pre_inside_a_line_becomes_inline_code():
-    assert render("say x() now", Entity(K.PRE, 4, 3, language="py")) == ["say `x()` now"]
+    assert render("say x() now", Entity(K.PRE, 4, 3, language="py")) == ["say `\u200bx()` now"]
+
+
+def test_templater_and_dataview_pairs_are_broken_in_text_and_code():
+    z = "\u200b"
+    assert render("<%+ tp.file.title %>") == [f"&lt;{z}%+ tp.file.title %&gt;"]
+    assert render("status:: pwned") == [f"status:{z}: pwned"]
+    assert render("a<%b", Entity(K.CODE, 1, 2)) == [f"a`{z}<{z}%`b"]
+    # a pair across an entity boundary is broken too, and the entity keeps its characters
+    lines = render("x<%y", Entity(K.BOLD, 0, 2))
+    assert lines == [f"<b>x&lt;</b>{z}%y"]
+    text, ents = parse_text(lines)
+    assert text == "x<%y" and [(e.kind, e.offset, e.length) for e in ents] == [(K.BOLD, 0, 2)]
+    # U+200B already there: one more, and reading back removes exactly one
+    for original in (f"<{z}%", f":{z}{z}:", ":::", "<%%", f"😀<%{z}::"):
+        lines = render(original, Entity(K.ITALIC, 0, 2))
+        assert "<%" not in lines[0] and "::" not in lines[0]
+        assert parse_text(lines)[0] == original
+
+
+def test_bang_before_a_link_stays_a_character():
+    ctx = dict(person_link=lambda uid: "Telegram/People/Ada")
+    assert render("!click", Entity(K.TEXT_URL, 1, 5, url="https://evil.example/p.png")) == [
+        "\\![click](https://evil.example/p.png)"]
+    assert render("!Ada", Entity(K.MENTION_NAME, 1, 3, user_id=1), **ctx) == [
+        "\\![[Telegram/People/Ada|Ada]]"]
+    assert render("\\!x.org", Entity(K.URL, 2, 5)) == ["\\\\\\![x.org](https://x.org)"]
+    assert parse_text(["\\![click](https://e.x/p.png)"])[0] == "!click"
 
 
 def test_links_only_with_safe_schemes():

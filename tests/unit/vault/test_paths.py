@@ -11,12 +11,12 @@ from hypothesis import given, settings, strategies as st
 from tobsd.core.models import Chat, ChatKind, MediaKind, MediaRef, Person, Topic
 from tobsd.vault.atomic import PathEscapeError
 from tobsd.vault.mediafiles import attachment_name, sniff_extension
-from tobsd.vault.names import MAX_COMPONENT_BYTES, safe_component
+from tobsd.vault.names import MAX_COMPONENT_BYTES, collision_key, safe_component
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.paths import VaultLayout, resolve_inside
 from tobsd.vault.state import VaultState
 
-FORBIDDEN = set('\\/:*"<>?|#^[]')
+FORBIDDEN = set('\\/:*"<>?|#^[]`$')
 RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
 
 
@@ -28,6 +28,8 @@ def assert_safe(name: str) -> None:
     assert name.split(".")[0].upper().rstrip() not in RESERVED
     assert unicodedata.normalize("NFC", name) == name
     assert len(name.encode("utf-8")) <= MAX_COMPONENT_BYTES
+    assert "%%" not in name and not collision_key(name).endswith(".md"), name
+    assert any(unicodedata.category(c)[0] in "LNPS" for c in name), repr(name)
 
 
 @pytest.mark.parametrize("title, expected", [
@@ -47,6 +49,11 @@ def assert_safe(name: str) -> None:
     ("\u202eevil\u202c", "_evil_"),
     ("😀 party", "😀 party"),
     ("", "untitled"),
+    ("\u200b", "untitled"),
+    ("\u200b\u2060\u3164 \u0301", "untitled"),
+    ("notes.md", "notes.md_"),
+    ("Notes.MD.", "Notes.MD_"),
+    ("price `$5` %%off%%", "price __5_ %_off%_"),
 ])
 def test_hostile_titles_become_safe_names(title, expected):
     assert safe_component(title) == expected
@@ -66,6 +73,40 @@ def test_any_text_becomes_a_safe_idempotent_name(text):
     name = safe_component(text)
     assert_safe(name)
     assert safe_component(name) == name
+
+
+NAMEISH = st.text(st.sampled_from(list("aiIıİTtlefﬁǄǅǆDdžŽ.md _\u200b\u0307\u00df\u1e9eK\u212a")), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMEISH, NAMEISH)
+def test_names_a_file_system_could_confuse_share_a_collision_key(a, b):
+    """Case folding, NFKC and Windows' upper-casing: equal under any of them -> equal keys."""
+    sa, sb = safe_component(a), safe_component(b)
+    for form in (lambda s: s.casefold(), lambda s: s.upper(), lambda s: unicodedata.normalize("NFKC", s),
+                 lambda s: unicodedata.normalize("NFKC", s).casefold(),
+                 lambda s: unicodedata.normalize("NFD", s).casefold()):
+        if form(sa) == form(sb):
+            assert collision_key(sa) == collision_key(sb), (sa, sb)
+    assert collision_key(sa) == collision_key(safe_component(sa))
+
+
+@pytest.mark.parametrize("a, b", [("Tıtle", "Title"), ("Ǆ", "ǅ"), ("ﬁle", "file"), ("Straße", "STRASSE"),
+                                  ("\u200bAda", "Ada"), ("\u212aelvin", "kelvin")])
+def test_confusable_names_get_separate_folders(tmp_path, a, b):
+    lay = layout(tmp_path)
+    fa = lay.chat_folder(Chat(-1001, ChatKind.GROUP, a)).rsplit("/", 1)[1]
+    fb = lay.chat_folder(Chat(-1002, ChatKind.GROUP, b)).rsplit("/", 1)[1]
+    assert collision_key(fa) != collision_key(fb) and fb.endswith(" (1002)"), (fa, fb)
+    pa = lay.person_note(Person(1, a))
+    pb = lay.person_note(Person(2, b))
+    assert collision_key(pa) != collision_key(pb)
+
+
+def test_a_folder_already_on_disk_under_a_confusable_name_is_not_reused(tmp_path):
+    (tmp_path / "Telegram" / "TITLE").mkdir(parents=True)
+    lay = layout(tmp_path)
+    assert lay.chat_folder(Chat(-1005, ChatKind.GROUP, "Tıtle")) == "Telegram/Tıtle (1005)"
 
 
 def layout(tmp_path, **cfg) -> VaultLayout:

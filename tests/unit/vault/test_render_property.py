@@ -17,7 +17,8 @@ HOSTILE = ["[[", "]]", "![[", "^abc", "#tag", "# ", "## h", "- ", "* ", "+ ", "1
            "---", "***", "===", "<b>", "<script>", "%%", "<%", "%>", "$", "$$", "`", "```",
            "```dataview", "= ", "$= ", "|", "\\", "&amp;", "&#37;", "~~", "==", "**", "_",
            "    ", "\t", "\r", "\u2028", "\x00", "\x7f", "\u200b", "😀", "שלום", "[!note]",
-           "![x](y)", "[x](javascript:alert(1))", "<!--", "{{", ":: ", "tobs:m1", "^m1"]
+           "![x](y)", "[x](javascript:alert(1))", "<!--", "{{", ":: ", "tobs:m1", "^m1",
+           "::", ":", "!", "<", "%", "INPUT[", "&lt;", "\u200b:", "\u200b%"]
 ALPHABET = st.characters(blacklist_categories=("Cs",), max_codepoint=0x1FFFF)
 TEXT = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(ALPHABET, max_size=6),
                           st.just("\n"), st.just(" ")), max_size=25).map("".join)
@@ -48,7 +49,8 @@ def messages(draw):
             if a < b:
                 kind = draw(st.sampled_from(ATOM_KINDS))
                 ents.append(Entity(kind, a, b - a, url=draw(st.sampled_from(URLS)),
-                                   language=draw(st.sampled_from([None, "py", "dataview", "tg-x", "DataviewJS"]))))
+                                   language=draw(st.sampled_from([None, "py", "dataview", "tg-x", "DataviewJS",
+                                                                  "meta-bind-js-view"]))))
     return Message(-5, draw(st.integers(1, 10**9)), datetime(2026, 1, 1, tzinfo=timezone.utc),
                    None, text, tuple(ents))
 

@@ -208,3 +208,33 @@ async def test_chat_folder_is_found_again_when_the_state_file_is_lost(writer, tm
     assert [i for i, _ in ids(tmp_path)] == [1, 2]
     assert sorted(p.name for p in (tmp_path / "Telegram").iterdir() if not p.name.startswith(".")) == \
         ["People", "Team"]
+
+
+async def test_a_note_deleted_by_the_user_comes_back_with_new_messages_only(writer, tmp_path,
+                                                                            caplog):
+    import logging
+    caplog.set_level(logging.INFO, logger="tobsd.vault.writer")
+    await writer.apply(CHAT, [msg(1, "old one"), msg(2, "old two")])
+    (tmp_path / NOTE).unlink()
+    # An edit of an old message is not new: the note stays deleted.
+    result = await writer.apply(CHAT, [msg(2, "old two, edited", edit_date=T0)],
+                                new_ids=frozenset())
+    assert result.skipped_user_deleted == [NOTE] and not (tmp_path / NOTE).exists()
+    # A new message of the same period brings the note back, holding only it.
+    result = await writer.apply(CHAT, [msg(1, "old one again"), msg(3, "new three")],
+                                new_ids=frozenset({3}))
+    assert result.recreated == [NOTE]
+    assert [i for i, _ in ids(tmp_path)] == [3]
+    assert "old one" not in read(tmp_path)
+    assert sum("was deleted in the vault" in r.getMessage() for r in caplog.records) == 1
+    # Later: an edit of an old message stays out, a newer message goes in,
+    # also for a restarted writer.
+    restarted = VaultWriter(tmp_path, durable=False)
+    await restarted.apply(CHAT, [msg(2, "old two, edited again", edit_date=T0)],
+                          new_ids=frozenset())
+    await restarted.apply(CHAT, [msg(4, "new four")], new_ids=frozenset({4}))
+    assert [i for i, _ in ids(tmp_path)] == [3, 4]
+    assert writer.deleted_notes(CHAT.id) == [NOTE] == restarted.deleted_notes(CHAT.id)
+    # An explicit resync brings everything back.
+    await restarted.apply(CHAT, [msg(1), msg(2), msg(3), msg(4)], resync=True)
+    assert [i for i, _ in ids(tmp_path)] == [1, 2, 3, 4]

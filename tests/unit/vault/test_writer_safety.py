@@ -11,7 +11,8 @@ import pytest
 
 from tobsd.core.models import Chat, ChatKind, Message, Person
 from tobsd.vault import atomic, writer as writer_mod
-from tobsd.vault.atomic import PathEscapeError, VaultFullError
+from tobsd.core.errors import DiskFull
+from tobsd.vault.atomic import PathEscapeError
 from tobsd.vault.watch import VaultWatcher
 from tobsd.vault.writer import ConflictError, VaultWriter
 
@@ -108,7 +109,7 @@ async def test_disk_full_leaves_old_note_intact_and_no_temp_file(tmp_path, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(atomic, "_write_all", full_write)
-    with pytest.raises(VaultFullError) as info:
+    with pytest.raises(DiskFull) as info:
         await w.apply(CHAT, [msg(2)])
     assert "disk full" in str(info.value) and info.value.path == path
     assert path.read_bytes() == before
@@ -129,7 +130,7 @@ async def test_other_io_errors_propagate_and_clean_up(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic, "_write_all", broken)
     with pytest.raises(OSError) as info:
         await w.apply(CHAT, [msg(2)])
-    assert not isinstance(info.value, VaultFullError)
+    assert not isinstance(info.value, DiskFull)
     assert [p.name for p in (tmp_path / NOTE).parent.iterdir()] == ["2026-03-01.md"]
 
 

@@ -1,5 +1,12 @@
 """Logging set-up shared by the daemon and its vault writer process.
 
+tobsd's own loggers ("tobsd.*") log at the configured level; every other
+library (aiosqlite, which logs each SQL statement with its parameters at
+debug; Telethon; watchfiles; asyncio) stays at warning, so a debug log of an
+idle daemon stays small and holds no chat titles from SQL parameters. Ask
+for more with `--log-libraries LEVEL` (or $TOBSD_LOG_LIBRARIES, which the
+vault writer process inherits).
+
 One line per event on stderr, for journald: a message's or a traceback's
 own line breaks are folded into " | ". Under systemd (JOURNAL_STREAM set)
 each line starts with its syslog priority ("<3>" for errors, as sd-daemon(3)
@@ -15,6 +22,8 @@ import logging
 import os
 import sys
 import time
+
+LIBRARIES_ENV = "TOBSD_LOG_LIBRARIES"
 
 # logging level -> syslog priority (sd-daemon(3): <3> err, <4> warning, <6> info, <7> debug)
 PRIORITIES = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
@@ -72,17 +81,23 @@ class RateLimit(logging.Filter):
         return False
 
 
-def setup_logging(level: str | int) -> None:
-    """Log to stderr at `level` (a name or a number); quieter libraries."""
+def _level(value: str | int) -> int:
+    if isinstance(value, int):
+        return value
+    level = logging.getLevelName(value.upper())
+    return level if isinstance(level, int) else logging.WARNING
+
+
+def setup_logging(level: str | int, libraries: str | int | None = None) -> None:
+    """Log to stderr: tobsd's loggers at `level`, other libraries at
+    `libraries` (default: $TOBSD_LOG_LIBRARIES, else warning)."""
     journal = bool(os.environ.get("JOURNAL_STREAM"))
+    if libraries is None:
+        libraries = os.environ.get(LIBRARIES_ENV) or logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(OneLineFormatter(journal))
     handler.addFilter(RateLimit())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper() if isinstance(level, str) else level)
-    # Telethon logs connection details at INFO, watchfiles every batch of
-    # changes (most of them the daemon's own writes), grpc its event loop
-    # at DEBUG; keep the log readable.
-    for noisy in ("telethon", "watchfiles", "grpc"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    root.setLevel(_level(libraries))
+    logging.getLogger("tobsd").setLevel(_level(level))

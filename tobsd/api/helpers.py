@@ -28,7 +28,8 @@ def chat_status(chat: dict) -> pb.ChatStatus:
         backfill_ids_done=chat.get("backfill_ids_done", 0),
         backfill_ids_total=chat.get("backfill_ids_total", 0), eta_s=chat.get("eta_s", 0.0),
         newest_message=timestamp(chat.get("newest_message")), lag_s=chat.get("lag_s", 0.0),
-        origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED))
+        origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED),
+        deleted_notes=chat.get("deleted_notes") or [])
 
 
 def pacer(key: str, p: dict) -> pb.Pacer:

@@ -125,7 +125,7 @@ class DaemonStatus(_message.Message):
     def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ..., pacing: _Optional[_Iterable[_Union[Pacer, _Mapping]]] = ...) -> None: ...
 
 class ChatStatus(_message.Message):
-    __slots__ = ("id", "title", "kind", "state", "error", "written", "indexed", "max_applied_id", "backfill_done", "backfill_ids_done", "backfill_ids_total", "eta_s", "newest_message", "lag_s", "origin", "deleted_notes")
+    __slots__ = ("id", "title", "kind", "state", "error", "written", "indexed", "max_applied_id", "backfill_done", "backfill_ids_done", "backfill_ids_total", "eta_s", "newest_message", "lag_s", "origin", "deleted_notes", "ref")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +142,7 @@ class ChatStatus(_message.Message):
     LAG_S_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     DELETED_NOTES_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
     id: int
     title: str
     kind: str
@@ -158,7 +159,8 @@ class ChatStatus(_message.Message):
     lag_s: float
     origin: ChatOrigin
     deleted_notes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[int] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., error: _Optional[str] = ..., written: _Optional[int] = ..., indexed: _Optional[int] = ..., max_applied_id: _Optional[int] = ..., backfill_done: _Optional[bool] = ..., backfill_ids_done: _Optional[int] = ..., backfill_ids_total: _Optional[int] = ..., eta_s: _Optional[float] = ..., newest_message: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_s: _Optional[float] = ..., origin: _Optional[_Union[ChatOrigin, str]] = ..., deleted_notes: _Optional[_Iterable[str]] = ...) -> None: ...
+    ref: str
+    def __init__(self, id: _Optional[int] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., error: _Optional[str] = ..., written: _Optional[int] = ..., indexed: _Optional[int] = ..., max_applied_id: _Optional[int] = ..., backfill_done: _Optional[bool] = ..., backfill_ids_done: _Optional[int] = ..., backfill_ids_total: _Optional[int] = ..., eta_s: _Optional[float] = ..., newest_message: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_s: _Optional[float] = ..., origin: _Optional[_Union[ChatOrigin, str]] = ..., deleted_notes: _Optional[_Iterable[str]] = ..., ref: _Optional[str] = ...) -> None: ...
 
 class UnresolvedChat(_message.Message):
     __slots__ = ("ref", "error")

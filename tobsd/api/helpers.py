@@ -21,7 +21,7 @@ def timestamp(seconds: float | None) -> Timestamp | None:
 
 def chat_status(chat: dict) -> pb.ChatStatus:
     return pb.ChatStatus(
-        id=chat.get("id") or 0, title=chat["title"], kind=chat["kind"], state=chat["state"],
+        id=chat.get("id") or 0, title=chat["title"], kind=chat.get("kind") or "", state=chat["state"],
         error=chat.get("error") or "", written=chat.get("written", 0),
         indexed=chat.get("indexed", 0), max_applied_id=chat.get("max_applied_id", 0),
         backfill_done=bool(chat.get("backfill_done")),
@@ -29,7 +29,7 @@ def chat_status(chat: dict) -> pb.ChatStatus:
         backfill_ids_total=chat.get("backfill_ids_total", 0), eta_s=chat.get("eta_s", 0.0),
         newest_message=timestamp(chat.get("newest_message")), lag_s=chat.get("lag_s", 0.0),
         origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED),
-        deleted_notes=chat.get("deleted_notes") or [])
+        deleted_notes=chat.get("deleted_notes") or [], ref=chat.get("ref") or "")
 
 
 def pacer(key: str, p: dict) -> pb.Pacer:

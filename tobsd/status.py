@@ -6,7 +6,7 @@ from __future__ import annotations
 STATE_LINES = {
     "starting": "starting: opening the database",
     "connecting": "connecting to Telegram",
-    "needs-login": "needs-login: not logged in to Telegram; run `tobsctl login`",
+    "needs-login": "needs-login: not logged in to Telegram; run `tobsctl login` or `tobsd login --config ...`",
     "stopped": "stopped",
 }
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from tobsd.core.models import Chat
 from tobsd.core.ports import TelegramSource
-from tobsd.store import Store
+
 
 from .applier import Applier
 from .reconcile import PAGE, keep_since
@@ -33,7 +33,7 @@ class ResyncResult:
     recreated: int = 0    # notes the user had deleted, written again
 
 
-async def resync(source: TelegramSource, applier: Applier, store: Store, writer, chat: Chat,
+async def resync(source: TelegramSource, applier: Applier, store, writer, chat: Chat,
                  *, since: datetime | None = None) -> ResyncResult:
     result = ResyncResult()
     upper = (await store.cursors.get(chat.id)).max_applied_id + 1

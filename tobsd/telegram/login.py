@@ -53,13 +53,22 @@ class LoginFlow:
 
     def __init__(self, config: Config):
         self.config = config
-        self.client = build_client(config, receive_updates=False)
+        # As `tobsd login`: the login runs on a fresh session file, put in
+        # place atomically once it succeeded.
+        self._target = session_file(config.session)
+        self._fresh = self._target.with_name(f".{self._target.stem}.login-{os.getpid()}.session")
+        _remove_session(self._fresh)
+        self.client = build_client(dataclasses.replace(config, session=self._fresh),
+                                   receive_updates=False)
         self._phone: str | None = None
         self._code_hash: str | None = None
+        self._done = False
 
     async def start(self) -> bool:
+        if await _authorised_user(self.config) is not None:
+            return True
         await self.client.connect()
-        return await self.client.is_user_authorized()
+        return False
 
     async def send_code(self, phone: str) -> None:
         try:
@@ -74,6 +83,7 @@ class LoginFlow:
     async def sign_in_code(self, code: str) -> str:
         try:
             await self.client.sign_in(self._phone, code=code, phone_code_hash=self._code_hash)
+            self._done = True
             return "done"
         except errors.SessionPasswordNeededError:
             return "password"
@@ -85,6 +95,7 @@ class LoginFlow:
     async def sign_in_password(self, password: str) -> str:
         try:
             await self.client.sign_in(password=password)
+            self._done = True
             return "done"
         except (errors.PasswordHashInvalidError, ValueError):
             raise LoginRetry("that password is not right") from None
@@ -96,16 +107,10 @@ class LoginFlow:
         self._phone = self._code_hash = None
         try:
             await self.client.disconnect()
+            if self._done:
+                _install(self._fresh, self._target)
         finally:
-            secure_session_file(self.config.session)
-
-
-async def _answer(ask: Ask, prompt: str) -> str:
-    """Call `ask` off the event loop when it is a plain blocking function
-    (input, getpass), or await it when it is a coroutine function."""
-    if asyncio.iscoroutinefunction(ask):
-        return (await ask(prompt)).strip()
-    return (await asyncio.to_thread(ask, prompt)).strip()
+            _remove_session(self._fresh)
 
 
 async def interactive_login(config: Config, ask: Ask = input,

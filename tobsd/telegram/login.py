@@ -113,6 +113,14 @@ class LoginFlow:
             _remove_session(self._fresh)
 
 
+async def _answer(ask: Ask, prompt: str) -> str:
+    """Call `ask` off the event loop when it is a plain blocking function
+    (input, getpass), or await it when it is a coroutine function."""
+    if asyncio.iscoroutinefunction(ask):
+        return (await ask(prompt)).strip()
+    return (await asyncio.to_thread(ask, prompt)).strip()
+
+
 async def interactive_login(config: Config, ask: Ask = input,
                             ask_secret: Ask = getpass.getpass,
                             out: Callable[[str], None] = print) -> Person:

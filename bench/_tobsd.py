@@ -2,10 +2,10 @@
 
 `TobsdRun` writes the config for a running fakegram (from its ready file),
 starts tobsd, samples its RSS, and tells when the chat is synced. "Synced"
-is read from what tobsd itself publishes: the status file showing the chat
-`live` with `backfill_done` and `indexed` equal to the world's count (tobsd
-writes the status file as soon as a chat's state changes, and once a
-second besides). The benchmark also polls tobsd's SQLite index (read-only)
+is read from what tobsd itself publishes through its control API (GetStatus,
+the same client and JSON as `tobsctl --json status`): the chat `live` with
+`backfill_done` and `indexed` equal to the world's count (tobsd refreshes
+its status as soon as a chat's state changes, and once a second besides). The benchmark also polls tobsd's SQLite index (read-only)
 and records when it first held every message, since an index row is
 committed only after its note is durably in the vault.
 """
@@ -23,6 +23,9 @@ from pathlib import Path
 import psutil
 
 from _fakegram import ROOT, FakegramProcess, project_env
+from tobs.v1 import pb
+from tobsctl.client import Client, Failure
+from tobsctl.jsonout import to_json
 
 POLL_S = 0.05
 
@@ -111,9 +114,13 @@ class TobsdRun:
         self.rss: RssSampler | None = None
         self.started_at = 0.0
         self._db: sqlite3.Connection | None = None
+        self._client: Client | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.state_dir / "tobsd.sock"
 
     def start(self) -> "TobsdRun":
-        (self.state_dir / "status.json").unlink(missing_ok=True)
         log = open(self.log_path, "ab")
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "tobsd", "run", "--config",
@@ -127,11 +134,22 @@ class TobsdRun:
 
     # --- what tobsd publishes ------------------------------------------------------------
     def status(self) -> dict | None:
+        """`tobsctl --json status` of this run, with the daemon's state and
+        pid also at the top; None while tobsd does not answer yet."""
         try:
-            status = json.loads((self.state_dir / "status.json").read_text())
-        except (FileNotFoundError, ValueError):
+            if self._client is None:
+                self._client = Client.connect(self.socket)
+            status = to_json(self._client.call("GetStatus", pb.GetStatusRequest(), timeout=10))
+        except Failure:
+            self._close_client()
             return None
-        return status if status.get("pid") == self.proc.pid else None
+        status.update(state=status["daemon"]["state"], pid=status["daemon"]["pid"])
+        return status if status["pid"] == self.proc.pid else None
+
+    def _close_client(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def indexed(self) -> int:
         """Messages in tobsd's index right now (a read-only look at its DB;
@@ -194,6 +212,7 @@ class TobsdRun:
         """SIGTERM and wait (a clean stop); returns the peak RSS in bytes."""
         peak = self.rss.stop() if self.rss else 0
         self._close_db()
+        self._close_client()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -161,7 +161,8 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
     r[f"{name}_tobsd_seconds"] = seconds
     r[f"{name}_tobsd_flood_waits"] = sum(stats.get("flood_waits", {}).values())
     r[f"{name}_tobsd_flood_wait_seconds"] = sum(stats.get("flood_wait_seconds", {}).values())
-    r[f"{name}_tobsd_pacing"] = (status or {}).get("source", {}).get("pacing")
+    r[f"{name}_tobsd_pacing"] = {p["key"]: {k: v for k, v in p.items() if k != "key"}
+                                 for p in (status or {}).get("daemon", {}).get("pacing", [])} or None
     r[f"{name}_live_posts"] = len(latencies)
     r[f"{name}_live_p99_s"] = percentile(latencies, 99)
 

@@ -179,7 +179,7 @@ def run(args) -> dict:
             r["notes"].append("tg-archive skipped (--skip-tg-archive or --quick)")
         else:
             measure_tg_archive(r, tmp, world, fg_state, n)
-    r["notes"].append("tobsd rates are timed to the status file showing the chat synced "
+    r["notes"].append("tobsd rates are timed to its status (GetStatus over the control API) showing the chat synced "
                       "(written when the chat's state changes); *_index_complete_s is when "
                       "its index first held every message")
     r["duration_s"] = time.perf_counter() - started

@@ -1,18 +1,25 @@
 """`make demo`: the demo world synced by a real tobsd, end to end.
 
-Starts fakegram with its demo world, points a tobsd process at it with the
-vault in ./demo-vault, shows the backfill's progress, then posts, edits and
-deletes messages through fakegram's control endpoint and shows each change
-reaching the vault. Ctrl-C at any point stops everything it started.
+Starts fakegram with its demo world and a tobsd process against it with
+the vault in ./demo-vault and one chat in its configuration file; adds two
+more chats with `tobsctl add`, follows the backfill with `tobsctl status
+--watch`, then posts, edits and deletes messages through fakegram's control
+endpoint while `tobsctl events --follow` shows them arriving, and checks
+each change in the vault. Ctrl-C at any point stops everything it started.
 Each run starts from a fresh demo vault (./demo-vault is the demo's own).
+Everything the demo knows of tobsd's state it reads through tobsctl.
 """
 from __future__ import annotations
 
 import json
+import hashlib
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +28,19 @@ from .control import ControlClient
 ROOT = Path.cwd()
 VAULT = ROOT / "demo-vault"
 WORK = ROOT / ".fakegram-demo"
+CONFIG_CHAT = "Analytical Society"                     # declared in tobsd.toml
+ADDED_CHATS = ("@engine_builders", "@engineweekly")     # added with tobsctl
+LIVE_CHAT = "Difference Engine Builders"
+
+
+def socket_path() -> Path:
+    """tobsd's control socket: in the demo's folder when the path is short
+    enough for a Unix socket (107 bytes), else in the temp folder."""
+    path = WORK / "tobsd.sock"
+    if len(os.fsencode(path)) <= 100:
+        return path
+    tag = hashlib.sha1(os.fsencode(WORK)).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"tobs-demo-{tag}" / "tobsd.sock"
 
 
 def say(text: str = "") -> None:
@@ -57,10 +77,11 @@ path = {json.dumps(str(VAULT))}
 
 [daemon]
 state_dir = {json.dumps(str(state))}
+socket = {json.dumps(str(socket_path()))}
 log_level = "warning"
 
-[sync]
-all = true
+[[chats]]
+chat = {json.dumps(CONFIG_CHAT)}
 
 [telegram]
 dc = {{ {dcs} }}
@@ -69,33 +90,36 @@ rsa_public_key = {json.dumps(info['rsa_public_key_pem'])}
     return config
 
 
-def read_status() -> dict | None:
-    try:
-        return json.loads((WORK / "tobsd" / "status.json").read_text())
-    except (FileNotFoundError, ValueError):
-        return None
+def tobsctl_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tobsctl", "--socket", str(socket_path()), *args]
 
 
-def show_progress(tobsd: subprocess.Popen, timeout: float = 180) -> dict:
-    """Print a line per second until every chat is live."""
+def tobsctl(*args: str, show: bool = True, check: bool = True) -> subprocess.CompletedProcess:
+    """Run tobsctl; print the command line and, when `show`, its output."""
+    if show:
+        say(f"$ tobsctl {' '.join(args)}")
+    run = subprocess.run(tobsctl_argv(*args), text=True,
+                         stdout=None if show else subprocess.PIPE,
+                         stderr=None if show else subprocess.PIPE)
+    if check and run.returncode != 0:
+        raise SystemExit(f"tobsctl {' '.join(args)} failed (exit {run.returncode})"
+                         + (f": {run.stderr.strip()}" if run.stderr else ""))
+    return run
+
+
+def wait_running(tobsd: subprocess.Popen, timeout: float = 60) -> dict:
+    """Poll `tobsctl --json status` until tobsd is logged in and running."""
     deadline = time.monotonic() + timeout
-    last = ""
     while time.monotonic() < deadline:
         if tobsd.poll() is not None:
             raise SystemExit("tobsd stopped; see .fakegram-demo/tobsd.log")
-        status = read_status()
-        if status and status.get("pid") == tobsd.pid and status.get("chats"):
-            chats = status["chats"]
-            done = [c for c in chats if c["state"] in ("live", "error")]
-            total = sum(c["indexed"] for c in chats)
-            line = f"  {len(done)}/{len(chats)} chats live, {total} messages in the vault"
-            if line != last:
-                say(line)
-                last = line
-            if len(done) == len(chats) and status["state"] == "running":
+        run = tobsctl("--json", "status", show=False, check=False)
+        if run.returncode == 0:
+            status = json.loads(run.stdout)
+            if status["daemon"]["state"] == "running":
                 return status
-        time.sleep(1)
-    raise SystemExit("the backfill did not finish in time")
+        time.sleep(0.2)
+    raise SystemExit("tobsd did not start in time; see .fakegram-demo/tobsd.log")
 
 
 def find_block(msg_id: int, chat_title: str, want) -> tuple[str, str] | None:
@@ -140,6 +164,50 @@ def live_changes(control: ControlClient, chat_title: str) -> None:
     wait_in_vault(f"deletion of {posts[2]}", posts[2], chat_title, lambda b: b.deleted_mark)
 
 
+class EventRelay:
+    """Prints what `tobsctl events --follow --json` streams, one line per
+    event, from a thread; the stream's first event (the daemon's state)
+    arrives before the constructor returns, so nothing after is missed."""
+
+    def __init__(self, proc: subprocess.Popen, timeout: float = 30):
+        self.proc = proc
+        self.seen: list[dict] = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        self.wait_for(lambda ev: True, timeout)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            ev = json.loads(line)
+            say("  event: " + describe(ev))
+            with self.cond:
+                self.seen.append(ev)
+                self.cond.notify_all()
+
+    def wait_for(self, pred, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not any(pred(ev) for ev in self.seen):
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    say("  (the expected event did not come)")
+                    return
+                self.cond.wait(left)
+
+
+def describe(ev: dict) -> str:
+    if ev.get("chat_state"):
+        c = ev["chat_state"]
+        return f"{c['title']}: {c['state']}" + (f" ({c['error']})" if c["error"] else "")
+    if ev.get("progress"):
+        p = ev["progress"]
+        return f"{p['title']}: {p['indexed']} messages, {p['written']} written since start"
+    if ev.get("daemon_state"):
+        return f"tobsd {ev['daemon_state']['state']}"
+    return json.dumps(ev)
+
+
 def stop(proc: subprocess.Popen | None, name: str) -> None:
     if proc is not None and proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -166,16 +234,31 @@ def main() -> int:
         tobsd = subprocess.Popen([sys.executable, "-m", "tobsd", "run", "--config", str(config)],
                                  stdout=subprocess.DEVNULL,
                                  stderr=open(WORK / "tobsd.log", "wb"))
-        status = show_progress(tobsd)
-        errors = [c for c in status["chats"] if c["state"] == "error"]
-        for chat in errors:
-            say(f"  {chat['title']}: {chat['error']}")
+        wait_running(tobsd)
+        say(f"\ntobsd is running; its control socket is {socket_path()}."
+            f" \"{CONFIG_CHAT}\" comes from the configuration file; two more chats:")
+        for chat in ADDED_CHATS:
+            tobsctl("add", chat)
+        tobsctl("chats")
+        say("\nThe backfill, until every chat is live:")
+        tobsctl("status", "--watch", "--until-live")
         control = ControlClient(info["control"])
-        titles = [c["title"] for c in status["chats"] if c["state"] == "live"]
-        live_changes(control, "Difference Engine Builders"
-                     if "Difference Engine Builders" in titles else titles[0])
+        say("\nWhat tobsd does, as `tobsctl events --follow` shows it:")
+        events = subprocess.Popen(tobsctl_argv("events", "--follow", "--json"),
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            relay = EventRelay(events)
+            live_changes(control, LIVE_CHAT)
+            relay.wait_for(lambda ev: (ev.get("progress") or {}).get("title") == LIVE_CHAT
+                           and ev["progress"]["written"] >= 5)
+        finally:
+            events.send_signal(signal.SIGINT)
+            events.wait(10)
+        say("")
+        tobsctl("status")
         notes = sum(1 for _ in VAULT.rglob("*.md"))
-        say(f"\nThe vault is in {VAULT}/ ({notes} notes). Open it in Obsidian, or start with")
+        say(f"\nThe vault is in {VAULT}/ ({notes} notes). To open it in Obsidian: "
+            "\"Open folder as vault\" and pick that folder. Start with")
         chat_notes = sorted((VAULT / "Telegram").glob("*/*.md"))
         for note in chat_notes[:3]:
             say(f"  {note.relative_to(ROOT)}")

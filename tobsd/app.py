@@ -8,9 +8,13 @@
 Runs until SIGTERM or SIGINT (a clean stop: the chat tasks are cancelled
 between durable steps, Takeout is finished, the Bloom filter saved); SIGHUP
 re-reads the configuration and adds or removes chats. When the session is
-not authorised the daemon reports `needs-login` (status file, systemd
+not authorised the daemon reports `needs-login` (control API, systemd
 STATUS) and waits for the session file to change instead of exiting, so
 systemd never crash-loops it and no state is dropped.
+
+    api    -> the control API on a Unix socket (tobsd.api), over the
+              service facade (tobsd.service); the state folder is locked
+              so two daemons never share it
 
 Under systemd (tobsd.systemd): READY=1 once the database is open and
 Telegram answered as a logged-in account, or once needs-login is reported;
@@ -24,18 +28,24 @@ import errno
 import logging
 import os
 import signal
+from dataclasses import dataclass
 import tempfile
 from pathlib import Path
 
+from tobsd.api.server import ApiServer
 from tobsd.core.config import Config, load_config
-from tobsd.core.errors import ConfigError, NeedsLogin
+from tobsd.core.config_chats import ChatConfig, ChatRef
+from tobsd.core.errors import ConfigError, InvalidArgument, NeedsLogin
+from tobsd.events import EventHub, LogForwarder
+from tobsd.service import DaemonService
+from tobsd.statelock import StateLock
+from tobsd.status import one_line
 from tobsd.core.files import private_dir, private_files
 from tobsd.core.preflight import preflight
 from tobsd.core.states import DaemonState
-from tobsd.status import StatusReporter
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
-from tobsd.sync.selection import Unresolved, chat_from_row, select_chats
+from tobsd.sync.selection import Selected, Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
 from tobsd.telegram.client import session_fingerprint
 from tobsd.telegram.floodstore import FloodTableAdapter
@@ -50,6 +60,16 @@ LOGIN_POLL_S = 2.0
 #: The longest a stop waits for Telegram (closing Takeout); well within the
 #: units' TimeoutStopSec=30, which also covers the writer and the database.
 SOURCE_STOP_S = 15
+REPORT_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a tracked chat comes from: "config" (a [[chats]] entry, named
+    by `entry`), "sync_all" ([sync] all) or "api" (added with tobsctl)."""
+    kind: str
+    entry: str
+    options: ChatConfig
 
 
 def vault_config(config: Config) -> VaultConfig:
@@ -103,9 +123,14 @@ class Daemon:
         self.writer: RemoteWriter | None = None
         self.source: TelethonSource | None = None
         self.engine: SyncEngine | None = None
-        self.status = StatusReporter(config.daemon.state_dir / "status.json")
         self.state = DaemonState.STARTING
         self.unresolved: list = []
+        self.me = None                          # the logged-in account (core Person)
+        self.origins: dict[int, Origin] = {}    # chat id -> where it was declared
+        self.config_error: str | None = None    # why the last reload was refused
+        self.events = EventHub()
+        self.service = DaemonService(self, self.events)
+        self._reload_lock = asyncio.Lock()
         self._refused_key: str | None = None   # the session key Telegram stopped accepting
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
@@ -139,6 +164,32 @@ class Daemon:
             private_dir(tobs_folder, log, "the vault's .tobs folder")
             private_files(tobs_folder, log)
         self.notifier.status(self._status_line({"state": self.state}))
+        lock = StateLock(cfg.daemon.state_dir)
+        lock.acquire()
+        own_folder = cfg.vault.path / cfg.vault.root
+        vault_lock = StateLock(own_folder, ".tobsd.lock", "vault folder")
+        api = ApiServer(cfg.daemon.socket, self.service)
+        try:
+            own_folder.mkdir(parents=True, exist_ok=True)
+            vault_lock.acquire()
+            await api.start()
+        except BaseException:
+            vault_lock.release()
+            lock.release()
+            raise
+        forwarder = LogForwarder(self.events)
+        logging.getLogger().addHandler(forwarder)
+        try:
+            return await self._run_locked()
+        finally:
+            logging.getLogger().removeHandler(forwarder)
+            self.events.close()        # event streams end cleanly before the server stops
+            await api.stop()
+            vault_lock.release()
+            lock.release()
+
+    async def _run_locked(self) -> int:
+        cfg = self.config
         swept = sweep_temp_files(cfg.vault.path / cfg.vault.root)
         if swept:
             log.info("removed %d temporary files left by an interrupted write", swept)
@@ -148,6 +199,7 @@ class Daemon:
         self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg), spawned=self.writer_process)
         await self.writer.start()
         background = [asyncio.create_task(self._report_loop()),
+                      asyncio.create_task(self._watch_config()),
                       asyncio.create_task(self.notifier.watchdog_loop())]
         try:
             while not self._stop.is_set():
@@ -163,7 +215,7 @@ class Daemon:
             await asyncio.gather(*background, return_exceptions=True)
             self.state = DaemonState.STOPPED
             try:
-                await self.status.write(await self._status())
+                await self.service.refresh()
             except Exception:   # the stop goes on: the database must still be closed
                 log.exception("the last status report failed")
             finally:
@@ -185,6 +237,7 @@ class Daemon:
                                  verify_full=self.config.sync.verify == "full")
         try:
             me = await self.source.start()
+            self.me = me
             log.info("logged in as user %s", me.id)
             # The database is open and Telegram answered: ready, while the
             # chats are resolved (which may take many requests).
@@ -211,7 +264,9 @@ class Daemon:
                         self._reload.clear()
                         self.notifier.reloading()
                         try:
-                            await self._reload_config()
+                            await self.reload_config()
+                        except InvalidArgument:
+                            pass   # logged and reported; the running configuration stays
                         finally:
                             self.notifier.ready()
                             self._status_due.set()
@@ -222,9 +277,10 @@ class Daemon:
         if self.engine.state == DaemonState.NEEDS_LOGIN:
             self._refused_key = self.source.session_fingerprint()
             self.state = DaemonState.NEEDS_LOGIN
-            log.error("needs-login: run `tobsd login --config %s`", self.config.source)
+            log.error("needs-login: run `tobsctl login`, or `tobsd login --config %s`",
+                      self.config.source)
             # Up and reporting, just not syncing: systemd must not time the start out.
-            self.notifier.ready(StatusReporter.one_line({"state": self.state}))
+            self.notifier.ready(one_line({"state": self.state}))
         await self._shutdown()
 
     async def _shutdown(self) -> None:
@@ -249,7 +305,8 @@ class Daemon:
         session = self.config.session
         while not self._stop.is_set():
             current = await asyncio.to_thread(session_fingerprint, session)
-            if current is not None and current != self._refused_key:
+            if current is not None and current != self._refused_key \
+                    and not self.service.login_busy:   # an API login writes it as it goes
                 log.info("the session file changed; connecting again")
                 return
             try:
@@ -261,19 +318,37 @@ class Daemon:
                 self.notifier.reloading()
                 self._reread_config()
                 self.notifier.ready()
-                self.notifier.status(self._status_line(await self._status()))
+                self.notifier.status(self._status_line(await self.collect_status()))
 
     async def _select(self, config: Config) -> list:
-        known = [chat_from_row(row) for row in await self.store.chats.list()]
+        """The configuration's chats, then those added through the API."""
+        rows = await self.store.chats.list()
+        known = [chat_from_row(row) for row in rows]
         selected, self.unresolved = await select_chats(config, self.source, known)
+        origins: dict[int, Origin] = {}
+        for item in selected:
+            if item.options in config.chats:
+                index = config.chats.index(item.options)
+                origins[item.chat.id] = Origin(
+                    "config", f"{config.source}: chats[{index}]",
+                    item.options)
+            else:
+                origins[item.chat.id] = Origin("sync_all", f"{config.source}: [sync] all",
+                                               item.options)
+        by_id = {row.id: row for row in rows}
+        for row in await self.store.api_chats.list():
+            if row.chat_id in origins or row.chat_id not in by_id:
+                continue
+            options = ChatConfig(ref=ChatRef(id=row.chat_id), since=row.since, media=row.media,
+                                 remove_deleted=row.remove_deleted)
+            selected.append(Selected(chat_from_row(by_id[row.chat_id]), options))
+            origins[row.chat_id] = Origin("api", f"added with tobsctl as {row.ref}", options)
+        self.origins = origins
         return selected
 
     async def _track_chats(self, selected: list | None = None) -> None:
         for item in selected if selected is not None else await self._select(self.config):
-            if item.options.remove_deleted != self.config.sync.remove_deleted:
-                base = self.writer.config.default_chat
-                self.writer.set_chat_settings(item.chat.id, ChatSettings(
-                    tz=base.tz, period=base.period, remove_deleted=item.options.remove_deleted))
+            self._chat_settings(item.chat.id, item.options)
             try:
                 await self.engine.add_chat(item.chat, ChatOptions(since=item.options.since,
                                                                   paused=item.options.paused))
@@ -293,20 +368,91 @@ class Daemon:
         self.config = new
         return new
 
-    async def _reload_config(self) -> None:
-        new = self._reread_config()
-        if new is None:
-            return
-        selected = await self._select(new)
-        keep = {item.chat.id for item in selected}
-        for chat_id in list(self.engine.chats):
-            if chat_id not in keep:
-                await self.engine.remove_chat(chat_id)
-        await self._track_chats(selected)
-        log.info("configuration reloaded: %d chats", len(self.engine.chats))
+    async def reload_config(self) -> dict:
+        """Read the configuration file again and apply it (SIGHUP, the API).
+        An invalid file raises InvalidArgument; the running configuration
+        stays in force and the reason shows in status and events."""
+        async with self._reload_lock:
+            try:
+                new = load_config(self.config.source)
+            except ConfigError as exc:
+                self.config_error = str(exc)
+                log.error("configuration not reloaded: %s", exc)
+                self.events.publish("config_reloaded", ok=False, error=str(exc), chats=0)
+                self.report_soon()
+                raise InvalidArgument(f"configuration not reloaded: {exc}") from None
+            self.config, self.config_error = new, None
+            if self.engine is None or self.state != "running":
+                self.events.publish("config_reloaded", ok=True, error="", chats=0)
+                return {"chats": 0, "unresolved": []}
+            selected = await self._select(new)
+            keep = {item.chat.id for item in selected}
+            for chat_id in list(self.engine.chats):
+                if chat_id not in keep:
+                    await self.engine.remove_chat(chat_id)
+            await self._track_chats(selected)
+            count = len(self.engine.chats)
+            log.info("configuration reloaded: %d chats", count)
+            self.events.publish("config_reloaded", ok=True, error="", chats=count)
+            self.report_soon()
+            return {"chats": count, "unresolved": [{"ref": str(u.ref), "error": u.error}
+                                                   for u in self.unresolved]}
+
+    async def add_api_chat(self, chat, options: ChatConfig, ref_text: str) -> None:
+        """Track a chat added through the API and keep it in the state database."""
+        self.origins[chat.id] = Origin("api", f"added with tobsctl as {ref_text}", options)
+        self._chat_settings(chat.id, options)
+        await self.engine.add_chat(chat, ChatOptions(since=options.since))
+        await self.store.api_chats.put(chat.id, ref_text, since=options.since, media=options.media,
+                                       remove_deleted=options.remove_deleted)
+        log.info("chat %s added through the API", chat.title)
+        self.report_soon()
+
+    async def remove_api_chat(self, chat_id: int) -> None:
+        await self.engine.remove_chat(chat_id)     # its api_chats row goes with the chat
+        self.origins.pop(chat_id, None)
+        self.report_soon()
+
+    def _chat_settings(self, chat_id: int, options: ChatConfig) -> None:
+        if options.remove_deleted != self.config.sync.remove_deleted:
+            base = self.writer.config.default_chat
+            self.writer.set_chat_settings(chat_id, ChatSettings(
+                tz=base.tz, period=base.period, remove_deleted=options.remove_deleted))
+
+    async def _watch_config(self) -> None:
+        """Reload when the configuration file changes (watchfiles; the
+        folder is watched, so an editor's write-and-rename is seen too)."""
+        import watchfiles
+        source = Path(self.config.source).resolve()
+        try:
+            async for changes in watchfiles.awatch(source.parent, recursive=False,
+                                                   stop_event=self._stop, debounce=300,
+                                                   rust_timeout=1000):
+                if not any(Path(path).resolve() == source for _, path in changes):
+                    continue
+                log.info("the configuration file changed; reloading")
+                try:
+                    await self.reload_config()
+                except InvalidArgument:
+                    pass   # logged and reported; the running configuration stays
+                except Exception:
+                    log.exception("reloading the changed configuration failed")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("watching %s failed; use SIGHUP or `tobsctl reload`", source)
+
+    def login_flow(self):
+        """A step-by-step login on the configured session file (the API's Login)."""
+        from tobsd.telegram.login import LoginFlow
+        return LoginFlow(self.config)
+
+    def report_soon(self) -> None:
+        """A state changed: refresh the status snapshot now, not at the next tick."""
+        self._status_due.set()
 
     # --- reporting ------------------------------------------------------------------------
-    async def _status(self) -> dict:
+    async def collect_status(self) -> dict:
         engine = await self.engine.status() if self.engine else {}
         # A chat the configuration names but that could not be resolved or
         # added is listed too, in "error" with the reason: the user sees it
@@ -316,6 +462,7 @@ class Daemon:
                   for u in self.unresolved]
         return {
             "state": self.state, "pid": os.getpid(),
+            "error": self.engine.error if self.engine else None,
             "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
             "catch_up": engine.get("catch_up", {}),
@@ -325,21 +472,20 @@ class Daemon:
     def _status_line(self, status: dict) -> str:
         if status.get("state") == DaemonState.CONNECTING and self._connected:
             return "connected to Telegram; resolving the chats"
-        return StatusReporter.one_line(status)
+        return one_line(status)
 
     async def _report_loop(self) -> None:
-        """Write status.json and systemd's STATUS= line every second (and at
-        once when a state changes). A failing write (a full or read-only
-        state disk) is logged when it starts failing and when it recovers,
-        not every second."""
+        """Refresh the status snapshot the control API answers from and
+        systemd's STATUS= line every second (and at once when a state
+        changes). A failing refresh is logged when it starts failing and
+        when it recovers, not every second."""
         failing: str | None = None
         while True:
             try:
-                status = await self._status()
+                status = await self.service.refresh()
                 self.notifier.status(self._status_line(status))
-                await self.status.write(status)
                 if failing is not None:
-                    log.info("status report written again")
+                    log.info("status report works again")
                 failing = None
             except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}"
@@ -348,7 +494,7 @@ class Daemon:
                               exc_info=not isinstance(exc, OSError))
                 failing = reason
             try:
-                await asyncio.wait_for(self._status_due.wait(), self.status.interval_s)
+                await asyncio.wait_for(self._status_due.wait(), REPORT_EVERY_S)
             except asyncio.TimeoutError:
                 pass
             self._status_due.clear()

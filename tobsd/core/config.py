@@ -40,7 +40,6 @@ NOT_YET_ACTIVE = {
     "media": "media downloads are not active yet: media show as placeholders",
     "media_downloads": "media downloads are not active yet",
     "connections_per_dc": "media downloads are not active yet; it will bound their connections",
-    "socket": "the control socket (tobsctl) is not active yet; status is in status.json",
 }
 PERIODS = ("day", "month")
 # sun_path in struct sockaddr_un holds 108 bytes including the final NUL.
@@ -201,7 +200,7 @@ def _inactive(data: dict) -> tuple[str, ...]:
     """The keys of NOT_YET_ACTIVE that the file sets, as "key: why"."""
     found = []
     for table, name in (("sync", "media"), ("limits", "media_downloads"),
-                        ("limits", "connections_per_dc"), ("daemon", "socket")):
+                        ("limits", "connections_per_dc")):
         if isinstance(data.get(table), dict) and name in data[table]:
             found.append(f"{table}.{name}: {NOT_YET_ACTIVE[name]}")
     chats = data.get("chats")
@@ -260,8 +259,14 @@ def _read_daemon(t: TableReader, base: Path, env: Mapping[str, str]) -> DaemonCo
     default_state = Path(env["STATE_DIRECTORY"].split(":")[0]) if env.get("STATE_DIRECTORY") else (
         Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "tobsd")
     state_dir = t.get_path("state_dir", default_state, base)
-    default_socket = (Path(env["RUNTIME_DIRECTORY"].split(":")[0]) / "tobsd.sock"
-                      if env.get("RUNTIME_DIRECTORY") else state_dir / "tobsd.sock")
+    # The service's runtime folder (systemd RuntimeDirectory=tobsd), else the
+    # user's runtime folder (where tobsctl looks first), else the state folder.
+    if env.get("RUNTIME_DIRECTORY"):
+        default_socket = Path(env["RUNTIME_DIRECTORY"].split(":")[0]) / "tobsd.sock"
+    elif env.get("XDG_RUNTIME_DIR"):
+        default_socket = Path(env["XDG_RUNTIME_DIR"]) / "tobsd" / "tobsd.sock"
+    else:
+        default_socket = state_dir / "tobsd.sock"
     socket = t.get_path("socket", default_socket, base)
     if len(os.fsencode(socket)) > MAX_SOCKET_PATH:
         t.problem("socket", f"the path is {len(os.fsencode(socket))} bytes long; "

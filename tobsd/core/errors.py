@@ -78,3 +78,41 @@ class DiskFull(TobsError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.cause))
+
+
+class AmbiguousChat(ChatUnavailable):
+    """A name matches several chats; `candidates` lists them ("Title (id)")."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        self.candidates = list(candidates or [])
+        super().__init__(message)
+
+
+class ControlError(TobsError):
+    """A control request (tobsctl, the API) that cannot be carried out as asked.
+    The subclasses say why; the API maps each to a gRPC status code."""
+
+
+class NotFound(ControlError):
+    """The request names something tobsd does not know (a chat, a file)."""
+
+
+class AlreadyExists(ControlError):
+    """The request would add what is there already."""
+
+
+class InvalidArgument(ControlError):
+    """The request itself is malformed (a bad date, an unparsable chat name)."""
+
+
+class FailedPrecondition(ControlError):
+    """The request conflicts with the configuration file or the daemon's state
+    (a chat declared in the file, a login while logged in)."""
+
+
+class LoginRetry(InvalidArgument):
+    """A login answer was refused (wrong code, password, phone); ask again."""
+
+
+class LoginFailed(InvalidArgument):
+    """The login could not be completed; the message says why."""

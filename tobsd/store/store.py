@@ -11,7 +11,7 @@
     if not await store.is_applied(chat_id, msg_id): ...
     await store.close()
 
-Tables: `chats`, `cursors`, `shards` (backfill id ranges), `index` (message
+Tables: `chats`, `api_chats` (chats added through the control API), `cursors`, `shards` (backfill id ranges), `index` (message
 index), `pending` (messages being written whose index rows are not committed
 yet), `flood` (FloodWait deadlines, also the Takeout init delay), `topics`
 (forum topic titles), `replies` (replies written before their target),
@@ -29,6 +29,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Iterable
 
+from tobsd.store.api_chats import ApiChatsTable
 from tobsd.store.applied import AppliedSet
 from tobsd.store.changes import Changes
 from tobsd.store.chats import ChatsTable
@@ -53,6 +54,7 @@ class Store:
         self.db = db
         self.applied = applied
         self.chats = ChatsTable(db)
+        self.api_chats = ApiChatsTable(db)
         self.cursors = CursorsTable(db)
         self.shards = ShardsTable(db)
         self.index = MessageIndex(db, applied.note_added)

@@ -1,4 +1,6 @@
-"""`tobsd login`: the interactive login that writes the session file.
+"""`tobsd login`: the interactive login that writes the session file; and
+`LoginFlow`, the same steps one call at a time, for a login over the
+control API (`tobsctl login`) while the daemon waits in needs-login.
 
 Asks for the phone number, the code Telegram sends, and the two-step
 verification password when the account has one; a wrong code or password is
@@ -25,7 +27,7 @@ from typing import Awaitable, Callable
 from telethon import errors
 
 from tobsd.core.config import Config
-from tobsd.core.errors import TobsError
+from tobsd.core.errors import LoginFailed, LoginRetry
 from tobsd.core.models import Person
 
 from .client import build_client, secure_session_file, session_copy, session_file
@@ -39,8 +41,76 @@ CHECK_TIMEOUT_S = 30.0
 Ask = Callable[[str], "str | Awaitable[str]"]
 
 
-class LoginFailed(TobsError):
-    """The login could not be completed; the message says why."""
+__all__ = ["LoginFailed", "LoginFlow", "interactive_login"]
+
+
+class LoginFlow:
+    """One login, step by step: `start()` (True when already authorised),
+    `send_code(phone)`, `sign_in_code(code)` -> "done" or "password",
+    `sign_in_password(password)` -> "done"; `close()` in any case. A
+    refused answer raises LoginRetry (ask again); a dead end LoginFailed.
+    The phone, code and password are used and dropped, never logged."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        # As `tobsd login`: the login runs on a fresh session file, put in
+        # place atomically once it succeeded.
+        self._target = session_file(config.session)
+        self._fresh = self._target.with_name(f".{self._target.stem}.login-{os.getpid()}.session")
+        _remove_session(self._fresh)
+        self.client = build_client(dataclasses.replace(config, session=self._fresh),
+                                   receive_updates=False)
+        self._phone: str | None = None
+        self._code_hash: str | None = None
+        self._done = False
+
+    async def start(self) -> bool:
+        if await _authorised_user(self.config) is not None:
+            return True
+        await self.client.connect()
+        return False
+
+    async def send_code(self, phone: str) -> None:
+        try:
+            sent = await self.client.send_code_request(phone)
+        except errors.PhoneNumberInvalidError:
+            raise LoginRetry("Telegram does not accept that phone number") from None
+        except errors.FloodWaitError as exc:
+            raise LoginFailed(f"Telegram asks to wait {exc.seconds} s before the next "
+                              "login attempt") from None
+        self._phone, self._code_hash = phone, sent.phone_code_hash
+
+    async def sign_in_code(self, code: str) -> str:
+        try:
+            await self.client.sign_in(self._phone, code=code, phone_code_hash=self._code_hash)
+            self._done = True
+            return "done"
+        except errors.SessionPasswordNeededError:
+            return "password"
+        except (errors.PhoneCodeInvalidError, errors.PhoneCodeEmptyError):
+            raise LoginRetry("that code is not right") from None
+        except errors.PhoneCodeExpiredError:
+            raise LoginFailed("the code expired; start the login again") from None
+
+    async def sign_in_password(self, password: str) -> str:
+        try:
+            await self.client.sign_in(password=password)
+            self._done = True
+            return "done"
+        except (errors.PasswordHashInvalidError, ValueError):
+            raise LoginRetry("that password is not right") from None
+
+    async def me(self) -> Person:
+        return person_from_user(await self.client.get_me())
+
+    async def close(self) -> None:
+        self._phone = self._code_hash = None
+        try:
+            await self.client.disconnect()
+            if self._done:
+                _install(self._fresh, self._target)
+        finally:
+            _remove_session(self._fresh)
 
 
 async def _answer(ask: Ask, prompt: str) -> str:

@@ -16,7 +16,7 @@ from typing import Sequence
 from telethon import errors, events, functions, types, utils
 
 from tobsd.core.config import Config
-from tobsd.core.errors import ChatUnavailable, NeedsLogin
+from tobsd.core.errors import AmbiguousChat, ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.core.ports import Difference, EventHandler, HistoryPage, SourceStatus, UpdateState
 
@@ -241,8 +241,10 @@ class TelethonSource:
         if not matches:
             raise ChatUnavailable(f"no chat titled {parsed.title!r} among the dialogs")
         if len({utils.get_peer_id(e) for e in matches}) > 1:
-            raise ChatUnavailable(f"several chats are titled {parsed.title!r}; "
-                                  "name it by @username or id")
+            candidates = sorted({f"{chat_from_entity(e).title} ({utils.get_peer_id(e)})"
+                                 for e in matches})
+            raise AmbiguousChat(f"several chats are titled {parsed.title!r}: "
+                                f"{', '.join(candidates)}; name it by @username or id", candidates)
         return self._remember(matches[0])
 
     async def _resolve_id(self, peer_id: int) -> Chat:

@@ -229,6 +229,11 @@ class RemoteWriter:
         return future
 
     # -- the writer's interface -------------------------------------------------------
+    @property
+    def in_flight(self) -> int:
+        """Requests sent to the writer process and not answered yet."""
+        return len(self._pending)
+
     def remember_location(self, chat_id: int, msg_id: int, note_rel: str) -> None:
         """Tell the writer where an older message lives, so replies to it can link there."""
         self._where[(chat_id, msg_id)] = note_rel

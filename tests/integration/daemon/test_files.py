@@ -1,7 +1,7 @@
 """What tobsd writes is private: a real tobsd process run over a state
 folder that existed with wide modes (and a wide file in it) leaves the folder
 0700 and every file in it 0600 (the database and SQLite's side files, the
-Bloom filter, status.json, the session), says so in the log, keeps the
+Bloom filter, the lock, the session), says so in the log, keeps the
 vault's .tobs/ folder from other users, and refuses to start on what
 check-config refuses, with the same words."""
 from __future__ import annotations
@@ -37,7 +37,7 @@ async def test_the_state_folder_and_the_vault_state_are_private(make_server, tmp
         finally:
             assert await tobsd.terminate() == 0
     assert mode(state) == 0o700
-    for name in ("tobsd.db", "tobsd.db-wal", "tobsd.db-shm", "status.json", "tobsd.session",
+    for name in ("tobsd.db", "tobsd.db-wal", "tobsd.db-shm", "tobsd.lock", "tobsd.session",
                  "notes.txt"):
         assert files.get(name) == 0o600, (name, files)
     after = {p.name: mode(p) for p in state.iterdir() if p.is_file()}

@@ -96,7 +96,7 @@ async def test_tobsd_syncs_as_the_unit_runs_it(make_server, tmp_path):
         config = write_config(tmp_path, server, ["@sandboxed"])
         text = config.read_text()
         lines = [line for line in text.splitlines()
-                 if not line.startswith(("api_hash =", "session =", "state_dir ="))]
+                 if not line.startswith(("api_hash =", "session =", "state_dir =", "socket ="))]
         config.write_text("\n".join(['api_hash_file = "api_hash"', *lines]) + "\n")
         credentials = tmp_path / "credentials"
         credentials.mkdir(mode=0o700)
@@ -107,7 +107,8 @@ async def test_tobsd_syncs_as_the_unit_runs_it(make_server, tmp_path):
                "CREDENTIALS_DIRECTORY": str(credentials), "NOTIFY_SOCKET": notify.path,
                "WATCHDOG_USEC": "3000000"}
         writable = [tmp_path / "state", runtime, tmp_path / "vault"]
-        tobsd = TobsdProcess(config, env=env,
+        # No socket in the config: tobsd takes $RUNTIME_DIRECTORY/tobsd.sock, as under systemd.
+        tobsd = TobsdProcess(config, env=env, socket=runtime / "tobsd.sock",
                              prefix=[*SANDBOX, *[a for p in writable for a in ("--rw", str(p))], "--"])
         tobsd.start()
         try:

@@ -62,6 +62,14 @@ def test_minimal_config_gets_documented_defaults(tmp_path):
     assert dict(config.telegram.dc) == {} and config.telegram.rsa_public_key is None
 
 
+def test_the_socket_defaults_to_the_runtime_folders(tmp_path):
+    text = write(tmp_path, minimal())
+    runtime = load_config(text, env={"RUNTIME_DIRECTORY": "/run/user/7/tobsd", "XDG_RUNTIME_DIR": "/x"})
+    assert runtime.daemon.socket == Path("/run/user/7/tobsd/tobsd.sock")
+    user = load_config(text, env={"XDG_RUNTIME_DIR": "/run/user/7", "STATE_DIRECTORY": "/st"})
+    assert user.daemon.socket == Path("/run/user/7/tobsd/tobsd.sock")
+
+
 def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     sub = tmp_path / "etc"
     sub.mkdir()

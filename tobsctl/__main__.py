@@ -15,7 +15,9 @@
 Global options, before or after the command: --json (one JSON document on
 stdout, nothing else; one per line for --watch/--follow), --socket PATH
 (default $TOBS_SOCKET, else $XDG_RUNTIME_DIR/tobsd/tobsd.sock, else
-/run/tobsd/tobsd.sock). tobsctl checks the daemon's API version first.
+/run/tobsd/$USER/tobsd.sock), --profile NAME (the tobsd@NAME instance:
+$XDG_RUNTIME_DIR/tobsd/NAME/tobsd.sock, else /run/tobsd/NAME/tobsd.sock).
+tobsctl checks the daemon's API version first.
 
 Exit status: 0 ok, 1 internal error, 2 usage, 3 tobsd unreachable,
 4 permission denied, 5 not found, 6 invalid argument, 7 version mismatch,
@@ -51,7 +53,10 @@ def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="print one JSON document on stdout and nothing else")
     parser.add_argument("--socket", metavar="PATH", default=default,
                         help="tobsd's control socket (default: $TOBS_SOCKET, else "
-                             "$XDG_RUNTIME_DIR/tobsd/tobsd.sock)")
+                             "$XDG_RUNTIME_DIR/tobsd/tobsd.sock, else /run/tobsd/$USER/tobsd.sock)")
+    parser.add_argument("--profile", metavar="NAME", default=default,
+                        help="the tobsd@NAME instance: $XDG_RUNTIME_DIR/tobsd/NAME/tobsd.sock "
+                             "(user template), else /run/tobsd/NAME/tobsd.sock (system template)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ and gRPC errors turned into `Failure`s with an exit status (tobsctl.exits).
 from __future__ import annotations
 
 import os
+import re
 import socket as socketlib
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tobs.v1 import API_VERSION, pb, pb_grpc
 from tobsctl import exits
 
 CALL_TIMEOUT_S = 30.0
+PROFILE_RE = re.compile(r"[A-Za-z0-9_@-][A-Za-z0-9_.@-]*")
 
 CODES = {
     grpc.StatusCode.NOT_FOUND: exits.NOT_FOUND,
@@ -37,14 +39,37 @@ class Failure(Exception):
         self.code = code          # the gRPC status code's name, when the daemon answered
 
 
-def default_socket(env=os.environ) -> Path:
-    """TOBS_SOCKET, else where tobsd puts it by default: the service's
-    runtime folder ($XDG_RUNTIME_DIR/tobsd/tobsd.sock), else /run/tobsd/tobsd.sock."""
-    if env.get("TOBS_SOCKET"):
+def default_socket(env=os.environ, profile: str | None = None,
+                   run_root: Path = Path("/run/tobsd")) -> Path:
+    """Where tobsd's socket is when --socket does not say.
+
+    Without a profile: $TOBS_SOCKET when set. Else the first of these that
+    exists (the first when none does): the user service's socket
+    ($XDG_RUNTIME_DIR/tobsd/tobsd.sock, or $XDG_RUNTIME_DIR/tobsd/PROFILE/tobsd.sock
+    for the user template's instance PROFILE), then the system template's
+    instance of that profile, or of this user (run_root/NAME/tobsd.sock).
+    """
+    if profile is None and env.get("TOBS_SOCKET"):
         return Path(env["TOBS_SOCKET"])
+    candidates = []
     if env.get("XDG_RUNTIME_DIR"):
-        return Path(env["XDG_RUNTIME_DIR"]) / "tobsd" / "tobsd.sock"
-    return Path("/run/tobsd/tobsd.sock")
+        folder = Path(env["XDG_RUNTIME_DIR"]) / "tobsd"
+        candidates.append((folder / profile if profile else folder) / "tobsd.sock")
+    name = profile or env.get("USER") or env.get("LOGNAME")
+    if name:
+        candidates.append(run_root / name / "tobsd.sock")
+    if not candidates:
+        return run_root / "tobsd.sock"
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+def check_profile(name: str) -> str:
+    """A profile is a systemd instance name: letters, digits, '_', '-', '.', '@',
+    not starting with a dot (it names a folder)."""
+    if not PROFILE_RE.fullmatch(name):
+        raise Failure(f"not a profile name: {name!r} (letters, digits, '_', '-', '.', '@')",
+                      exits.INVALID)
+    return name
 
 
 def probe(path: Path) -> None:

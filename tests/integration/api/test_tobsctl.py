@@ -262,3 +262,29 @@ async def test_an_ambiguous_title_lists_the_candidates(make_server, tmp_path):
             assert by_name.returncode == OK and by_name.json()["chat"]["username"] == "twin_two"
         finally:
             assert await tobsd.terminate() == 0
+
+
+async def test_profile_finds_the_template_instance_socket(make_server, tmp_path):
+    # tobsd@work under the user template: systemd gives it
+    # RUNTIME_DIRECTORY=$XDG_RUNTIME_DIR/tobsd/work, and the config names no socket.
+    runtime = tmp_path / "xdg"
+    instance = runtime / "tobsd" / "work"
+    instance.mkdir(parents=True, mode=0o700)
+    async with make_server(small_world()) as server:
+        config = write_config(tmp_path, server, ["@news"])
+        config.write_text("\n".join(line for line in config.read_text().splitlines()
+                                    if not line.startswith("socket =")) + "\n")
+        tobsd = TobsdProcess(config, env={"RUNTIME_DIRECTORY": str(instance)},
+                             socket=instance / "tobsd.sock").start()
+        try:
+            await tobsd.wait_synced(1)
+            env = {"XDG_RUNTIME_DIR": str(runtime), "TOBS_SOCKET": ""}
+            found = await run_tobsctl("--json", "status", "--profile", "work", env=env)
+            assert found.returncode == OK, found
+            assert found.json()["daemon"]["pid"] == tobsd.proc.pid
+            other = await run_tobsctl("--profile", "home", "status", env=env)
+            assert other.returncode == UNREACHABLE and "home" in other.stderr, other
+            bad = await run_tobsctl("--json", "--profile", "../work", "status", env=env)
+            assert bad.returncode == INVALID and "profile" in bad.json()["error"]["message"]
+        finally:
+            assert await tobsd.terminate() == 0, tobsd.log()[-3000:]

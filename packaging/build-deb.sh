@@ -50,9 +50,9 @@ grep -rlI --null -F "$root" "$venv" | xargs -0 -r sed -i "s#$root##g"
 rm -rf "$venv"/lib/*/site-packages/*.dist-info/direct_url.json
 # Only the interpreter and TOBS's commands in bin/: nothing activates this venv.
 find "$venv/bin" -mindepth 1 ! -name 'python*' ! -name tobsd ! -name tobsctl -delete
-# Library modules are not programs: some wheels (protobuf) ship .py files
-# with the executable bit, which lintian rightly flags.
-find "$venv/lib" -type f -name '*.py' -perm /111 -exec chmod a-x {} +
+# Only shared objects are executable in lib/: some wheels (protobuf) ship
+# modules and metadata with the executable bit, which lintian rightly flags.
+find "$venv/lib" -type f -perm /111 ! -name '*.so' ! -name '*.so.*' -exec chmod a-x {} +
 # Debian ships shared objects stripped of their debugging symbols.
 if command -v strip >/dev/null 2>&1; then
     find "$venv/lib" -name '*.so' -type f -exec strip --strip-unneeded {} +

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from fakegram.server import API_HASH, API_ID, Server
@@ -121,6 +122,14 @@ async def run_tobsctl(*args: str, timeout: float = 60, env: dict | None = None) 
     return Ran(proc.returncode, out.decode(), err.decode())
 
 
+@dataclass(frozen=True)
+class ChatProgress:
+    """One chat's reported sync progress."""
+    state: str
+    indexed: int          # messages in the index (deleted ones included)
+    backfill_done: bool
+
+
 class TobsdProcess:
     """One `python -m tobsd run` child process."""
 
@@ -148,7 +157,9 @@ class TobsdProcess:
     def status(self) -> dict | None:
         """The daemon's status through the API, or None while it does not
         answer. The connection is kept between calls (the test's event loop,
-        where fakegram serves, waits while a call is made)."""
+        where fakegram serves, waits while a call is made). The one place
+        tests read the status: every other look (wait_for, progress) goes
+        through here."""
         try:
             if self._client is None:
                 self._client = Client.connect(self.socket)
@@ -167,6 +178,16 @@ class TobsdProcess:
         """Run the real `tobsctl` command against this daemon (without
         blocking the event loop, where an in-process fakegram may serve)."""
         return await run_tobsctl("--socket", str(self.socket), *args, timeout=timeout)
+
+    def progress(self) -> dict[str, ChatProgress]:
+        """Per chat title, what this process last reported of its sync
+        (empty until it reports; a status left by an earlier process is
+        not this one's)."""
+        status = self.status()
+        if status is None or self.proc is None or status.get("pid") != self.proc.pid:
+            return {}
+        return {c["title"]: ChatProgress(c["state"], c["indexed"], bool(c["backfill_done"]))
+                for c in status.get("chats", [])}
 
     def log(self) -> str:
         try:

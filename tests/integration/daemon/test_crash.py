@@ -3,7 +3,9 @@ moments during backfill and live sync, restarted, and in the end the vault
 equals the world exactly: no message missing, none twice, every edit and
 deletion applied, no temporary file left behind.
 
-30 trials run here; bench/crash_soak.py runs hundreds."""
+Ten kills per seed: five chosen from the backfill progress the daemon
+reports (so they land mid-backfill on a fast machine or a slow one), five
+once it follows the chats live. bench/crash_soak.py runs hundreds."""
 from __future__ import annotations
 
 import asyncio
@@ -13,10 +15,12 @@ import pytest
 
 from fakegram.testing import all_messages
 from fakegram.world import WorldBuilder
-from tests.daemonkit import TobsdProcess, write_config
+from tests.conditions import wait_for
+from tests.daemonkit import ChatProgress, TobsdProcess, write_config
 from tests.vaultscan import by_message, leftovers, scan
 
 BOB = 2001
+NOTHING = ChatProgress("starting", 0, False)
 
 
 def crash_world(posts: int):
@@ -94,36 +98,86 @@ def check_vault(vault, world, mutator: Mutator) -> None:
     assert leftovers(vault) == []
 
 
+def vault_matches(vault, world, mutator: Mutator) -> str | None:
+    """None when the vault equals the world, else what differs (for polling)."""
+    try:
+        check_vault(vault, world, mutator)
+    except AssertionError as exc:
+        return str(exc) or "mismatch"
+    return None
+
+
+BACKFILL_TRIALS = 5
+LIVE_TRIALS = 5
+# Kill points, as the share of the channel the daemon reports indexed.
+# Telegram answers at most 100 messages a page and the daemon has
+# `workers` pages in flight, so with BACKFILL_RTT_MS per answer the last
+# KILL_UP_TO..100% of the 15,000 messages take at least
+# (1 - KILL_UP_TO) * 150 / 6 * 0.3 s = 3 s, however fast the machine: well
+# over the status' one-second refresh, so a kill chosen from a report lands
+# before the backfill ends.
+KILL_FROM, KILL_UP_TO = 0.10, 0.60
+BACKFILL_RTT_MS = 300
+LIVE_RTT_MS = 10
+
+
+def kill_points(rng: random.Random) -> list[float]:
+    """One share per backfill trial, increasing, spread over the window."""
+    step = (KILL_UP_TO - KILL_FROM) / BACKFILL_TRIALS
+    return [KILL_FROM + step * (i + rng.random()) for i in range(BACKFILL_TRIALS)]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_sigkill_at_random_moments(make_server, tmp_path, seed):
     rng = random.Random(seed)
     world = crash_world(posts=15000)
     mutator = Mutator(world, rng)
-    async with make_server(world, rtt_ms=10) as server:
+    firehose = mutator.keys[0]
+    db = tmp_path / "state" / "tobsd.db"
+    async with make_server(world, rtt_ms=BACKFILL_RTT_MS) as server:
         config = write_config(tmp_path, server, ["@firehose", "@bobby_b"], workers=6)
-        mid_backfill = 0
-        for trial in range(10):
+        # Backfill: each run is killed once the daemon reports the channel
+        # indexed up to its kill point (and changes arrive meanwhile).
+        for point in kill_points(rng):
             tobsd = TobsdProcess(config).start()
-            # Early trials land in the backfill, later ones in live sync.
-            await asyncio.sleep(rng.uniform(0.5, 2.0) if trial < 5 else rng.uniform(0.3, 1.5))
-            for _ in range(rng.randrange(0, 6)):
+            await tobsd.wait_for(lambda s: s["chats"], 60, "the chats tracked")
+            for _ in range(rng.randrange(0, 4)):
                 mutator.step()
-                await asyncio.sleep(rng.uniform(0, 0.15))
+            want = int(point * len(world_texts(world, firehose)))
+            await tobsd.wait_for(
+                lambda s: tobsd.progress().get("Firehose", NOTHING).indexed >= want,
+                120, f"{want} Firehose messages indexed")
             await tobsd.kill()
-            mid_backfill += not backfill_done(tmp_path / "state" / "tobsd.db")
+            assert not backfill_done(db), \
+                f"the kill at {point:.0%} of the backfill came after its end: widen the window"
             for _ in range(rng.randrange(0, 3)):
                 mutator.step()   # changes while tobsd is down
-        # The trials must have hit the backfill, not only the quiet live state.
-        assert mid_backfill >= 2, f"only {mid_backfill} kills landed during the backfill"
+        # Live sync: killed while following changes, after the backfill ended.
+        server.rtt_ms = LIVE_RTT_MS
+        for _ in range(LIVE_TRIALS):
+            tobsd = TobsdProcess(config).start()
+            await tobsd.wait_synced(2, timeout=120)
+            assert backfill_done(db)
+            for _ in range(rng.randrange(1, 6)):
+                mutator.step()
+                # A random kill moment among the pushed changes; nothing
+                # waits on it, whatever the daemon did by then is right.
+                await asyncio.sleep(rng.uniform(0, 0.15))
+            await tobsd.kill()
+            for _ in range(rng.randrange(0, 3)):
+                mutator.step()   # changes while tobsd is down
         tobsd = TobsdProcess(config).start()
         try:
             await tobsd.wait_synced(2, timeout=120)
             for _ in range(5):
                 mutator.step()
-            await asyncio.sleep(0.5)
-            # A reconcile pass settles anything the live path raced with.
-            await tobsd.wait_for(lambda s: all(c["state"] == "live" for c in s["chats"]), 30)
-            await asyncio.sleep(1.0)
+            vault = tmp_path / "vault"
+
+            async def settled() -> bool:   # scanned off the loop: fakegram serves on it
+                return await asyncio.to_thread(vault_matches, vault, world, mutator) is None
+
+            await wait_for(settled, 60, what="the vault to equal the world", interval=0.5,
+                           describe=lambda: vault_matches(vault, world, mutator))
         finally:
             assert await tobsd.terminate() == 0
         check_vault(tmp_path / "vault", world, mutator)

@@ -4,7 +4,6 @@ session, SIGTERM in the middle of a backfill, a full disk. In each case the
 test says what the user sees and checks that nothing is lost."""
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import time
 
@@ -14,6 +13,7 @@ from fakegram.faults import FaultRule
 from fakegram.testing import write_session_file
 from fakegram.world import WorldBuilder
 from tests.daemonkit import TobsdProcess, write_config
+from tests.conditions import wait_for
 from tests.vaultscan import by_message, leftovers, scan
 
 
@@ -87,6 +87,8 @@ async def test_sigterm_mid_backfill_stops_cleanly_and_resumes(make_server, tmp_p
         assert await tobsd.terminate(timeout=15) == 0
         assert time.monotonic() - started < 10   # well inside systemd's stop timeout
         assert any(r["method"] == "account.finishTakeoutSession" for r in server.request_log())
+        stopped = tobsd.status()   # its last report: the stop came before the backfill's end
+        assert stopped["state"] == "stopped" and not all(c["backfill_done"] for c in stopped["chats"])
         server.rtt_ms = 0
         tobsd = TobsdProcess(config).start()
         try:
@@ -107,8 +109,12 @@ async def test_a_revoked_session_waits_for_login_without_dropping_state(make_ser
             world.post(("channel", channel_id(world, "Alpha")), "after the revocation")
             status = await tobsd.wait_for(lambda s: s["state"] == "needs-login", 30, "needs-login")
             assert status["source"].get("needs_login") or status["state"] == "needs-login"
-            await asyncio.sleep(1.5)
-            assert tobsd.proc.poll() is None    # waits; no crash loop
+            # It lets go of Telegram and waits for a login, alive: no crash
+            # loop, no reconnect loop.
+            await wait_for(lambda: not server.connections, 30, what="tobsd to disconnect",
+                           describe=lambda: len(server.connections))
+            assert tobsd.proc.poll() is None
+            assert tobsd.status()["state"] == "needs-login"
             # `tobsd login` writes a fresh session; the daemon notices and goes on.
             session = tmp_path / "state" / "tobsd.session"
             session.unlink()

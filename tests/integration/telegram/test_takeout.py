@@ -3,12 +3,11 @@ persisted and reported with a fallback to the normal API (and a return to
 Takeout when the delay is over, without looping on init), finished on stop."""
 from __future__ import annotations
 
-import asyncio
-
 from fakegram.faults import FaultRule
 from tobsd.telegram.floodstore import MemoryFloodStore
 from tobsd.telegram.source import TelethonSource
 from tobsd.telegram.takeout import TAKEOUT_DELAY_KEY
+from tests.conditions import wait_for
 
 from .conftest import FAST
 
@@ -67,7 +66,8 @@ async def test_init_delay_falls_back_then_returns_to_takeout(config, server):
         assert takeout_flags(server) == [False] * 3
         # No loop on init while delayed: the one refused attempt only.
         assert len(server.request_log(method="account.initTakeoutSession")) == 1
-        await asyncio.sleep(2.1)
+        await wait_for(lambda: source.takeout.delayed_until() is None, 30,
+                       what="Telegram's 2 s Takeout delay to pass")
         await source.history(chat, offset_id=30, limit=10)
         assert takeout_flags(server)[-1] is True
         assert source.status().takeout == "open"

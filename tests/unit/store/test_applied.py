@@ -179,21 +179,24 @@ async def test_changed_rate_rebuilds(tmp_path):
 
 async def test_rows_added_during_a_growth_rebuild_reach_the_new_filter(tmp_path):
     """The rebuild is held at its start (the scan waits), so the writes certainly land while it runs."""
-    import asyncio
     import threading
+
+    from tests.conditions import wait_for
 
     store = await open_ready(tmp_path / "tobsd.db", bloom_capacity=100)
     gate = threading.Event()
+    scanning = threading.Event()
     scan = store.applied._build_from_db
 
     def gated_scan():
-        gate.wait(10)
+        scanning.set()
+        gate.wait(30)
         return scan()
 
     store.applied._build_from_db = gated_scan
     try:
         await fill(store, CHAT, range(1, 151), batch=50)   # passes capacity 100: a growth rebuild starts
-        await asyncio.sleep(0.05)
+        await wait_for(scanning.is_set, what="the growth rebuild's scan to start")
         old = store.applied.filter
         assert old.capacity == 100
         await fill(store, OTHER, range(1, 301), batch=50)  # the old filter answers and takes these too

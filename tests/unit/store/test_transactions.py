@@ -71,16 +71,23 @@ async def test_transactions_of_two_tasks_do_not_interleave(store):
 
 
 async def test_a_failed_task_does_not_undo_another_tasks_commit(store):
+    other_writing = asyncio.Event()
+
     async def fails() -> None:
         async with store.transaction():
             await store.index.put(entry(1))
-            await asyncio.sleep(0.01)
+            await other_writing.wait()
+            # The other task's write was issued while this transaction is open.
+            assert not other.done()
             raise Boom
 
     async def succeeds() -> None:
+        other_writing.set()
         await store.index.put(entry(2, chat_id=OTHER))
 
-    results = await asyncio.gather(fails(), succeeds(), return_exceptions=True)
+    failing = asyncio.create_task(fails())
+    other = asyncio.create_task(succeeds())
+    results = await asyncio.gather(failing, other, return_exceptions=True)
     assert isinstance(results[0], Boom) and results[1] is None
     assert await store.index.existing_ids(CHAT, [1]) == set()
     assert await store.index.existing_ids(OTHER, [2]) == {2}
@@ -89,14 +96,18 @@ async def test_a_failed_task_does_not_undo_another_tasks_commit(store):
 async def test_readers_are_not_blocked_by_an_open_write_transaction(store, tmp_path):
     await store.index.put_many([entry(i) for i in range(1, 6)])
     release = asyncio.Event()
+    written = asyncio.Event()
 
     async def long_writer() -> None:
         async with store.transaction():
             await store.index.put_many([entry(i) for i in range(6, 100)])
+            assert await store.db.run(
+                lambda conn: conn.execute("SELECT count(*) FROM message_index").fetchone()[0]) == 99
+            written.set()   # the rows are written, not committed
             await release.wait()
 
     writer = asyncio.create_task(long_writer())
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(written.wait(), 30)
     # Many concurrent readers in this process, each sees the committed state.
     counts = await asyncio.wait_for(asyncio.gather(*(store.index.count(CHAT) for _ in range(20))), timeout=5)
     assert counts == [5] * 20
@@ -116,7 +127,7 @@ async def test_cancelled_transaction_rolls_back(store):
         async with store.transaction():
             await store.index.put(entry(1))
             started.set()
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()   # until cancelled
 
     task = asyncio.create_task(work())
     await started.wait()

@@ -14,6 +14,7 @@ from tobsd.core.models import Chat, ChatKind
 from tobsd.store import Store
 from tobsd.sync.applier import Applier
 from tobsd.vault.writer import VaultWriter
+from tests.conditions import wait_for
 from tests.unit.sync.fakesource import msg
 from tests.vaultscan import by_message, leftovers, scan
 
@@ -52,6 +53,23 @@ def writer(tmp_path):
     return CountingWriter(tmp_path / "vault")
 
 
+# The applier's queues, read to know that a batch has reached the point
+# the test is about (white-box: these are what "waiting" and "in flight" mean).
+def waiting(applier) -> int:
+    """Batches of CHAT queued for the chat's order lock, not yet sent."""
+    return len(applier._waiting.get(CHAT.id, ()))
+
+
+def in_flight(applier) -> int:
+    """Groups of CHAT sent to the writer and not yet committed."""
+    return len(applier._flights.get(CHAT.id, ()))
+
+
+def written(applier) -> int:
+    """Groups of CHAT the writer has answered whose commit is still to come."""
+    return sum(f.written.is_set() for f in applier._flights.get(CHAT.id, ()))
+
+
 def texts(tmp_path) -> dict[int, list[str]]:
     return {i: [b.text for b in bs] for i, bs in by_message(scan(tmp_path / "vault")).items()}
 
@@ -68,11 +86,11 @@ async def test_batches_waiting_together_are_written_in_one_pass(store, writer, t
 
     first = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)], after=after(0)))
     second = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)], after=after(1)))
-    await asyncio.sleep(0.01)   # both are at the writer, waiting on the gate
+    await wait_for(lambda: writer.calls == [[1], [2]], what="both at the writer, held by the gate")
     rest = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i) for i in range(k * 10 + 3, k * 10 + 13)],
                                               after=after(k + 2)))
             for k in range(5)]
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: waiting(applier) == 5, what="the five queued behind them")
     assert writer.calls == [[1], [2]]                      # the rest wait for a free slot
     writer.gate.set()
     counts = await asyncio.gather(first, second, *rest)
@@ -94,18 +112,21 @@ async def test_a_group_is_sent_before_the_one_ahead_of_it_is_committed(store, wr
     release = asyncio.Event()
     real_commit = store.commit
 
+    commits_held: list[int] = []
+
     async def slow_commit(changes):
         if not committed:
+            commits_held.append(1)
             await release.wait()   # the first group's commit is held up
         await real_commit(changes)
         committed.append(len(committed))
 
     store.commit = slow_commit
     first = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: commits_held, what="the first group's commit held up")
     second = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 2)]))
-    await asyncio.sleep(0.05)
-    assert writer.calls == [[1], [2]]          # 2 was written while 1 waits for its commit
+    await wait_for(lambda: writer.calls == [[1], [2]] and written(applier) == 2,
+                   what="2 written while 1 waits for its commit")
     assert committed == [] and not first.done() and not second.done()
     release.set()
     assert await asyncio.gather(first, second) == [1, 1]
@@ -119,9 +140,10 @@ async def test_a_deletion_waits_for_the_batches_in_flight(store, writer, tmp_pat
     applier = Applier(store, writer)
     writer.gate = asyncio.Event()
     sent = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 5), msg(CHAT.id, 6)]))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: writer.calls == [[5, 6]], what="the batch at the writer")
     deletion = asyncio.create_task(applier.delete(CHAT, [5]))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: in_flight(applier) == 1 and applier._order[CHAT.id].locked(),
+                   what="the deletion holding the chat, waiting for the batch")
     assert not deletion.done()
     writer.gate.set()
     assert await sent == 2 and await deletion == 1
@@ -140,12 +162,13 @@ async def test_a_stale_copy_later_in_the_group_loses_to_an_edit_earlier_in_it(st
 
     writer.gate = asyncio.Event()
     blocker = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)]))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: writer.calls[-1:] == [[1]], what="the blocker at the writer")
     # Arrival order: the edit and a deletion, then a backfill page fetched
     # before them (the old text of 7, 8 alive).
     live = asyncio.create_task(applier.apply(CHAT, [edited, deleted]))
     stale = asyncio.create_task(applier.apply(CHAT, [original, msg(CHAT.id, 8)]))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: writer.calls[-1:] == [[7, 8]] and waiting(applier) == 1,
+                   what="the live batch sent, the stale page queued behind it")
     writer.gate.set()
     assert await asyncio.gather(blocker, live, stale) == [1, 2, 0]
 
@@ -160,10 +183,10 @@ async def test_a_failed_group_leaves_each_other_batch_to_its_own_caller(store, w
     applier = Applier(store, writer)
     writer.gate = asyncio.Event()
     blockers = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i)])) for i in (1, 2)]
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: writer.calls == [[1], [2]], what="both blockers at the writer")
     a = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
     b = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 4)]))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: waiting(applier) == 2, what="a and b queued together")
     # The group {a, b} fails once: a leads it and gets the error, b is
     # applied again on its own and succeeds.
     writer.fail_call = 3
@@ -182,10 +205,10 @@ async def test_a_cancelled_waiter_is_not_applied(store, writer, tmp_path):
     applier = Applier(store, writer)
     writer.gate = asyncio.Event()
     blockers = [asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, i)])) for i in (1, 2)]
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: writer.calls == [[1], [2]], what="both blockers at the writer")
     gone = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 3)]))
     kept = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 4)]))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: waiting(applier) == 2, what="both queued behind the blockers")
     gone.cancel()
     writer.gate.set()
     assert await asyncio.gather(*blockers, kept) == [1, 1, 1]
@@ -200,8 +223,8 @@ async def test_a_caller_cancelled_after_sending_still_gets_its_batch_recorded(st
     advanced = []
     sent = asyncio.create_task(applier.apply(CHAT, [msg(CHAT.id, 1)],
                                              after=lambda changes: advanced.append(1)))
-    await asyncio.sleep(0.01)
-    assert writer.calls == [[1]]
+    await wait_for(lambda: writer.calls == [[1]] and in_flight(applier) == 1,
+                   what="the batch sent to the writer")
     sent.cancel()
     writer.gate.set()
     await applier.drain()

@@ -11,6 +11,7 @@ from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
 from tobsd.vault.writer import VaultWriter
 from tests.unit.sync.fakesource import FakeSource
+from tests.conditions import wait_for
 from tests.vaultscan import by_message, leftovers, scan
 
 
@@ -28,10 +29,14 @@ def engine_for(source, store, tmp_path, **kw):
 
 
 async def wait_live(engine, timeout=30):
-    async def done():
-        while not engine.chats or any(st.state not in ("live", "error") for st in engine.chats.values()):
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(done(), timeout)
+    await wait_for(lambda: engine.chats and all(st.state in ("live", "error")
+                                                for st in engine.chats.values()),
+                   timeout, what="every chat live", describe=lambda: {
+                       c: st.state for c, st in engine.chats.items()})
+
+
+async def indexed_at_least(store, chat_id: int, count: int) -> bool:
+    return await store.index.count(chat_id) >= count
 
 
 def vault_ids(tmp_path) -> dict[int, int]:
@@ -134,11 +139,13 @@ async def test_cancelled_backfill_resumes_without_loss_or_duplicates(store, tmp_
     source = FakeSource()
     source.delay = 0.002
     chat = source.add_chat(-1000000000005, 5000)
-    for stop_after in (0.05, 0.15, 0.3):
+    for stop_at in (300, 1500, 3000):   # messages indexed when the engine is stopped
         engine, _ = engine_for(source, store, tmp_path, workers=4)
         await engine.add_chat(chat)
-        await asyncio.sleep(stop_after)
+        await wait_for(lambda: indexed_at_least(store, chat.id, stop_at), what=f"{stop_at} indexed")
         await engine.stop()
+        cursor = await store.cursors.get(chat.id)
+        assert not cursor.backfill_done, f"stopped at {stop_at}, after the backfill ended"
     engine, _ = engine_for(source, store, tmp_path, workers=4)
     await engine.add_chat(chat)
     await wait_live(engine)

@@ -2,13 +2,11 @@
 process over a real socket pair, writing a real vault."""
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from tobsd.core.errors import DiskFull
 from tobsd.vault.options import ChatSettings
 from tobsd.vault.remote import RemoteWriter, SpawnedWriter, WriterGone
 from tests.unit.sync.fakesource import msg
+from tests.conditions import wait_for, wait_for_sync
 from tests.vaultscan import by_message, leftovers, scan
 
 CHAT = Chat(id=-1000000000077, kind=ChatKind.CHANNEL, title="Remote")
@@ -78,12 +77,16 @@ async def test_a_killed_writer_fails_what_was_in_flight_and_is_restarted(remote,
     remote.set_chat_settings(CHAT.id, ChatSettings(remove_deleted=True))
     await remote.apply(CHAT, [msg(CHAT.id, i) for i in range(1, 11)])
     os.kill(remote._proc.pid, signal.SIGKILL)
-    with pytest.raises(WriterGone):
-        # The first request after the kill may still be sent before the end
-        # of the socket is seen; at the latest the answer never comes.
-        for _ in range(50):
+    # The first request after the kill may still be sent before the end
+    # of the socket is seen; at the latest the answer never comes.
+    async def gone() -> bool:
+        try:
             await remote.apply(CHAT, [msg(CHAT.id, 11)])
-            await asyncio.sleep(0.05)
+        except WriterGone:
+            return True
+        return False
+
+    await wait_for(gone, 30, what="WriterGone from the killed writer", interval=0.05)
     # The next request starts a new child, told the settings and locations.
     await remote.apply(CHAT, [msg(CHAT.id, 11)])
     await remote.mark_deleted(CHAT, [3])
@@ -108,14 +111,15 @@ def test_the_writer_dies_with_the_daemon(tmp_path):
                           text=True, timeout=60)
     assert proc.returncode == -signal.SIGKILL
     child = int(proc.stdout.split()[0])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def exited() -> bool:
         try:
             os.kill(child, 0)
         except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"writer process {child} outlived the daemon")
+            return True
+        return False
+
+    wait_for_sync(exited, 30, what=f"writer process {child} to exit with the daemon")
 
 
 async def test_a_writer_started_ahead_is_taken_over_or_stopped(tmp_path, capfd):

@@ -15,6 +15,7 @@ from tobsd.core.errors import DiskFull
 from tobsd.vault.atomic import PathEscapeError
 from tobsd.vault.watch import VaultWatcher
 from tobsd.vault.writer import ConflictError, VaultWriter
+from tests.conditions import wait_for
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc)
 CHAT = Chat(-77, ChatKind.GROUP, "Team")
@@ -187,12 +188,10 @@ async def test_watcher_reports_user_edits(tmp_path):
     task = asyncio.create_task(watcher.run())
     await asyncio.wait_for(watcher.ready.wait(), 5)
     note = tmp_path / "Telegram" / "x.md"
-    note.write_text("hello")
+    # The other file first: by the time the note is reported, its events were seen too.
     (tmp_path / "Telegram" / "ignored.png").write_bytes(b"x")
-    for _ in range(100):
-        if seen:
-            break
-        await asyncio.sleep(0.05)
+    note.write_text("hello")
+    await wait_for(lambda: note in seen, 30, what="the watcher to report the edit")
     watcher.stop()
     await asyncio.wait_for(task, 5)
     assert note in seen and all(p.suffix == ".md" for p in seen)

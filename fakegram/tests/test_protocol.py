@@ -31,7 +31,7 @@ async def _open(server, dc=2):
     return await asyncio.open_connection(host, port)
 
 
-async def _read_all(reader, timeout=2.0) -> bytes:
+async def _read_all(reader, timeout=30.0) -> bytes:
     try:
         return await asyncio.wait_for(reader.read(4096), timeout)
     except asyncio.TimeoutError:

@@ -31,7 +31,7 @@ class Collector:
         self.items.append(event)
         self.changed.set()
 
-    async def wait_for(self, count, timeout=10):
+    async def wait_for(self, count, timeout=30):
         async def wait():
             while len(self.items) < count:
                 self.changed.clear()

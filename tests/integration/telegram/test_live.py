@@ -19,7 +19,7 @@ class Events:
         self.items.append(event)
         self.changed.set()
 
-    async def wait_for(self, count, timeout=5):
+    async def wait_for(self, count, timeout=30):
         async def wait():
             while len(self.items) < count:
                 self.changed.clear()

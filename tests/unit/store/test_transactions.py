@@ -109,7 +109,7 @@ async def test_readers_are_not_blocked_by_an_open_write_transaction(store, tmp_p
     writer = asyncio.create_task(long_writer())
     await asyncio.wait_for(written.wait(), 30)
     # Many concurrent readers in this process, each sees the committed state.
-    counts = await asyncio.wait_for(asyncio.gather(*(store.index.count(CHAT) for _ in range(20))), timeout=5)
+    counts = await asyncio.wait_for(asyncio.gather(*(store.index.count(CHAT) for _ in range(20))), timeout=30)
     assert counts == [5] * 20
     # And a separate connection, as another process would have.
     with sqlite3.connect(tmp_path / "tobsd.db", timeout=1) as conn:

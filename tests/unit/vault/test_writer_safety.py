@@ -186,12 +186,12 @@ async def test_watcher_reports_user_edits(tmp_path):
     (tmp_path / "Telegram").mkdir()
     watcher = VaultWatcher(tmp_path / "Telegram", seen.append, debounce_ms=20)
     task = asyncio.create_task(watcher.run())
-    await asyncio.wait_for(watcher.ready.wait(), 5)
+    await asyncio.wait_for(watcher.ready.wait(), 30)
     note = tmp_path / "Telegram" / "x.md"
     # The other file first: by the time the note is reported, its events were seen too.
     (tmp_path / "Telegram" / "ignored.png").write_bytes(b"x")
     note.write_text("hello")
     await wait_for(lambda: note in seen, 30, what="the watcher to report the edit")
     watcher.stop()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 30)
     assert note in seen and all(p.suffix == ".md" for p in seen)

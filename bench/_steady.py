@@ -127,13 +127,13 @@ def live_latency(fg: FakegramProcess, run: TobsdRun, *, above_id: int, posts: in
 
 
 def blocks_in_vault(vault: Path, since: float) -> dict[int, str]:
-    """msg_id -> text of the blocks in notes changed since `since` (epoch s)."""
-    from tobsd.vault.blocks import parse_note
+    """msg_id -> text of the blocks in notes changed since `since` (epoch s),
+    read with the tests' reader, which shares no code with tobsd's writer."""
+    from tests.vaultscan import read_blocks
     out: dict[int, str] = {}
     for path in vault.rglob("*.md"):
         if path.stat().st_mtime < since:
             continue
-        for block in parse_note(path.read_text(encoding="utf-8")).blocks():
-            text, _ = block.text()
-            out[block.msg_id] = text
+        for block in read_blocks(path.read_text(encoding="utf-8")):
+            out[block.msg_id] = block.text
     return out

@@ -6,7 +6,7 @@ nothing twice, every edit and deletion applied, no temporary file left).
     .venv/bin/python bench/crash_soak.py --trials 300 [--seed 1] [--json]
 
 The same check as tests/integration/daemon/test_crash.py (30 trials in
-`make test`), for longer. fakegram runs in this process; each round of
+`make test`), for longer, with kill moments drawn from the clock. fakegram runs in this process; each round of
 `--round` trials ends with a full check, so a failure names its round.
 """
 from __future__ import annotations
@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from fakegram.crypto import ServerKey  # noqa: E402
 from fakegram.testing import running_server  # noqa: E402
 from tests.daemonkit import TobsdProcess, write_config  # noqa: E402
+from tests.conditions import wait_for  # noqa: E402
 from tests.integration.daemon.test_crash import (Mutator, backfill_done,  # noqa: E402
-                                                 check_vault, crash_world)
+                                                 check_vault, crash_world, vault_matches)
 
 
 async def soak(trials: int, per_round: int, seed: int, posts: int) -> dict:
@@ -58,7 +59,13 @@ async def soak(trials: int, per_round: int, seed: int, posts: int) -> dict:
                 tobsd = TobsdProcess(config).start()
                 try:
                     await tobsd.wait_synced(2, timeout=180)
-                    await asyncio.sleep(1.0)
+                    vault = work / "vault"
+
+                    async def settled() -> bool:   # scanned off the loop: fakegram serves on it
+                        return await asyncio.to_thread(vault_matches, vault, world, mutator) is None
+
+                    await wait_for(settled, 120, what="the vault to equal the world", interval=0.5,
+                                   describe=lambda: vault_matches(vault, world, mutator))
                 finally:
                     await tobsd.terminate()
                 check_vault(work / "vault", world, mutator)   # raises on any difference

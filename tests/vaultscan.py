@@ -6,7 +6,8 @@ the note format tobsd documents and the golden files show, and reads the
 message text with a third-party CommonMark parser (markdown-it-py), the way
 Obsidian's reading view shows it. One message block in a note:
 
-    %% tobs:m123 h=0f1e2d3c4b5a t=1+2 %%       the marker (m123-r2: a revision)
+    %% tobs:m123 h=0f1e2d3c4b5a t=1+2 v=2 %%   the marker (m123-r2: a revision;
+                                               v=: the escaping version, absent for 1)
     > [!tg-msg]+ 14:03 · Ada · edited          the callout header, line 0
     > first line of the text                   callout lines t=first+count:
     > second line                              the message text, as Markdown
@@ -33,7 +34,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-MARKER = re.compile(r"^%% tobs:m(\d+)(?:-r(\d+))? h=([0-9a-f]{12}) t=(\d+)\+(\d+) %%$")
+MARKER = re.compile(r"^%% tobs:m(\d+)(?:-r(\d+))? h=([0-9a-f]{12}) t=(\d+)\+(\d+)(?: v=\d+)? %%$")
 CALLOUT_TYPE = re.compile(r"^\[!([a-z-]+)\][+-]? ")
 QUOTE_CALLOUT = re.compile(r"^\[![a-z-]+\][+-]?\s*$")   # a folded quote's own header line
 
@@ -109,10 +110,14 @@ def _drop_quote_header(text: str, in_quote: bool) -> str:
     return rest if in_quote and QUOTE_CALLOUT.match(first) else text
 
 
+ZERO_WIDTH_SPACE = "\u200b"   # invisible: what breaks plugin syntax (`<%`, `= `) is not read
+
+
 def markdown_text(lines: list[str]) -> str:
-    """The plain text of Markdown `lines`: each leaf block's text, separated
-    by as many newlines as lines lie between them (blank lines kept), less
-    the blank line that Markdown needs to end a quote."""
+    """The plain text of Markdown `lines`, as a reader sees it: each leaf
+    block's text, separated by as many newlines as lines lie between them
+    (blank lines kept), less the blank line that Markdown needs to end a
+    quote; zero-width spaces are not seen."""
     tokens = _MD.parse("\n".join(lines))
     leaves: list[tuple[int, int, str, bool]] = []
     quotes = 0
@@ -141,7 +146,7 @@ def markdown_text(lines: list[str]) -> str:
         line, quoted = end - 1, in_quote
     if leaves:
         out.append("\n" * (len(lines) - 1 - line))
-    return "".join(out)
+    return "".join(out).replace(ZERO_WIDTH_SPACE, "")
 
 
 # --- notes -> blocks --------------------------------------------------------------------

@@ -114,8 +114,8 @@ LIVE_TRIALS = 5
 # `workers` pages in flight, so with BACKFILL_RTT_MS per answer the last
 # KILL_UP_TO..100% of the 15,000 messages take at least
 # (1 - KILL_UP_TO) * 150 / 6 * 0.3 s = 3 s, however fast the machine: well
-# over the status' one-second refresh, so a kill chosen from a report lands
-# before the backfill ends.
+# over the time between two status polls (and a status file's one-second
+# refresh), so a kill chosen from a report lands before the backfill ends.
 KILL_FROM, KILL_UP_TO = 0.10, 0.60
 BACKFILL_RTT_MS = 300
 LIVE_RTT_MS = 10

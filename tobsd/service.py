@@ -59,8 +59,8 @@ class DaemonService:
         self._backfill_seen: dict[int, tuple[float, int]] = {}   # chat -> (when, ids done) first seen
         self._login_lock = asyncio.Lock()
         self._process = psutil.Process()
-        self._process.cpu_percent(None)
         self._cpu = 0.0
+        self._cpu_mark = (time.monotonic(), self._cpu_seconds())
         self._children: list[psutil.Process] = []     # the vault writer; listed at each refresh
         self.serial = 0                                 # bumped by each refresh
         self.on_refresh: list = []                      # called (in the loop) after each refresh
@@ -83,10 +83,14 @@ class DaemonService:
             chat["lag_s"] = max(0.0, wall - newest) if newest else 0.0
         try:
             self._children = self._process.children()
-            self._cpu = self._process.cpu_percent(None)
-        except psutil.Error:
+        except (psutil.Error, OSError):
             self._children = []
         now = time.monotonic()
+        busy = self._cpu_seconds()
+        then, busy_then = self._cpu_mark
+        if now > then:
+            self._cpu = round(100.0 * max(0.0, busy - busy_then) / (now - then), 1)
+        self._cpu_mark = (now, busy)
         self._written.append((now, sum(c.get("written", 0) for c in status["chats"])))
         while self._written and now - self._written[0][0] > RATE_WINDOW_S:
             self._written.popleft()
@@ -95,6 +99,16 @@ class DaemonService:
         for callback in self.on_refresh:
             callback()
         return status
+
+    def _cpu_seconds(self) -> float:
+        """The daemon's own CPU time. Read from the process alone: under the
+        unit's ProcSubset=pid there is no /proc/stat, which psutil's
+        cpu_percent() needs."""
+        try:
+            times = self._process.cpu_times()
+        except (psutil.Error, OSError):
+            return 0.0
+        return times.user + times.system
 
     def uptime_s(self) -> float:
         return time.monotonic() - self.started
@@ -107,7 +121,7 @@ class DaemonService:
         for proc in [self._process, *self._children]:
             try:
                 rss += proc.memory_info().rss
-            except psutil.Error:
+            except (psutil.Error, OSError):
                 pass     # the writer exited between two refreshes
         return rss, self._cpu
 

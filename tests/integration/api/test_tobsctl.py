@@ -146,6 +146,9 @@ async def test_events_stream_shows_a_new_chat_going_live(daemon):
                 seen.append(ev)
                 if pred(ev):
                     return ev
+        # The stream's first event is the daemon's state: from then on it misses nothing.
+        first = await read_until(lambda e: True)
+        assert first["daemon_state"]["state"] == "running", first
         added_task = asyncio.create_task(tobsd.tobsctl("add", "@makers"))
         ev = await read_until(lambda e: (e.get("chat_state") or {}).get("title") == "Makers"
                               and e["chat_state"]["state"] == "live")

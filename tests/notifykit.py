@@ -2,10 +2,9 @@
 socket that records what a process tells systemd (sd_notify(3))."""
 from __future__ import annotations
 
-import asyncio
 import socket
-import time
 
+from tests.conditions import wait_for
 from tests.daemonkit import TobsdProcess
 
 
@@ -32,17 +31,18 @@ class NotifyListener:
         return sum(1 for d in self.datagrams if key in d and (value is None or d[key] == value))
 
     async def wait(self, predicate, what: str, tobsd: TobsdProcess, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
+        """`predicate()` true over what was received, within `timeout`;
+        fails at once when tobsd exits meanwhile."""
+        def holds():
             self._drain()
             if predicate():
-                return
+                return True
             if tobsd.proc.poll() is not None:
                 raise AssertionError(f"tobsd exited ({tobsd.proc.returncode}) waiting for {what}:\n"
                                      + tobsd.log()[-3000:])
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {what}; got {self.datagrams}\n" + tobsd.log()[-3000:])
-            await asyncio.sleep(0.05)
+            return False
+        await wait_for(holds, timeout, what=what, interval=0.05,
+                       describe=lambda: f"{self.datagrams}\n{tobsd.log()[-3000:]}")
 
     def index(self, key: str, value: str | None = None, start: int = 0) -> int:
         self._drain()

@@ -13,6 +13,7 @@ import sys
 
 from fakegram.server import API_HASH
 from fakegram.testing import small_world
+from tests.conditions import wait_for
 from tests.daemonkit import ROOT, TobsdProcess, write_config
 
 PHONE = "+1 555 000 1000"
@@ -20,15 +21,6 @@ DIGITS = "15550001000"
 PASSWORD = "correct horse battery"
 WRONG_PASSWORD = "wrong horse battery"
 OK, REFUSED = 0, 8
-
-
-async def wait_for(check, timeout=30, what="condition"):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if (value := check()):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out: {what}")
 
 
 async def test_login_over_the_api_and_no_secret_anywhere(make_server, tmp_path):
@@ -56,7 +48,7 @@ async def test_login_over_the_api_and_no_secret_anywhere(make_server, tmp_path):
                 stderr=asyncio.subprocess.PIPE)
             login.stdin.write(f"{PHONE}\n".encode())
             await login.stdin.drain()
-            code = await wait_for(lambda: server.state.last_codes.get(DIGITS), 30, "the code sent")
+            code = await wait_for(lambda: server.state.last_codes.get(DIGITS), 30, what="the code sent")
             wrong = "00000" if code != "00000" else "11111"
             login.stdin.write(f"{wrong}\n{code}\n{WRONG_PASSWORD}\n{PASSWORD}\n".encode())
             await login.stdin.drain()

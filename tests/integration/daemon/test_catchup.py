@@ -19,6 +19,7 @@ import asyncio
 
 from fakegram.testing import all_messages
 from fakegram.world import WorldBuilder
+from tests.conditions import wait_for
 from tests.daemonkit import TobsdProcess, write_config
 from tests.vaultscan import by_message, leftovers, scan
 
@@ -234,16 +235,17 @@ async def test_changes_missed_across_a_reconnect_are_caught_up(make_server, tmp_
             assert server.drop_connections() >= 1
             await tobsd.wait_for(lambda s: caught_up(s) and s["catch_up"]["runs"] > runs, 60,
                                  "a catch-up run after the reconnect")
-            folder = "News"
-            deadline = asyncio.get_running_loop().time() + 30
-            while True:
-                mine = by_message([b for b in scan(tmp_path / "vault")
-                                   if b.note.split("/")[1] == folder])
-                if mine[old[0]][0].text == "edited while the pushes were lost" and \
-                        mine[old[1]][0].deleted:
-                    break
-                assert asyncio.get_running_loop().time() < deadline, (mine[old[0]], mine[old[1]])
-                await asyncio.sleep(0.1)
+            def news_blocks():
+                return by_message([b for b in scan(tmp_path / "vault")
+                                   if b.note.split("/")[1] == "News"])
+
+            def both_applied():
+                mine = news_blocks()
+                return mine[old[0]][0].text == "edited while the pushes were lost" and \
+                    mine[old[1]][0].deleted
+
+            await wait_for(both_applied, what="the lost edit and deletion in the vault",
+                           interval=0.1, describe=lambda: [news_blocks()[i] for i in old])
         finally:
             assert await tobsd.terminate() == 0
 

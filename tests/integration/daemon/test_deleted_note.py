@@ -3,20 +3,16 @@ out, a message that arrives later for its period brings it back holding only
 the new messages, and the deletion shows in the log (info) and in status."""
 from __future__ import annotations
 
-import asyncio
-import time
 
 from fakegram.testing import small_world
+from tests.conditions import wait_for
 from tests.daemonkit import TobsdProcess, write_config
 from tests.vaultscan import scan
 
 
-async def wait_until(check, timeout=30.0, what="condition", tobsd=None):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out: {what}\n" + (tobsd.log()[-3000:] if tobsd else ""))
-        await asyncio.sleep(0.05)
+async def wait_until(check, what: str, tobsd: TobsdProcess):
+    """`check()` true within 30 s; on timeout the message ends with tobsd's log."""
+    await wait_for(check, what=what, interval=0.05, describe=lambda: tobsd.log()[-3000:])
 
 
 async def test_a_deleted_note_comes_back_with_new_messages_only(make_server, tmp_path):

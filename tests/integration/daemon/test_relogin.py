@@ -15,6 +15,7 @@ from telethon.sessions import SQLiteSession
 
 from fakegram.control import Control, ControlClient, ControlHTTP
 from fakegram.testing import small_world
+from tests.conditions import wait_for
 from tests.daemonkit import ROOT, TobsdProcess, write_config
 from tests.vaultscan import scan
 
@@ -93,10 +94,9 @@ async def test_login_over_a_revoked_session_while_the_daemon_runs(make_server, t
                 news = next(c.key for c in world.chats() if c.title == "News")
                 posted = world.post(news, "after the new login")
                 await tobsd.wait_for(lambda s: s["state"] == "running", 60, "running again")
-                deadline = asyncio.get_running_loop().time() + 60
-                while not any(b.msg_id == posted.id for b in scan(tmp_path / "vault")):
-                    assert asyncio.get_running_loop().time() < deadline, tobsd.log()[-3000:]
-                    await asyncio.sleep(0.1)
+                await wait_for(lambda: any(b.msg_id == posted.id for b in scan(tmp_path / "vault")),
+                               60, what="the post after the new login in the vault", interval=0.1,
+                               describe=lambda: tobsd.log()[-3000:])
             finally:
                 assert await tobsd.terminate() == 0
         finally:

@@ -8,15 +8,14 @@ The vault is read with plain text matching written for this test, sharing
 nothing with tobsd's note parser."""
 from __future__ import annotations
 
-import asyncio
 import random
 import re
 import sqlite3
-import time
 from pathlib import Path
 
 from fakegram.testing import BOB, EVE, ME
 from fakegram.world import Reply, WorldBuilder
+from tests.conditions import wait_for
 from tests.daemonkit import TobsdProcess, write_config
 
 MARKER = re.compile(r"^%% tobs:m(\d+) h=[0-9a-f]{12} t=\d+\+\d+(?: v=\d+)? %%$")
@@ -94,15 +93,6 @@ def check_links(vault: Path, world, key) -> tuple[int, int]:
     return len(want), len(targets)
 
 
-async def wait_until(check, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out: {what}")
-
-
 async def test_every_reply_links_once_the_parallel_backfill_is_done(make_server, tmp_path):
     world = build_world()
     key = next(c.key for c in world.chats() if c.title == "Chatter")
@@ -124,8 +114,8 @@ async def test_every_reply_links_once_the_parallel_backfill_is_done(make_server,
             # Live: a reply to an old message links at once.
             oldest = world.get_history(key, offset_id=40, limit=1).messages[0]
             posted = world.post(key, "answering an old one", from_id=BOB, reply_to=Reply(msg_id=oldest.id))
-            await wait_until(lambda: posted.id in read_vault(vault / "Telegram" / "Chatter")[1],
-                             what="the live reply in the vault")
+            await wait_for(lambda: posted.id in read_vault(vault / "Telegram" / "Chatter")[1],
+                           what="the live reply in the vault", interval=0.05)
             state, target, target_id = read_vault(vault / "Telegram" / "Chatter")[1][posted.id]
             assert (state, target_id) == ("linked", oldest.id)
             assert oldest.id in block_ids(vault, target)

@@ -6,13 +6,12 @@ titles in properties and headers while their folders stay where they are.
 The vault is read back with plain text matching, not with tobsd's parser."""
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from pathlib import Path
 
 from fakegram.testing import BOB, EVE, ME
 from fakegram.world import Action, WorldBuilder
+from tests.conditions import wait_for
 from tests.daemonkit import TobsdProcess, write_config
 
 MARKER = re.compile(r"^%% tobs:m(\d+) h=[0-9a-f]{12} t=\d+\+\d+(?: v=\d+)? %%$", re.M)
@@ -78,16 +77,14 @@ def prop(note: Path, key: str) -> str | None:
     return m.group(1) if m else None
 
 
-async def wait_until(check, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+async def wait_until(check, what: str):
+    """`check()` true within 30 s; a note not written yet counts as false."""
+    def holds():
         try:
-            if check():
-                return
+            return check()
         except FileNotFoundError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out: {what}")
+            return False
+    await wait_for(holds, what=what, interval=0.05)
 
 
 async def test_topic_folders_and_renames(make_server, tmp_path):

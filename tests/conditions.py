@@ -9,6 +9,11 @@ and loaded: a deadline bounds a hang, it is not a speed target.
     await wait_for(lambda: writer.calls == [[1], [2]], what="both batches at the writer")
     wait_for_sync(lambda: not alive(pid), timeout=10, what="the writer exits")
 
+Every deadline passes through `slack`, which stretches it by
+``TOBS_TEST_DEADLINE_SCALE`` (default 3): a suite beside a CPU hog on two
+cores runs four times slower than on an idle machine, and a deadline is
+only there to turn a hang into a failure.
+
 A predicate may return any value; the first truthy one is returned. For
 `wait_for` it may also be a coroutine function (or return an awaitable),
 which is awaited at each poll.
@@ -17,11 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import time
 from typing import Any, Callable
 
 DEFAULT_TIMEOUT_S = 30.0
 POLL_S = 0.01
+DEADLINE_SCALE = float(os.environ.get("TOBS_TEST_DEADLINE_SCALE", "3"))
+
+
+def slack(seconds: float) -> float:
+    """`seconds` stretched for a loaded machine: what every test deadline uses."""
+    return seconds * DEADLINE_SCALE
 
 
 class ConditionTimeout(AssertionError):
@@ -39,6 +51,7 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = DEFAULT_TIMEOU
     """Poll `predicate` (sync or async) on the running loop until it returns
     something truthy, and return that; raise ConditionTimeout at the deadline.
     Between polls the loop runs other tasks (a server in the same process)."""
+    timeout = slack(timeout)
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -55,6 +68,7 @@ def wait_for_sync(predicate: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT
                   what: str = "a condition", interval: float = POLL_S,
                   describe: Callable[[], Any] | None = None) -> Any:
     """The blocking form of `wait_for`, for tests without an event loop."""
+    timeout = slack(timeout)
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

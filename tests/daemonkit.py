@@ -22,6 +22,8 @@ from tobs.v1 import pb
 from tobsctl.client import Client, Failure
 from tobsctl.jsonout import to_json
 
+from tests.conditions import slack
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -114,11 +116,11 @@ async def run_tobsctl(*args: str, timeout: float = 60, env: dict | None = None) 
         sys.executable, "-m", "tobsctl", *args, cwd=ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(), slack(timeout))
     except asyncio.TimeoutError:
         proc.kill()
         await proc.wait()
-        raise AssertionError(f"tobsctl {' '.join(args)} did not finish in {timeout} s")
+        raise AssertionError(f"tobsctl {' '.join(args)} did not finish in {slack(timeout):g} s")
     return Ran(proc.returncode, out.decode(), err.decode())
 
 
@@ -197,7 +199,7 @@ class TobsdProcess:
 
     async def wait_for(self, predicate, timeout: float = 60, what: str = "condition") -> dict:
         """Poll the daemon's status until predicate(status) is true."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slack(timeout)
         while time.monotonic() < deadline:
             status = self.status()
             if status is not None and status.get("pid") == self.proc.pid and predicate(status):
@@ -225,7 +227,7 @@ class TobsdProcess:
 
     async def _wait(self, timeout: float) -> int:
         self._drop_client()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slack(timeout)
         while self.proc.poll() is None:
             if time.monotonic() > deadline:
                 self.proc.kill()

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conditions import slack
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 REQUIRED = [
@@ -23,7 +26,7 @@ REQUIRED = [
 def test_quick_sync_benchmark_prints_one_json_object_with_real_numbers():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "sync.py"), "--quick", "--json",
                            "--skip-tg-archive"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+                          cwd=ROOT, capture_output=True, text=True, timeout=slack(200))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)          # the whole stdout is one JSON object
     missing = [k for k in REQUIRED if k not in result]

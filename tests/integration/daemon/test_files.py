@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from fakegram.testing import small_world
+from tests.conditions import slack
 from tests.daemonkit import ROOT, TobsdProcess, write_config
 
 
@@ -60,7 +61,7 @@ def test_run_refuses_what_check_config_refuses(tmp_path):
     for command in ("check-config", "run"):
         result = subprocess.run([sys.executable, "-m", "tobsd", command, "--config",
                                  str(tmp_path / "tobsd.toml")], cwd=ROOT, capture_output=True,
-                                text=True, timeout=60)
+                                text=True, timeout=slack(60))
         assert result.returncode == 2, (command, result.stderr)
         outputs.append([line for line in result.stderr.splitlines() if "vault.path" in line])
     assert outputs[0] and outputs[0] == outputs[1]

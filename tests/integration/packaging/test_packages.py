@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conditions import slack
 from tests.daemonkit import ROOT
 from tests.integration.packaging.conftest import DEBIAN_PYTHON, project_version, run
 
@@ -179,6 +180,6 @@ def test_lintian_is_clean(deb, tmp_path):
     if shutil.which("lintian") is None:
         pytest.skip("lintian is not installed (`make system-deps` installs it on Debian)")
     result = subprocess.run(["lintian", "--fail-on", "error,warning", str(deb)], capture_output=True,
-                            text=True, timeout=300, cwd=tmp_path)
+                            text=True, timeout=slack(300), cwd=tmp_path)
     tags = [line for line in result.stdout.splitlines() if line[:2] in ("E:", "W:")]
     assert result.returncode == 0 and not tags, result.stdout + result.stderr

@@ -8,6 +8,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from tests.conditions import slack
 from tests.integration.service.units import analyze, parse, staged_copy
 
 CONFIG = """api_id = 1
@@ -21,7 +22,7 @@ def run_tobsd(*args: str, argv0: str | None = None) -> subprocess.CompletedProce
     code = ("import sys; from tobsd.__main__ import main; "
             f"sys.argv[0] = {argv0!r} or sys.argv[0]; sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=slack(60))
 
 
 def test_the_dropin_opens_the_vault_and_verifies(tmp_path):
@@ -74,6 +75,6 @@ def test_tobsd_and_tobsctl_print_the_installed_version():
     expected = version("tobs")
     bindir = Path(sys.executable).parent
     outputs = [subprocess.run([str(bindir / name), "--version"], capture_output=True, text=True,
-                              timeout=60) for name in ("tobsd", "tobsctl")]
+                              timeout=slack(60)) for name in ("tobsd", "tobsctl")]
     assert [o.returncode for o in outputs] == [0, 0]
     assert [o.stdout.strip() for o in outputs] == [f"tobsd {expected}", f"tobsctl {expected}"]

@@ -15,6 +15,7 @@ import pytest
 
 from fakegram.server import API_HASH
 from fakegram.world import WorldBuilder
+from tests.conditions import slack
 from tests.daemonkit import ROOT, TobsdProcess, write_config
 from tests.notifykit import NotifyListener
 from tests.vaultscan import by_message, leftovers, scan
@@ -63,7 +64,7 @@ print("probe ok")
 
 def mount_namespaces_allowed(tmp_path: Path) -> bool:
     result = subprocess.run([*SANDBOX, "--rw", str(tmp_path), "--", "true"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=60)
+                            text=True, cwd=ROOT, timeout=slack(60))
     if result.returncode != 0 and "unshare(CLONE_NEWNS)" not in result.stderr:
         raise AssertionError(result.stderr)
     return result.returncode == 0
@@ -74,7 +75,7 @@ def test_the_libraries_work_under_the_unit_restrictions(tmp_path):
     # (then psutil also runs with ProcSubset=pid's narrow /proc).
     rw = ["--rw", str(tmp_path)] if mount_namespaces_allowed(tmp_path) else []
     result = subprocess.run([*SANDBOX, *rw, "--", sys.executable, "-c", PROBE], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120,
+                            text=True, cwd=ROOT, timeout=slack(120),
                             env={"PROBE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin",
                                  "PROBE_NARROW_PROC": "1" if rw else ""})
     assert result.returncode == 0 and result.stdout.strip() == "probe ok", result.stdout + result.stderr

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from tests.conditions import slack
 from tests.daemonkit import ROOT
 
 
@@ -33,7 +34,7 @@ def test_sysusers_then_tmpfiles_make_the_socket_parent(tmp_path):
               'stat -c "%f %u %g" "$3/run/tobsd"')
     result = subprocess.run([*prefix, "sh", "-c", script, "sh", tool("systemd-sysusers"),
                              tool("systemd-tmpfiles"), str(tmp_path), str(sysusers), str(tmpfiles)],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=slack(60))
     assert result.returncode == 0, result.stderr
     assert "Creating group 'tobs'" in result.stderr
     groups = dict(line.split(":")[0:3:2] for line in (tmp_path / "etc/group").read_text().splitlines())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conditions import slack
 from tests.daemonkit import ROOT
 
 UNITS = ROOT / "systemd"
@@ -80,7 +81,7 @@ def analyze(args: list[str], manager: str, tmp: Path, unit_path: Path | None = N
         env["SYSTEMD_UNIT_PATH"] = f"{unit_path}:"
     flags = ["--user"] if manager == "user" else []
     return subprocess.run([systemd_analyze(), *args[:1], *flags, *args[1:]], env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=slack(120))
 
 
 def exposure(output: str) -> float:

@@ -16,7 +16,7 @@ from tobsd.core.errors import DiskFull
 from tobsd.vault.options import ChatSettings
 from tobsd.vault.remote import RemoteWriter, SpawnedWriter, WriterGone
 from tests.unit.sync.fakesource import msg
-from tests.conditions import wait_for, wait_for_sync
+from tests.conditions import slack, wait_for, wait_for_sync
 from tests.vaultscan import by_message, leftovers, scan
 
 CHAT = Chat(id=-1000000000077, kind=ChatKind.CHANNEL, title="Remote")
@@ -108,7 +108,7 @@ def test_the_writer_dies_with_the_daemon(tmp_path):
         asyncio.run(main())
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=slack(60))
     assert proc.returncode == -signal.SIGKILL
     child = int(proc.stdout.split()[0])
 

@@ -408,10 +408,13 @@ class Daemon:
         log.info("chat %s added through the API", chat.title)
         self.report_soon()
 
-    async def remove_api_chat(self, chat_id: int) -> None:
-        await self.engine.remove_chat(chat_id)     # its api_chats row goes with the chat
-        self.origins.pop(chat_id, None)
+    async def remove_api_chat(self, chat, *, delete_notes: bool = False):
+        """Stop tracking an API chat; with delete_notes, then remove its
+        files that are tobsd's alone (tobsd.vault.purge). The PurgeResult, or None."""
+        await self.engine.remove_chat(chat.id)     # its api_chats row goes with the chat
+        self.origins.pop(chat.id, None)
         self.report_soon()
+        return await self.writer.purge_chat(chat) if delete_notes else None
 
     def _chat_settings(self, chat_id: int, options: ChatConfig) -> None:
         if options.remove_deleted != self.config.sync.remove_deleted:

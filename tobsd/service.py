@@ -278,11 +278,11 @@ class DaemonService:
                 + (f" (chat = {origin.options.ref})" if origin and origin.kind == "config" else "")
                 + "; remove it there "
                 "(tobsd never rewrites the configuration file), then `tobsctl reload`")
-        if delete_notes:
-            raise InvalidArgument("deleting a chat's notes is not supported yet; "
-                                  "remove the chat's folder by hand after `tobsctl rm`")
         info = self._chat_info(st.chat.id, st)
-        await self.daemon.remove_api_chat(st.chat.id)
+        purged = await self.daemon.remove_api_chat(st.chat, delete_notes=delete_notes)
+        if purged is not None:
+            info.update(notes_deleted=len(purged.deleted_notes),
+                        media_deleted=len(purged.deleted_media), kept=purged.kept)
         return info
 
     async def set_paused(self, name: str, paused: bool) -> dict:

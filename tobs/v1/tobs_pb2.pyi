@@ -273,12 +273,24 @@ class RemoveChatRequest(_message.Message):
     def __init__(self, chat: _Optional[str] = ..., delete_notes: _Optional[bool] = ...) -> None: ...
 
 class RemoveChatResponse(_message.Message):
-    __slots__ = ("chat", "notes_deleted")
+    __slots__ = ("chat", "notes_deleted", "media_deleted", "kept")
     CHAT_FIELD_NUMBER: _ClassVar[int]
     NOTES_DELETED_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_DELETED_FIELD_NUMBER: _ClassVar[int]
+    KEPT_FIELD_NUMBER: _ClassVar[int]
     chat: ChatInfo
     notes_deleted: int
-    def __init__(self, chat: _Optional[_Union[ChatInfo, _Mapping]] = ..., notes_deleted: _Optional[int] = ...) -> None: ...
+    media_deleted: int
+    kept: _containers.RepeatedCompositeFieldContainer[KeptFile]
+    def __init__(self, chat: _Optional[_Union[ChatInfo, _Mapping]] = ..., notes_deleted: _Optional[int] = ..., media_deleted: _Optional[int] = ..., kept: _Optional[_Iterable[_Union[KeptFile, _Mapping]]] = ...) -> None: ...
+
+class KeptFile(_message.Message):
+    __slots__ = ("path", "reason")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    reason: str
+    def __init__(self, path: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class PauseChatRequest(_message.Message):
     __slots__ = ("chat",)

@@ -51,7 +51,10 @@ class LocalTobs:
 
     async def remove_chat(self, req: pb.RemoveChatRequest) -> pb.RemoveChatResponse:
         info = await self.service.remove_chat(_chat(req.chat), delete_notes=req.delete_notes)
-        return pb.RemoveChatResponse(chat=helpers.chat_info(info))
+        return pb.RemoveChatResponse(
+            chat=helpers.chat_info(info), notes_deleted=info.get("notes_deleted", 0),
+            media_deleted=info.get("media_deleted", 0),
+            kept=[pb.KeptFile(path=p, reason=r) for p, r in info.get("kept", ())])
 
     async def pause_chat(self, req: pb.PauseChatRequest) -> pb.PauseChatResponse:
         return pb.PauseChatResponse(chat=helpers.chat_info(

@@ -169,6 +169,9 @@ class SyncEngine:
         st = self.chats.pop(chat_id, None)
         if st and st.task:
             st.task.cancel()
+            # Ended before this returns: no write of the chat is sent after
+            # (a caller may go on to remove the chat's notes).
+            await asyncio.gather(st.task, return_exceptions=True)
         await self.store.chats.remove(chat_id)
 
     def sync_now(self, chat_id: int | None = None) -> None:

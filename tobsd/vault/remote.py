@@ -43,6 +43,7 @@ from tobsd.core.models import Chat, Message, Person, Topic
 from tobsd.vault.atomic import VaultError
 from tobsd.vault.lru import LRU
 from tobsd.vault.options import ChatSettings, VaultConfig
+from tobsd.vault.purge import PurgeResult
 from tobsd.vault.writer import LOCATIONS_KNOWN, ApplyResult
 
 log = logging.getLogger(__name__)
@@ -308,3 +309,9 @@ class RemoteWriter:
     async def write_chat_note(self, chat: Chat, **kwargs) -> str:
         """See :meth:`VaultWriter.write_chat_note`."""
         return await self._call("write_chat_note", chat, **kwargs)
+
+    async def purge_chat(self, chat: Chat) -> PurgeResult:
+        """See :meth:`VaultWriter.purge_chat` (served after every write sent before it)."""
+        result = await self._call("purge_chat", chat)
+        self._user_deleted.pop(chat.id, None)
+        return result

@@ -51,6 +51,7 @@ from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.paths import VaultLayout, link_target
+from tobsd.vault.purge import PurgeResult, purge_chat_folder
 from tobsd.vault.render import RENDER_VERSION, RenderContext
 from tobsd.vault.state import VaultState
 
@@ -521,6 +522,25 @@ class VaultWriter:
                 groups[title].append((f"{rel_dir}/{stem}", stem))
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
         return [(title, sorted(notes)) for title, notes in ordered]
+
+    async def purge_chat(self, chat: Chat) -> PurgeResult:
+        """Remove the chat's files that are tobsd's alone (see
+        :mod:`tobsd.vault.purge`); the caller has stopped syncing the chat.
+        Removed notes are forgotten, so the chat added again starts afresh."""
+        async with self._lock:
+            name = self.state.name_for("chats", str(chat.id))
+            if name is None:
+                return PurgeResult()     # nothing was ever written for it
+            result = await self._io(purge_chat_folder, self.vault_dir, f"{self.config.root}/{name}",
+                                    chat.id, self.config.attachments_folder)
+            for rel in result.deleted_notes:
+                self._cache.pop(rel, None)
+                self.state.forget_note(rel)
+            self._user_deleted.pop(chat.id, None)
+            await self._io(self.state.save, self.vault_dir, self.config.root, durable=self.durable)
+            log.info("%s: %d notes and %d media files removed, %d files kept", chat.title,
+                     len(result.deleted_notes), len(result.deleted_media), len(result.kept))
+            return result
 
     async def write_person(self, person: Person, *, resync: bool = False) -> str | None:
         """Create or update a people note; None when people notes are off."""

@@ -84,6 +84,7 @@ HANDLERS = {
     "register_topic": _register_topic,
     "rename_people": VaultWriter.rename_people,
     "set_chat_settings": _set_chat_settings,
+    "purge_chat": VaultWriter.purge_chat,
     "close": _close,
 }
 

@@ -1,0 +1,72 @@
+"""`tobsctl rm --delete-notes` against a real tobsd over its real socket:
+tobsd removes the chat's own notes, keeps (and lists) the ones the user
+edited and anything that is not its own, and never follows a link out of
+the vault."""
+from __future__ import annotations
+
+import os
+
+from fakegram.testing import small_world
+from tests.daemonkit import TobsdProcess, write_config
+
+OK = 0
+
+
+def notes_under(folder) -> list:
+    return sorted(p for p in folder.rglob("*.md") if not p.is_symlink())
+
+
+async def test_rm_delete_notes_removes_only_tobsds_own_files(make_server, tmp_path):
+    world = small_world()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.md").write_text("not the vault's\n", "utf-8")
+    async with make_server(world) as server:
+        config = write_config(tmp_path, server, ["@news"])
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_synced(1)
+            added = await tobsd.tobsctl("--json", "add", "@makers")
+            assert added.returncode == OK, added
+            await tobsd.wait_synced(2)
+            makers = tmp_path / "vault" / "Telegram" / "Makers"
+            periods = [p for p in notes_under(makers) if p.name != "Makers.md"]
+            assert len(periods) >= 2 and (makers / "Makers.md").is_file()
+            edited, untouched = periods[0], periods[1:]
+            edited.write_text(edited.read_text("utf-8") + "\nmy notes on this day\n", "utf-8")
+            (makers / "plan.md").write_text("my own note\n", "utf-8")
+            os.symlink(outside, makers / "2030")
+            os.symlink(outside / "precious.md", makers / "linked.md")
+            news_before = {p: p.read_bytes() for p in notes_under(tmp_path / "vault" / "Telegram" / "News")}
+
+            removed = await tobsd.tobsctl("--json", "rm", "Makers", "--delete-notes")
+            assert removed.returncode == OK, removed
+            answer = removed.json()
+            kept = {k["path"]: k["reason"] for k in answer["kept"]}
+            rel = lambda p: p.relative_to(tmp_path / "vault").as_posix()   # noqa: E731
+            assert answer["chat"]["title"] == "Makers"
+            assert answer["notes_deleted"] == len(untouched) + 1        # and the chat note
+            assert kept[rel(edited)] == "the user added text"
+            assert rel(makers / "plan.md") in kept
+            assert kept[rel(makers / "2030")] == kept[rel(makers / "linked.md")] \
+                == "a symbolic link (never followed)"
+            assert not any(p.exists() for p in untouched) and not (makers / "Makers.md").exists()
+            assert "my notes on this day" in edited.read_text("utf-8")
+            assert (makers / "plan.md").read_text("utf-8") == "my own note\n"
+            assert (outside / "precious.md").read_text("utf-8") == "not the vault's\n"
+            assert os.path.islink(makers / "2030") and os.path.islink(makers / "linked.md")
+            assert {p: p.read_bytes() for p in news_before} == news_before   # another chat: untouched
+            status = await tobsd.wait_for(lambda s: len(s["chats"]) == 1, 30, "Makers gone")
+            assert [c["title"] for c in status["chats"]] == ["News"]
+
+            # the text form lists what stayed; a chat added again is written afresh
+            again = await tobsd.tobsctl("--json", "add", "@makers")
+            assert again.returncode == OK, again
+            await tobsd.wait_synced(2)
+            assert all(p.exists() for p in untouched)
+            text = await tobsd.tobsctl("rm", "Makers", "--delete-notes")
+            assert text.returncode == OK, text
+            assert "kept" in text.stdout and rel(edited) in text.stdout
+            assert not any(p.exists() for p in untouched)
+        finally:
+            assert await tobsd.terminate() == 0, tobsd.log()[-3000:]

@@ -6,8 +6,8 @@
 # The application goes into a private virtual environment, /opt/tobs/venv,
 # made for the Debian Python it depends on; /usr/bin/tobsd and /usr/bin/tobsctl
 # point into it. With the units, the sysusers.d and tmpfiles.d snippets, the
-# example configuration (a conffile) and the maintainer scripts from
-# packaging/debian/.
+# example configuration (a conffile), tobsctl's bash, zsh and fish completion
+# and the maintainer scripts from packaging/debian/.
 #
 # Environment:
 #   PYTHON      the interpreter the package is for (default /usr/bin/python3)
@@ -57,6 +57,16 @@ find "$venv/lib" -type f -perm /111 ! -name '*.so' ! -name '*.so.*' -exec chmod 
 if command -v strip >/dev/null 2>&1; then
     find "$venv/lib" -name '*.so' -type f -exec strip --strip-unneeded {} +
 fi
+# Shell completion for tobsctl, from the installed tobsctl itself (run from /,
+# so the sources next to this script are not what it imports).
+completions() { (cd / && "$venv/bin/python" -B -m tobsctl completion "$1"); }
+install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
+    "$root/usr/share/fish/vendor_completions.d"
+completions bash > "$root/usr/share/bash-completion/completions/tobsctl"
+completions zsh > "$root/usr/share/zsh/vendor-completions/_tobsctl"
+completions fish > "$root/usr/share/fish/vendor_completions.d/tobsctl.fish"
+chmod 0644 "$root/usr/share/bash-completion/completions/tobsctl" \
+    "$root/usr/share/zsh/vendor-completions/_tobsctl" "$root/usr/share/fish/vendor_completions.d/tobsctl.fish"
 "$python" -m compileall -q -j 0 -s "$root" -p / "$venv/lib" >/dev/null
 mkdir -p "$root/usr/bin"
 for cmd in tobsd tobsctl; do

@@ -3,7 +3,7 @@
     tobsctl status [--watch]         the daemon's and every chat's state
     tobsctl chats                    tracked chats and where each comes from
     tobsctl add CHAT [--since DATE]  track a chat (kept across restarts)
-    tobsctl rm CHAT                  stop tracking a chat added with tobsctl
+    tobsctl rm CHAT [--delete-notes] stop tracking a chat added with tobsctl
     tobsctl pause CHAT / resume CHAT
     tobsctl sync [CHAT]              reconcile now
     tobsctl resync CHAT              compare the whole history with Telegram
@@ -11,6 +11,7 @@
     tobsctl reload                   read the configuration file again
     tobsctl login                    log a waiting tobsd (needs-login) in to Telegram
     tobsctl doctor                   check socket, versions, vault, session, ffmpeg
+    tobsctl completion SHELL         print the bash, zsh or fish completion script
 
 Global options, before or after the command: --json (one JSON document on
 stdout, nothing else; one per line for --watch/--follow), --socket PATH
@@ -32,12 +33,14 @@ from importlib import metadata
 
 from tobsctl import exits
 from tobsctl.client import Failure
-from tobsctl.commands import (add, chats, doctor, events, login, pause, reload, resume, resync,
-                              rm, status, sync)
+from tobsctl.commands import (add, chats, completion, doctor, events, login, pause, reload,
+                              resume, resync, rm, status, sync)
+from tobsctl.completion import complete
 from tobsctl.context import Context
 from tobsctl.output import Output
 
-COMMANDS = [status, chats, add, rm, pause, resume, sync, resync, events, reload, login, doctor]
+COMMANDS = [status, chats, add, rm, pause, resume, sync, resync, events, reload, login, doctor,
+            completion]
 
 
 def version() -> str:
@@ -76,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     p = parser()
+    complete(p)           # a shell asking for completions: answered, then exits
     args = p.parse_args(argv)
     if not getattr(args, "command", None):
         p.print_help(sys.stderr)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tobs.v1 import pb
+from tobsctl.completion import chat_names
 
 from .chatinfo import one
 
@@ -10,7 +11,7 @@ HELP = "stop syncing a chat until `tobsctl resume`"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("chat")
+    p.add_argument("chat").completer = chat_names  # type: ignore[attr-defined]
 
 
 def run(ctx) -> int:

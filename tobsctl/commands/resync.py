@@ -6,6 +6,7 @@ request per 100 messages, so a long history takes a while."""
 from __future__ import annotations
 
 from tobs.v1 import pb
+from tobsctl.completion import chat_names
 from tobsctl.jsonout import to_json
 
 NAME = "resync"
@@ -14,7 +15,7 @@ TIMEOUT_S = 3600
 
 
 def add_arguments(p) -> None:
-    p.add_argument("chat")
+    p.add_argument("chat").completer = chat_names  # type: ignore[attr-defined]
 
 
 def run(ctx) -> int:

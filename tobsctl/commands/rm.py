@@ -7,6 +7,7 @@ file you put there and any symbolic link stay; tobsctl lists them."""
 from __future__ import annotations
 
 from tobs.v1 import pb
+from tobsctl.completion import chat_names
 from tobsctl.jsonout import to_json
 
 NAME = "rm"
@@ -14,7 +15,7 @@ HELP = "stop tracking a chat added with tobsctl (its notes stay unless --delete-
 
 
 def add_arguments(p) -> None:
-    p.add_argument("chat")
+    p.add_argument("chat").completer = chat_names  # type: ignore[attr-defined]
     p.add_argument("--delete-notes", action="store_true",
                    help="also delete the chat's notes and media that only tobsd wrote "
                         "(notes you edited stay)")

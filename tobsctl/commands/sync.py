@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tobs.v1 import pb
+from tobsctl.completion import chat_names
 from tobsctl.jsonout import to_json
 
 NAME = "sync"
@@ -9,7 +10,7 @@ HELP = "reconcile one chat (or every chat) with Telegram now"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("chat", nargs="?", default="")
+    p.add_argument("chat", nargs="?", default="").completer = chat_names  # type: ignore[attr-defined]
 
 
 def run(ctx) -> int:

@@ -71,7 +71,9 @@ def test_debian_package_metadata_and_contents(deb):
                  "/usr/lib/systemd/system/tobsd@.service", "/usr/lib/sysusers.d/tobs.conf",
                  "/usr/lib/tmpfiles.d/tobs.conf", "/etc/tobs/example.toml",
                  "/opt/tobs/venv/bin/tobsd", "/opt/tobs/venv/bin/tobsctl",
-                 "/usr/share/doc/tobs/copyright"):
+                 "/usr/share/doc/tobs/copyright", "/usr/share/bash-completion/completions/tobsctl",
+                 "/usr/share/zsh/vendor-completions/_tobsctl",
+                 "/usr/share/fish/vendor_completions.d/tobsctl.fish"):
         assert path in paths, path
     for cmd in ("tobsd", "tobsctl"):
         assert paths[f"/usr/bin/{cmd}"].endswith(f"-> /opt/tobs/venv/bin/{cmd}")

@@ -168,7 +168,7 @@ class Daemon:
         lock.acquire()
         own_folder = cfg.vault.path / cfg.vault.root
         vault_lock = StateLock(own_folder, ".tobsd.lock", "vault folder")
-        api = ApiServer(cfg.daemon.socket, self.service)
+        api = ApiServer(cfg.daemon.socket, self.service, group=cfg.daemon.socket_group)
         try:
             own_folder.mkdir(parents=True, exist_ok=True)
             vault_lock.acquire()

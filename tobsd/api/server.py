@@ -29,15 +29,16 @@ THREADS = 16          # concurrent calls; an open WatchEvents or Login holds one
 
 
 class ApiServer:
-    def __init__(self, path: Path, service: DaemonService):
+    def __init__(self, path: Path, service: DaemonService, *, group: str | None = None):
         self.path = Path(path)
+        self.group = group          # [daemon] socket_group: who besides the owner may connect
         self.service = service
         self.server: grpc.Server | None = None
         self.health = health.HealthServicer()
 
     async def start(self) -> None:
         """Listen on the socket. Raises SocketInUse when a daemon answers there."""
-        sock.prepare(self.path)
+        sock.prepare(self.path, self.group)
         bridge = Bridge(asyncio.get_running_loop())
         server = grpc.server(futures.ThreadPoolExecutor(THREADS, thread_name_prefix="tobsd-api"),
                              maximum_concurrent_rpcs=THREADS * 4)
@@ -47,7 +48,7 @@ class ApiServer:
             [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
              reflection.SERVICE_NAME], server)
         server.add_insecure_port(f"unix:{self.path}")
-        sock.restrict(self.path)
+        sock.restrict(self.path, self.group)
         server.start()
         self.health.set("", health_pb2.HealthCheckResponse.SERVING)
         self.health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)

@@ -117,6 +117,9 @@ class DaemonConfig:
     state_dir: Path
     socket: Path
     log_level: str = "info"
+    # The group whose members may use the socket (its folder 0750, the
+    # socket 0660, both of that group); None: the owner alone (0700/0600).
+    socket_group: str | None = None
     check_every_s: int = 60         # how often an idle daemon checks its session is still valid
     reconcile_every_s: int = 600    # how often every chat is reconciled with Telegram
 
@@ -271,11 +274,14 @@ def _read_daemon(t: TableReader, base: Path, env: Mapping[str, str]) -> DaemonCo
     if len(os.fsencode(socket)) > MAX_SOCKET_PATH:
         t.problem("socket", f"the path is {len(os.fsencode(socket))} bytes long; "
                             f"a Unix socket path may have at most {MAX_SOCKET_PATH}")
+    # The system unit sets TOBS_SOCKET_GROUP=tobs; "" in the file: the owner alone.
+    socket_group = t.get_str("socket_group", env.get("TOBS_SOCKET_GROUP") or None,
+                             allow_empty=True) or None     # that it exists: preflight's warning
     log_level = t.get_choice("log_level", "info", LOG_LEVELS)
     check_every_s = t.get_int("check_every_s", 60, lo=1, hi=86400)
     reconcile_every_s = t.get_int("reconcile_every_s", 600, lo=5, hi=7 * 86400)
     t.finish()
-    return DaemonConfig(state_dir=state_dir, socket=socket, log_level=log_level,
+    return DaemonConfig(state_dir=state_dir, socket=socket, log_level=log_level, socket_group=socket_group,
                         check_every_s=check_every_s, reconcile_every_s=reconcile_every_s)
 
 

@@ -9,6 +9,7 @@ message quotes a secret: only paths and modes.
 """
 from __future__ import annotations
 
+import grp
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,13 @@ class Findings:
 
 def preflight(config: Config) -> Findings:
     found = Findings()
+    group = config.daemon.socket_group
+    if group is not None:
+        try:
+            grp.getgrnam(group)
+        except KeyError:
+            found.warnings.append(f"daemon.socket_group: no group {group!r} on this system; "
+                                  "only tobsd's own user can use the control socket")
     vault = config.vault.path
     if not vault.is_dir():
         found.problems.append(f"vault.path: {vault} is not a folder"

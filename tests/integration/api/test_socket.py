@@ -5,6 +5,7 @@ checks the API version first."""
 from __future__ import annotations
 
 import asyncio
+import grp
 import os
 import shutil
 import socket
@@ -87,6 +88,46 @@ async def test_another_uid_cannot_connect(make_server, tmp_path, open_dir):
             out, err = await asyncio.wait_for(ran.communicate(), 60)
             assert ran.returncode == PERMISSION, (out, err)
             assert b"permission denied" in err
+        finally:
+            assert await tobsd.terminate() == 0
+
+
+def group_config(config: Path, sock_path: Path, group: str) -> TobsdProcess:
+    config.write_text(config.read_text().replace(
+        f'socket = "{TobsdProcess(config).socket}"',
+        f'socket = "{sock_path}"\nsocket_group = "{group}"'))
+    tobsd = TobsdProcess(config)
+    tobsd.socket = sock_path
+    return tobsd
+
+
+async def test_socket_group_gives_its_members_the_socket(make_server, tmp_path, open_dir):
+    """[daemon] socket_group (the system unit's TOBS_SOCKET_GROUP=tobs): the
+    folder tobsd makes is 0750 and the socket 0660, both of that group."""
+    group = grp.getgrgid(os.getgid()).gr_name       # one this user may give files to
+    async with make_server(small_world()) as server:
+        sock_path = open_dir / "run" / "tobsd.sock"
+        tobsd = group_config(write_config(tmp_path, server, ["@news"]), sock_path, group).start()
+        try:
+            await tobsd.wait_for(lambda s: s["state"] == "running", 60, "running")
+            for path, mode in ((sock_path.parent, 0o750), (sock_path, 0o660)):
+                st = path.stat()
+                assert (stat.S_IMODE(st.st_mode), st.st_gid) == (mode, os.getgid()), path
+            assert (await run_tobsctl("--socket", str(sock_path), "status")).returncode == OK
+        finally:
+            assert await tobsd.terminate() == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to other uids")
+async def test_a_member_of_the_socket_group_connects_and_others_cannot(make_server, tmp_path, open_dir):
+    group = grp.getgrgid(NOBODY).gr_name               # nobody's group; uid 65533 is not in it
+    async with make_server(small_world()) as server:
+        sock_path = open_dir / "run" / "tobsd.sock"
+        tobsd = group_config(write_config(tmp_path, server, ["@news"]), sock_path, group).start()
+        try:
+            await tobsd.wait_for(lambda s: s["state"] == "running", 60, "running")
+            assert connect_as(NOBODY, sock_path) == "ok"
+            assert connect_as(NOBODY - 1, sock_path) == "PermissionError"
         finally:
             assert await tobsd.terminate() == 0
 

@@ -70,8 +70,12 @@ def test_the_units_match_the_daemon(rel, manager, instances):
         if "@" in rel:
             assert folder == "tobsd/%i" and "%i" in exec_start
     if manager == "system":
-        assert service["User"] == ["%i"] and service["SupplementaryGroups"] == ["tobs"]
+        # the socket's folder and the socket are the group tobs's: its members use tobsctl
+        assert service["User"] == ["%i"] and service["Group"] == ["tobs"]
+        assert service["RuntimeDirectoryMode"] == ["0750"]
         assert exec_start.endswith("/etc/tobs/%i.toml")
         assert unit["Install"]["WantedBy"] == ["multi-user.target"]
     else:
         assert "User" not in service and unit["Install"]["WantedBy"] == ["default.target"]
+        assert "Group" not in service and service["RuntimeDirectoryMode"] == ["0700"]
+    assert service["UMask"] == ["0077"]

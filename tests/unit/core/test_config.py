@@ -70,6 +70,18 @@ def test_the_socket_defaults_to_the_runtime_folders(tmp_path):
     assert user.daemon.socket == Path("/run/user/7/tobsd/tobsd.sock")
 
 
+def test_the_socket_group_comes_from_the_file_else_the_units_environment(tmp_path):
+    plain = write(tmp_path, minimal())
+    assert load_config(plain, env={}).daemon.socket_group is None
+    assert load_config(plain, env={"TOBS_SOCKET_GROUP": "tobs"}).daemon.socket_group == "tobs"
+    (tmp_path / "own").mkdir()
+    own = write(tmp_path / "own", minimal('[daemon]\nsocket_group = "wheel"'))
+    assert load_config(own, env={"TOBS_SOCKET_GROUP": "tobs"}).daemon.socket_group == "wheel"
+    (tmp_path / "none").mkdir()
+    owner_only = write(tmp_path / "none", minimal('[daemon]\nsocket_group = ""'))
+    assert load_config(owner_only, env={"TOBS_SOCKET_GROUP": "tobs"}).daemon.socket_group is None
+
+
 def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     sub = tmp_path / "etc"
     sub.mkdir()

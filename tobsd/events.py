@@ -42,18 +42,21 @@ class Subscription:
         self._items.append(event)
         self._ready.set()
 
-    async def next(self) -> DaemonEvent | None:
-        """The next event, or None once the hub is closed."""
+    async def next_batch(self, limit: int = 100) -> list[DaemonEvent]:
+        """The events waiting (at least one, at most `limit`), or [] once
+        the hub is closed. A reader takes a burst in one go: one hop from
+        its thread to the loop per burst, not per event."""
         while not self._items:
             if self.closed:
-                return None
+                return []
             self._ready.clear()
             await self._ready.wait()
-        event = self._items.popleft()
+        batch = [self._items.popleft() for _ in range(min(limit, len(self._items)))]
         if self._dropped:
-            event = DaemonEvent(event.kind, event.fields, event.time, self._dropped)
+            first = batch[0]
+            batch[0] = DaemonEvent(first.kind, first.fields, first.time, self._dropped)
             self._dropped = 0
-        return event
+        return batch
 
     def close(self) -> None:
         self.closed = True

@@ -158,6 +158,8 @@ class DaemonService:
                         eta_s=(total - done) / rate if rate > 0 else 0.0)
 
     def _publish_changes(self, old: dict, new: dict) -> None:
+        if not self.events.subscribers:
+            return      # nobody watches: no per-chat comparison at each refresh
         if old.get("state") != new.get("state"):
             self.events.publish("daemon_state", state=new["state"], error=new.get("error") or "")
         before = {c["id"]: c for c in old.get("chats", [])}

@@ -98,9 +98,9 @@ class LocalTobs:
                                                            "error": snap.get("error") or ""}))
         return sub, first
 
-    async def next_event(self, sub) -> pb.Event | None:
-        ev = await sub.next()
-        return None if ev is None else helpers.event(ev)
+    async def next_events(self, sub) -> list[pb.Event]:
+        """The events waiting for this subscriber (at least one); [] once the daemon stops."""
+        return [helpers.event(ev) for ev in await sub.next_batch()]
 
 
 NEXT = {"code": pb.LoginResponse.NEXT_CODE, "password": pb.LoginResponse.NEXT_PASSWORD,

@@ -87,8 +87,8 @@ class TobsServicer(pb_grpc.TobsServicer):
         context.add_callback(close)        # a client that goes away ends the stream
         try:
             yield first
-            while (event := self.bridge.run(self.local.next_event(sub))) is not None:
-                yield event
+            while events := self.bridge.run(self.local.next_events(sub)):
+                yield from events
         finally:
             close()
 

@@ -11,7 +11,7 @@ from fakegram.testing import small_world
 from tests.daemonkit import TobsdProcess, run_tobsctl, write_config
 
 # tobsctl's documented exit statuses (tobsctl/exits.py), spelled out here.
-OK, USAGE, UNREACHABLE, NOT_FOUND, INVALID, REFUSED = 0, 2, 3, 5, 6, 8
+OK, USAGE, UNREACHABLE, NOT_FOUND, INVALID, REFUSED, DOCTOR = 0, 2, 3, 5, 6, 8, 9
 
 
 @pytest.fixture
@@ -291,3 +291,43 @@ async def test_profile_finds_the_template_instance_socket(make_server, tmp_path)
             assert bad.returncode == INVALID and "profile" in bad.json()["error"]["message"]
         finally:
             assert await tobsd.terminate() == 0, tobsd.log()[-3000:]
+
+
+async def test_doctor_finds_the_units_config_and_names_each_problem(daemon, tmp_path):
+    """Without --config, doctor reads the file where the user unit does
+    ($XDG_CONFIG_HOME/tobsd/tobsd.toml); a session file others may read, a
+    vault tobsd cannot write and no daemon each fail with what to do."""
+    tobsd, _, _ = daemon
+    config_home = tmp_path / "xdg-config"
+    (config_home / "tobsd").mkdir(parents=True)
+    (config_home / "tobsd" / "tobsd.toml").write_text(tobsd.config.read_text())
+    env = {"XDG_CONFIG_HOME": str(config_home), "TOBS_SOCKET": str(tobsd.socket)}
+    found = await run_tobsctl("--json", "doctor", env=env)
+    assert found.returncode == OK, found
+    checks = {c["check"]: c for c in found.json()["checks"]}
+    assert checks["config"]["detail"] == str(config_home / "tobsd" / "tobsd.toml")
+    assert checks["session"]["ok"] and checks["vault"]["ok"]
+
+    session = tmp_path / "state" / "tobsd.session"
+    session.chmod(0o644)
+    vault = tmp_path / "vault"
+    if os.geteuid() != 0:              # root writes anywhere: only the session check then
+        vault.chmod(0o555)
+    try:
+        bad = await run_tobsctl("--json", "doctor", env=env)
+    finally:
+        session.chmod(0o600)
+        vault.chmod(0o755)
+    assert bad.returncode == DOCTOR, bad
+    checks = {c["check"]: c for c in bad.json()["checks"]}
+    assert not checks["session"]["ok"] and f"chmod 600 {session}" in checks["session"]["detail"]
+    assert checks["vault"]["ok"] == (os.geteuid() == 0)
+    assert checks["socket"]["ok"]
+
+    nowhere = await run_tobsctl("--json", "doctor", env={**env, "TOBS_SOCKET": str(tmp_path / "no.sock"),
+                                                          "XDG_CONFIG_HOME": str(tmp_path / "none"),
+                                                          "USER": "nobody-here"})
+    assert nowhere.returncode == DOCTOR, nowhere
+    checks = {c["check"]: c for c in nowhere.json()["checks"]}
+    assert not checks["socket"]["ok"] and "not running" in checks["socket"]["detail"]
+    assert not checks["config"]["ok"] and "pass --config" in checks["config"]["detail"]

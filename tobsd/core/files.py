@@ -1,7 +1,7 @@
 """Private files: what tobsd keeps about the account is readable by its user only.
 
 The state folder holds the session (the account's login), the database
-(chat titles, usernames, message index) and status.json; the vault's
+(chat titles, usernames, message index) and the Bloom filter; the vault's
 `.tobs/` folder the names tobsd gave. Folders are 0700 and files 0600,
 whatever the umask, and even when the folder existed with wider modes
 (then tobsd narrows them and says so).

@@ -1,6 +1,6 @@
 """The states a chat and the daemon can be in, and the moves between them.
 
-These are the values status reports carry (status.json, the API): one enum
+These are the values the status carries (GetStatus, tobsctl status): one enum
 each, so a state the code sets is always one the documentation lists.
 
 A chat's life:

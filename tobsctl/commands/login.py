@@ -1,7 +1,8 @@
 """tobsctl login: log a waiting tobsd (state needs-login) in to Telegram.
 
 Asks for the phone number, the code Telegram sends and, when the account
-has one, the two-step password (without echo). When standard input is not
+has one, the two-step password, none of them echoed (each is a secret: a
+terminal's scrollback keeps no trace of them). When standard input is not
 a terminal the answers are read from it, one per line. The answers go to
 tobsd over the socket only; tobsctl keeps none of them."""
 from __future__ import annotations
@@ -30,9 +31,9 @@ def run(ctx) -> int:
         if not interactive or out.json:
             print(text, file=sys.stderr, flush=True)
 
-    def ask(text: str, secret: bool = False) -> str:
+    def ask(text: str) -> str:
         if interactive:
-            return (getpass.getpass(text) if secret else input(text)).strip()
+            return getpass.getpass(text).strip()
         prompt(text)
         line = sys.stdin.readline()
         if not line:
@@ -55,7 +56,7 @@ def run(ctx) -> int:
         if answer.next == pb.LoginResponse.NEXT_CODE:
             answers.put(pb.LoginRequest(code=ask("Code Telegram sent you: ")))
         elif answer.next == pb.LoginResponse.NEXT_PASSWORD:
-            answers.put(pb.LoginRequest(password=ask("Two-step verification password: ", secret=True)))
+            answers.put(pb.LoginRequest(password=ask("Two-step verification password: ")))
         else:
             answers.put(pb.LoginRequest(phone=ask("Phone number: ")))
     answers.put(None)

@@ -35,7 +35,7 @@ from tobsctl import exits
 from tobsctl.client import Failure
 from tobsctl.commands import (add, chats, completion, doctor, events, login, pause, reload,
                               resume, resync, rm, status, sync)
-from tobsctl.completion import complete
+from tobsctl.completion import complete, profile_names
 from tobsctl.context import Context
 from tobsctl.output import Output
 
@@ -59,7 +59,8 @@ def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
                              "$XDG_RUNTIME_DIR/tobsd/tobsd.sock, else /run/tobsd/$USER/tobsd.sock)")
     parser.add_argument("--profile", metavar="NAME", default=default,
                         help="the tobsd@NAME instance: $XDG_RUNTIME_DIR/tobsd/NAME/tobsd.sock "
-                             "(user template), else /run/tobsd/NAME/tobsd.sock (system template)")
+                             "(user template), else /run/tobsd/NAME/tobsd.sock (system template)"
+                        ).completer = profile_names  # type: ignore[attr-defined]
 
 
 def parser() -> argparse.ArgumentParser:

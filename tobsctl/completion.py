@@ -44,6 +44,23 @@ def chat_names(prefix: str, parsed_args, **_) -> list[str]:
     return [n for n in names if n.startswith(prefix)]
 
 
+def profile_names(prefix: str, **_) -> list[str]:
+    """Completer of --profile: the instances whose socket is there now
+    ($XDG_RUNTIME_DIR/tobsd/NAME/ for the user template, /run/tobsd/NAME/
+    for the system template)."""
+    from pathlib import Path
+    folders = [Path("/run/tobsd")]
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        folders.insert(0, Path(os.environ["XDG_RUNTIME_DIR"]) / "tobsd")
+    names: set[str] = set()
+    for folder in folders:
+        try:
+            names.update(p.parent.name for p in folder.glob("*/tobsd.sock"))
+        except OSError:
+            pass          # a folder this user may not read
+    return sorted(n for n in names if n.startswith(prefix))
+
+
 def complete(parser) -> None:
     """Answer a completion request and exit, when the shell asked for one."""
     if "_ARGCOMPLETE" not in os.environ:

@@ -56,6 +56,14 @@ async def test_bash_completes_verbs_options_and_the_daemons_chats(make_server, t
             "reload", "login", "doctor", "completion"} <= set(verbs)
     assert "--delete-notes" in await bash_complete(script, "tobsctl rm News --del", nowhere)
     assert await bash_complete(script, "tobsctl completion f", nowhere) == ["fish"]
+    # --profile: the instances with a socket in $XDG_RUNTIME_DIR/tobsd/NAME/
+    runtime = tmp_path / "xdg-run"
+    for name in ("work", "home"):
+        (runtime / "tobsd" / name).mkdir(parents=True)
+        (runtime / "tobsd" / name / "tobsd.sock").touch()     # its presence is what counts
+    (runtime / "tobsd" / "empty").mkdir()
+    profiles = await bash_complete(script, "tobsctl --profile ", {**nowhere, "XDG_RUNTIME_DIR": str(runtime)})
+    assert {"work", "home"} <= set(profiles) and "empty" not in profiles
     # no daemon: a chat argument completes no name (only the options remain)
     offered = await bash_complete(script, "tobsctl pause ", nowhere)
     assert "--json" in offered and all(c.startswith("-") for c in offered)

@@ -229,8 +229,9 @@ def _judge(text: str | None, entry: _Entry, chat_id: int, *,
 
 def _is_heading(line: str, period: str) -> bool:
     """The line tobsd puts above a period note's blocks: ``<chat> · <period>``
-    (`` › <topic>`` after it in a forum)."""
-    return line.endswith(f" · {period}") or f" · {period} › " in line
+    (``<chat> › <topic> · <period>`` in a forum; the chat's title as it was
+    when the note was made)."""
+    return line.endswith(f" · {period}")
 
 
 def _stem(rel: str) -> str:

@@ -125,3 +125,17 @@ async def test_a_linked_chat_folder_is_not_entered(tmp_path):
     result = await writer.purge_chat(CHAT)
     assert result.deleted_notes == [] and result.deleted_media == []
     assert (outside / "Team.md").is_file() and os.path.islink(tmp_path / DIR)
+
+
+async def test_a_forums_topic_folders_go_too(tmp_path):
+    from tobsd.core.models import Topic
+    forum = Chat(-99, ChatKind.FORUM, "Forum")
+    writer = VaultWriter(tmp_path, durable=False)
+    writer.register_topic(Topic(forum.id, 5, "Ideas"))
+    await writer.apply(forum, [msg(forum, 1, topic_id=1), msg(forum, 6, topic_id=5)])
+    await writer.write_chat_note(forum)
+    notes = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "Telegram/Forum").rglob("*.md"))
+    assert len(notes) == 3 and any("/Ideas/" in n for n in notes)
+    result = await writer.purge_chat(forum)
+    assert result.deleted_notes == notes and result.kept == []
+    assert not (tmp_path / "Telegram/Forum").exists()

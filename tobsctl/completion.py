@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 SHELLS = ("bash", "zsh", "fish")
-ASK_TIMEOUT_S = 2.0
+ASK_TIMEOUT_S = 5.0       # bounds a Tab against a stuck daemon; an answering one takes milliseconds
 
 
 def script(shell: str, prog: str = "tobsctl") -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from fakegram.testing import small_world
+from tests.conditions import slack
 from tests.daemonkit import ROOT, TobsdProcess, run_tobsctl, write_config
 
 BASH = shutil.which("bash")
@@ -37,7 +38,7 @@ async def bash_complete(script: Path, line: str, env: dict) -> list[str]:
         env={**os.environ, **env, "SCRIPT": str(script),
              "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    out, err = await asyncio.wait_for(proc.communicate(), slack(60))
     assert proc.returncode == 0, err.decode()
     return [c.strip() for c in out.decode().splitlines() if c.strip()]
 

@@ -135,10 +135,12 @@ class TobsServicer:
 
     def RemoveChat(self, request, context):
         """Stop tracking a chat added through the API. Its notes stay in the
-        vault unless delete_notes is set (and then only the files tobsd wrote
-        are removed, never one the user created). FAILED_PRECONDITION for a
-        chat declared in the configuration file (the message names the file
-        and the entry: remove it there).
+        vault unless delete_notes is set, and then only the files that are
+        tobsd's alone are removed: a note the user edited or a file the user
+        created stays and is listed in `kept`; symbolic links are never
+        followed. Returns once the chat's files are removed.
+        FAILED_PRECONDITION for a chat declared in the configuration file (the
+        message names the file and the entry: remove it there).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,7 +1,8 @@
 """Benchmark: the control API under load.
 
-    .venv/bin/python bench/api.py            # 500 chats, a 200,000-message backfill (2-3 minutes)
-    .venv/bin/python bench/api.py --quick --json
+    .venv/bin/python bench/api.py            # 500 chats, a 200,000-message backfill, 7 sync rounds (10+ minutes)
+    .venv/bin/python bench/api.py --quick --json              # about 2 minutes
+    .venv/bin/python bench/api.py --watch-only --rounds 5     # only the WatchEvents measure
 
 1. GetStatus latency: fakegram serves 499 small channels and one big one; a
    tobsd tracks all 500 (declared in its configuration). Once all 500 are in
@@ -192,7 +193,7 @@ def measure_watch(tmp: Path, n: int, rounds: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller counts (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="smaller counts (about 2 minutes)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--chats", type=int, default=500)
     parser.add_argument("--big", type=int, help="messages in the channel that backfills meanwhile")

@@ -123,6 +123,9 @@ class VaultWriter:
         self._people: dict[int, Person] = {}
         self._usernames: dict[str, int] = {}
         self._lock = asyncio.Lock()
+        # Chats whose files purge_chat removed: a chat-note refresh that was
+        # already on its way writes nothing for them until messages come again.
+        self._purged: set[int] = set()
 
     # -- knowledge from outside ----------------------------------------------
 
@@ -352,6 +355,7 @@ class VaultWriter:
         ``new_ids``: the messages TOBS never recorded before (not edits of
         known ones); only they are written into a note the user deleted."""
         async with self._lock:
+            self._purged.discard(chat.id)
             result = ApplyResult()
             for person in self._learn_people(messages):
                 await self._write_person_locked(person, resync)
@@ -478,8 +482,11 @@ class VaultWriter:
 
     async def write_chat_note(self, chat: Chat, *, synced_through: datetime | None = None,
                               message_count: int | None = None, resync: bool = False) -> str:
-        """Create or update the chat note (properties + index of period notes)."""
+        """Create or update the chat note (properties + index of period notes);
+        nothing for a chat purged since its last messages."""
         async with self._lock:
+            if chat.id in self._purged:
+                return "unchanged"
             rel = self.layout.chat_note(chat)
             folder = self.layout.chat_folder(chat)
             folder_name = folder.rsplit("/", 1)[1]
@@ -533,6 +540,7 @@ class VaultWriter:
                 return PurgeResult()     # nothing was ever written for it
             result = await self._io(purge_chat_folder, self.vault_dir, f"{self.config.root}/{name}",
                                     chat.id, self.config.attachments_folder)
+            self._purged.add(chat.id)
             for rel in result.deleted_notes:
                 self._cache.pop(rel, None)
                 self.state.forget_note(rel)

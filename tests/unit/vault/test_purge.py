@@ -64,8 +64,13 @@ async def test_an_untouched_chat_goes_entirely_and_nothing_else(tmp_path):
     # forgotten: the chat added again gets its notes written afresh
     state = VaultState.load(tmp_path, "Telegram")
     assert not any(n.startswith(DIR + "/") for n in state.known_notes)
+    # a chat-note refresh that was on its way when the chat was removed writes nothing
+    assert await writer.write_chat_note(CHAT, message_count=3) == "unchanged"
+    assert not (tmp_path / DIR).exists()
     again = await writer.apply(CHAT, [msg(CHAT, 1)])
     assert again.written == [f"{DIR}/2026/2026-03-01.md"]
+    await writer.write_chat_note(CHAT, message_count=1)
+    assert (tmp_path / DIR / "Team.md").is_file()
 
 
 async def test_notes_the_user_touched_stay_and_are_listed(tmp_path):

@@ -24,12 +24,13 @@ from types import MappingProxyType
 from typing import Mapping
 
 from tobsd.core.config_chats import CHAT_KINDS, ChatConfig, ChatRef, SyncConfig
+from tobsd.core.config_processing import ProcessingConfig, read_processing
 from tobsd.core.config_reader import Problems, TableReader, describe, resolve_path, suggest
 from tobsd.core.errors import ConfigError
 
 __all__ = [
     "ChatConfig", "ChatRef", "Config", "DaemonConfig", "Endpoint", "LimitsConfig",
-    "Secret", "SyncConfig", "TelegramConfig", "VaultConfig", "load_config",
+    "ProcessingConfig", "Secret", "SyncConfig", "TelegramConfig", "VaultConfig", "load_config",
 ]
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -146,6 +147,7 @@ class Config:
     sync: SyncConfig = SyncConfig()
     limits: LimitsConfig = LimitsConfig()
     telegram: TelegramConfig = TelegramConfig()
+    processing: ProcessingConfig = ProcessingConfig()
     api_hash_file: Path | None = None        # where the api_hash was read from, if from a file
     inactive: tuple[str, ...] = ()           # "key: why" for keys set that do nothing yet
 
@@ -191,12 +193,13 @@ def _read(top: TableReader, source: Path, env: Mapping[str, str]) -> Config | No
     chats = _read_chats(top.get_tables("chats"), sync)
     limits = _read_limits(top.get_table("limits"))
     telegram = _read_telegram(top.get_table("telegram"), base)
+    processing = read_processing(top.get_table("processing"), base)
     top.finish()
     if top.problems.items or api_id is None or api_hash is None or vault is None:
         return None
     return Config(source=source, api_id=api_id, api_hash=api_hash, session=session, vault=vault,
                   daemon=daemon, chats=chats, sync=sync, limits=limits, telegram=telegram,
-                  api_hash_file=api_hash_file, inactive=_inactive(top.table))
+                  processing=processing, api_hash_file=api_hash_file, inactive=_inactive(top.table))
 
 
 def _inactive(data: dict) -> tuple[str, ...]:

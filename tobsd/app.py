@@ -37,6 +37,7 @@ from tobsd.core.config import Config, load_config
 from tobsd.core.config_chats import ChatConfig, ChatRef
 from tobsd.core.errors import ConfigError, InvalidArgument, NeedsLogin
 from tobsd.events import EventHub, LogForwarder
+from tobsd.media.process import FfmpegProcessor, build_processor
 from tobsd.service import DaemonService
 from tobsd.statelock import StateLock
 from tobsd.status import one_line
@@ -123,6 +124,7 @@ class Daemon:
         self.writer: RemoteWriter | None = None
         self.source: TelethonSource | None = None
         self.engine: SyncEngine | None = None
+        self.processor: FfmpegProcessor | None = None   # media processing (ffmpeg, GPU detection)
         self.state = DaemonState.STARTING
         self.unresolved: list = []
         self.me = None                          # the logged-in account (core Person)
@@ -198,7 +200,9 @@ class Daemon:
         # watches the vault), so that work runs on another core.
         self.writer = RemoteWriter(cfg.vault.path, vault_config(cfg), spawned=self.writer_process)
         await self.writer.start()
-        background = [asyncio.create_task(self._report_loop()),
+        self.processor = build_processor(cfg)
+        background = [asyncio.create_task(self._start_processor()),
+                      asyncio.create_task(self._report_loop()),
                       asyncio.create_task(self._watch_config()),
                       asyncio.create_task(self.notifier.watchdog_loop())]
         try:
@@ -213,6 +217,7 @@ class Daemon:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            await self.processor.close()
             self.state = DaemonState.STOPPED
             try:
                 await self.service.refresh()
@@ -444,6 +449,15 @@ class Daemon:
             raise
         except Exception:
             log.exception("watching %s failed; use SIGHUP or `tobsctl reload`", source)
+
+    async def _start_processor(self) -> None:
+        """Detect the accelerators (test jobs off the loop) while the daemon
+        connects; status shows the result as soon as it is known."""
+        try:
+            await self.processor.start()
+        except Exception:
+            log.exception("media processing could not start; its jobs report the failure")
+        self.report_soon()
 
     def login_flow(self):
         """A step-by-step login on the configured session file (the API's Login)."""

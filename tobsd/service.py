@@ -202,6 +202,7 @@ class DaemonService:
                        "chats_waiting": sum(1 for c in chats if c["state"] in ("starting",))},
             "messages_per_s": rate, "rss_bytes": rss, "cpu_percent": cpu,
             "config_error": self.daemon.config_error or "",
+            "accelerators": _accelerators(getattr(self.daemon, "processor", None)),
         })
         return snap
 
@@ -406,3 +407,14 @@ def _names(ref: ChatRef, chat) -> bool:
     if ref.username is not None:
         return bool(chat.username) and chat.username.casefold() == ref.username.casefold()
     return chat.title == ref.title
+
+
+def _accelerators(processor) -> dict | None:
+    """Media processing's AcceleratorReport as plain values (None until the
+    start-up detection has finished)."""
+    if processor is None or not processor.detected:
+        return None
+    report = processor.report()
+    return {"found": dict(report.found), "used": report.used, "can_encode": report.can_encode,
+            "can_decode": report.can_decode, "fallbacks": report.fallbacks,
+            "notes": list(report.notes)}

@@ -91,7 +91,7 @@ class Queues(_message.Message):
     def __init__(self, writer_in_flight: _Optional[int] = ..., chats_waiting: _Optional[int] = ...) -> None: ...
 
 class DaemonStatus(_message.Message):
-    __slots__ = ("state", "version", "pid", "uptime_s", "account", "dcs", "takeout", "flood_waits", "queues", "messages_per_s", "rss_bytes", "cpu_percent", "config_error", "error", "pacing", "catch_up")
+    __slots__ = ("state", "version", "pid", "uptime_s", "account", "dcs", "takeout", "flood_waits", "queues", "messages_per_s", "rss_bytes", "cpu_percent", "config_error", "error", "pacing", "catch_up", "accelerators")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +108,7 @@ class DaemonStatus(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     PACING_FIELD_NUMBER: _ClassVar[int]
     CATCH_UP_FIELD_NUMBER: _ClassVar[int]
+    ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
     state: str
     version: str
     pid: int
@@ -124,7 +125,31 @@ class DaemonStatus(_message.Message):
     error: str
     pacing: _containers.RepeatedCompositeFieldContainer[Pacer]
     catch_up: CatchUp
-    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ..., pacing: _Optional[_Iterable[_Union[Pacer, _Mapping]]] = ..., catch_up: _Optional[_Union[CatchUp, _Mapping]] = ...) -> None: ...
+    accelerators: Accelerators
+    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ..., pacing: _Optional[_Iterable[_Union[Pacer, _Mapping]]] = ..., catch_up: _Optional[_Union[CatchUp, _Mapping]] = ..., accelerators: _Optional[_Union[Accelerators, _Mapping]] = ...) -> None: ...
+
+class Accelerators(_message.Message):
+    __slots__ = ("found", "used", "can_encode", "can_decode", "fallbacks", "notes")
+    class FoundEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    CAN_ENCODE_FIELD_NUMBER: _ClassVar[int]
+    CAN_DECODE_FIELD_NUMBER: _ClassVar[int]
+    FALLBACKS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    found: _containers.ScalarMap[str, str]
+    used: str
+    can_encode: bool
+    can_decode: bool
+    fallbacks: int
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, found: _Optional[_Mapping[str, str]] = ..., used: _Optional[str] = ..., can_encode: _Optional[bool] = ..., can_decode: _Optional[bool] = ..., fallbacks: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CatchUp(_message.Message):
     __slots__ = ("running", "runs", "answers", "verify_pending")

@@ -54,7 +54,8 @@ def status(snap: dict) -> pb.GetStatusResponse:
         queues=pb.Queues(**snap["queues"]), messages_per_s=snap["messages_per_s"],
         rss_bytes=snap["rss_bytes"], cpu_percent=snap["cpu_percent"],
         config_error=snap["config_error"], error=snap.get("error") or "",
-        catch_up=pb.CatchUp(**snap["catch_up"]) if snap.get("catch_up") else None)
+        catch_up=pb.CatchUp(**snap["catch_up"]) if snap.get("catch_up") else None,
+        accelerators=pb.Accelerators(**snap["accelerators"]) if snap.get("accelerators") else None)
     return pb.GetStatusResponse(
         daemon=daemon, chats=[chat_status(c) for c in snap["chats"]],
         unresolved=[pb.UnresolvedChat(ref=u["ref"], error=u["error"]) for u in snap.get("unresolved", [])])

@@ -90,6 +90,11 @@ class FfmpegProcessor:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.process_now, request)
 
+    @property
+    def detected(self) -> bool:
+        """Whether the start-up detection has finished (then `report` is final but for fallbacks)."""
+        return self.accelerators is not None
+
     def report(self) -> AcceleratorReport:
         if self.accelerators is None:
             state = "detection running" if self._detection is not None else "detection not started"

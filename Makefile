@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 
 .PHONY: test demo system-deps venv clean
 
-# command:Debian package. ffmpeg for media; systemd-analyze, systemd-sysusers and
+# command:Debian package. ffmpeg and ffprobe for media (Debian's ffmpeg has
+# libflite, which the transcription tests speak with); systemd-analyze, systemd-sysusers and
 # systemd-tmpfiles check the units and snippets; lintian and strip (binutils)
 # check and build the Debian package, made for Debian's /usr/bin/python3;
 # fakeroot lets a user other than root install it into a throwaway root.
-SYSTEM_DEPS := ffmpeg:ffmpeg systemd-analyze:systemd lintian:lintian strip:binutils \
+SYSTEM_DEPS := ffmpeg:ffmpeg ffprobe:ffmpeg systemd-analyze:systemd lintian:lintian strip:binutils \
 	fakeroot:fakeroot /usr/bin/python3:python3
 
 system-deps:
@@ -31,7 +32,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,stickers,transcribe]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -64,6 +64,17 @@ def canvas(doc: dict) -> tuple[int, int]:
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
+def type_first(node):
+    """`node` with every object's "ty" key first. JSON objects are unordered,
+    but rlottie reads a shape's type only when it comes first: a sticker
+    written with sorted keys would otherwise render blank."""
+    if isinstance(node, dict):
+        return {k: type_first(node[k]) for k in sorted(node, key=lambda k: k != "ty")}
+    if isinstance(node, list):
+        return [type_first(item) for item in node]
+    return node
+
+
 def renderer_available() -> bool:
     try:
         import rlottie_python  # noqa: F401
@@ -79,7 +90,7 @@ def render_webp(doc: dict, dst: Path) -> str:
     from rlottie_python import LottieAnimation
 
     w, h = canvas(doc)
-    anim = LottieAnimation.from_data(json.dumps(doc))
+    anim = LottieAnimation.from_data(json.dumps(type_first(doc)))
     if anim is None or anim.lottie_animation_get_totalframe() <= 0:
         raise StickerError("the Lottie renderer could not load the animation")
     fps = max(1, min(MAX_FPS, round(anim.lottie_animation_get_framerate() or MAX_FPS)))

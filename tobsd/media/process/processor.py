@@ -4,7 +4,7 @@ Per kind:
     voice             -> <stem>.ogg, the Opus stream copied (playable), checked
     round, video      -> <stem>.poster.jpg; video with a compact profile also
                          <stem>.compact.mp4 when it is above the profile
-    animated_sticker  -> <stem>.webp (animated; a still when it cannot be)
+    animated_sticker  -> <stem>.webp (animated; a plain still without rlottie)
     video_sticker     -> nothing: Obsidian plays the .webm as it is
 and, asked to transcribe, voice notes and round videos get a transcript.
 
@@ -198,8 +198,8 @@ class FfmpegProcessor:
         dst = derived_path(request.out_dir, request.stem, ".webp")
         if stickers.renderer_available():
             with atomic_output(dst) as tmp:
-                role = stickers.render_webp(doc, tmp)
-            job.derived.append(DerivedFile(dst, role))
+                stickers.render_webp(doc, tmp, self.runner, self.timeout)
+            job.derived.append(DerivedFile(dst, DerivedRole.ANIMATION))
             return
         with atomic_output(dst) as tmp:
             stickers.placeholder(self.runner, doc, tmp, self.timeout)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tempfile
+import time
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import IO, Iterable, Protocol, Sequence
 
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
@@ -33,6 +35,11 @@ class Runner(Protocol):
 
     def run(self, argv: Sequence[str], timeout: float) -> str:
         """Run `argv`; return its stdout as text."""
+        ...
+
+    def feed(self, argv: Sequence[str], chunks: Iterable[bytes], timeout: float) -> None:
+        """Run `argv` with `chunks` written to its standard input, one at a
+        time (so a long stream of raw frames is never all in memory)."""
         ...
 
 
@@ -83,6 +90,52 @@ class SubprocessRunner:
             line = last_line(err.decode("utf-8", "replace"))
             raise FfmpegError(what, line or f"exit status {proc.returncode}", proc.returncode)
         return out.decode("utf-8", "replace")
+
+    def feed(self, argv: Sequence[str], chunks: Iterable[bytes], timeout: float) -> None:
+        what = Path(argv[0]).name
+        deadline = time.monotonic() + timeout
+        with tempfile.TemporaryFile() as err:   # a file: a full stderr pipe cannot stall the writes
+            with self._lock:
+                if self._closed:
+                    raise FfmpegError(what, "processing is stopping")
+                try:
+                    proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE,
+                                            stdout=subprocess.DEVNULL, stderr=err)
+                except OSError as exc:
+                    raise FfmpegError(what, f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+                self._running.add(proc)
+            try:
+                self._write_all(proc, chunks, deadline, what, timeout)
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise FfmpegError(what, f"took longer than {timeout:.0f} s; stopped") from None
+            finally:
+                with self._lock:
+                    self._running.discard(proc)
+            if proc.returncode != 0:
+                err.seek(0)
+                line = last_line(err.read().decode("utf-8", "replace"))
+                raise FfmpegError(what, line or f"exit status {proc.returncode}", proc.returncode)
+
+    @staticmethod
+    def _write_all(proc: subprocess.Popen, chunks: Iterable[bytes], deadline: float, what: str,
+                   timeout: float) -> None:
+        stdin: IO[bytes] = proc.stdin
+        try:
+            for chunk in chunks:
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    raise FfmpegError(what, f"took longer than {timeout:.0f} s; stopped")
+                stdin.write(chunk)
+        except BrokenPipeError:
+            pass   # ffmpeg stopped reading: its exit status and stderr say why
+        finally:
+            try:
+                stdin.close()
+            except BrokenPipeError:
+                pass
 
     def terminate_all(self) -> None:
         """Stop accepting runs and end the ones in progress."""

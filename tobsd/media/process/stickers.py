@@ -1,26 +1,23 @@
 """Animated stickers (.tgs: gzipped Lottie JSON) as animated WebP.
 
 Rendered with rlottie (the `rlottie-python` package, the extra
-`tobs[stickers]`, which ships Samsung's rlottie library) into Pillow frames
-saved as an animated WebP, which Obsidian shows like an image.
+`tobs[stickers]`, which ships Samsung's rlottie library, the renderer the
+Telegram apps use), frame by frame into ffmpeg's animated-WebP encoder
+(libwebp_anim), which Obsidian shows like an image.
 
 Without the extra there is no Lottie renderer, and the fallback is honest
 about it: a plain static WebP the size of the sticker's canvas (a light
 grey square made by ffmpeg), so the note's embed resolves to a real image,
-and an error line that says how to get the animation. When rlottie is there
-but Pillow cannot write animated WebP, the sticker's first frame is saved
-as a static WebP.
+and an error line that says how to get the animation.
 """
 from __future__ import annotations
 
 import gzip
-import io
 import json
 from pathlib import Path
 
 import ffmpeg
 
-from tobsd.core.media import DerivedRole
 from tobsd.media.process.runner import Runner
 from tobsd.media.process.video import command
 
@@ -29,6 +26,7 @@ from tobsd.media.process.video import command
 MAX_LOTTIE_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 512
 MAX_FPS = 30
+MAX_FRAMES = 10 * MAX_FPS      # Telegram's stickers last at most 3 s
 
 
 class StickerError(Exception):
@@ -78,15 +76,21 @@ def type_first(node):
 def renderer_available() -> bool:
     try:
         import rlottie_python  # noqa: F401
-        import PIL  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-def render_webp(doc: dict, dst: Path) -> str:
-    """Render `doc` into `dst` (a .webp path); the role of what was written."""
-    from PIL import features
+def render_command(dst: Path, width: int, height: int, fps: int) -> list[str]:
+    """ffmpeg's argv turning raw BGRA frames on stdin into an animated WebP that loops."""
+    graph = ffmpeg.input("pipe:0", f="rawvideo", pix_fmt="bgra", s=f"{width}x{height}", r=fps).output(
+        str(dst), f="webp", vcodec="libwebp_anim", lossless=0, quality=80, loop=0)
+    return command(graph)
+
+
+def render_webp(doc: dict, dst: Path, runner: Runner, timeout: float) -> None:
+    """Render `doc` frame by frame with rlottie into ffmpeg's animated-WebP
+    encoder (one frame in memory at a time; at most 30 frames a second)."""
     from rlottie_python import LottieAnimation
 
     w, h = canvas(doc)
@@ -94,24 +98,14 @@ def render_webp(doc: dict, dst: Path) -> str:
     if anim is None or anim.lottie_animation_get_totalframe() <= 0:
         raise StickerError("the Lottie renderer could not load the animation")
     fps = max(1, min(MAX_FPS, round(anim.lottie_animation_get_framerate() or MAX_FPS)))
-    if features.check("webp") and _animated_webp_supported():
-        anim.save_animation(str(dst), fps=fps, width=w, height=h, format="WEBP", lossless=False,
-                            quality=80, method=4)
-        return DerivedRole.ANIMATION
-    frame = anim.render_pillow_frame(frame_num=0, width=w, height=h)
-    frame.save(str(dst), format="WEBP")
-    return DerivedRole.STILL
+    count = max(1, min(MAX_FRAMES, int(anim.lottie_animation_get_duration() * fps)))
 
+    def frames():
+        for i in range(count):
+            frame_num = anim.lottie_animation_get_frame_at_pos(i / count)
+            yield bytes(anim.lottie_animation_render(frame_num=frame_num, width=w, height=h))
 
-def _animated_webp_supported() -> bool:
-    from PIL import Image
-    try:
-        buf = io.BytesIO()
-        first = Image.new("RGBA", (2, 2))
-        first.save(buf, format="WEBP", save_all=True, append_images=[Image.new("RGBA", (2, 2))])
-        return True
-    except Exception:
-        return False
+    runner.feed(render_command(dst, w, h, fps), frames(), timeout)
 
 
 def placeholder_command(doc: dict | None, dst: Path) -> list[str]:

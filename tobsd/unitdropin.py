@@ -6,7 +6,9 @@ The shipped units make the whole file system read-only to tobsd
 creates for the unit itself. The vault is the user's and lives anywhere, so
 it is named in a drop-in: ReadWritePaths= with the configured vault folder.
 When the running `tobsd` is not the packaged /usr/bin/tobsd (a pipx or venv
-install), the drop-in also points ExecStart= at it.
+install), the drop-in also points ExecStart= at it. When `[processing]`
+names a GPU family or a transcription model, it opens what they need (see
+`processing_lines`).
 """
 from __future__ import annotations
 
@@ -45,8 +47,36 @@ def render_dropin(config: Config, *, unit: str = "tobsd.service", system: bool =
         "[Service]",
         f"ReadWritePaths={quote_path(config.vault.path)}",
     ]
+    lines += processing_lines(config)
     if executable is not None and executable != PACKAGED_EXECUTABLE:
         lines += ["# tobsd is installed outside /usr/bin (pipx or a virtual environment).",
                   "ExecStart=",
                   f"ExecStart={quote_path(executable)} run --config {quote_path(config.source)}"]
     return "\n".join(lines) + "\n"
+
+
+#: The device nodes each GPU family is reached through (systemd.resource-control(5)
+#: "char-" groups from /proc/devices).
+GPU_DEVICES = {
+    "nvidia": ["DeviceAllow=char-nvidia-frontend rw", "DeviceAllow=char-nvidia-uvm rw"],
+    "vaapi": ["DeviceAllow=char-drm rw", "SupplementaryGroups=render video"],
+    "qsv": ["DeviceAllow=char-drm rw", "SupplementaryGroups=render video"],
+}
+
+
+def processing_lines(config: Config) -> list[str]:
+    """The settings media processing needs beyond the shipped hardening:
+    the GPU's device nodes when `accelerator` names a family (with "auto"
+    the unit keeps its private /dev and detection finds the CPU), and
+    memory both writable and executable for transcription (CTranslate2's
+    oneDNN kernels are generated at run time) and for GPU drivers."""
+    processing = config.processing
+    lines: list[str] = []
+    family = processing.accelerator if processing.accelerator in GPU_DEVICES else None
+    if family:
+        lines += [f"# [processing] accelerator = \"{family}\": the GPU's device nodes.",
+                  "PrivateDevices=no", *GPU_DEVICES[family]]
+    if processing.transcribe_model or family:
+        lines += ["# Transcription and GPU drivers generate machine code at run time.",
+                  "MemoryDenyWriteExecute=no"]
+    return lines

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from tobsd.core.config_processing import ProcessingConfig
 from tobsd.unitdropin import quote_path, render_dropin, running_executable
 
 
 def config(vault: str, source: str = "/home/me/.config/tobsd/tobsd.toml"):
-    return SimpleNamespace(vault=SimpleNamespace(path=Path(vault)), source=Path(source))
+    return SimpleNamespace(vault=SimpleNamespace(path=Path(vault)), source=Path(source),
+                           processing=ProcessingConfig())
 
 
 def test_paths_are_quoted_and_specifiers_escaped():

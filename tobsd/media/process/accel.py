@@ -140,8 +140,14 @@ def detect(runner: Runner, choice: str = "auto", vaapi_device: str = "/dev/dri/r
         found.notes.append("accelerator = \"cpu\" in the configuration: no GPU tested")
         return found
     families = FAMILIES if choice == "auto" else (choice,)
-    with tempfile.TemporaryDirectory(prefix="tobsd-accel-") as tmp:
-        sample = make_sample(runner, Path(tmp))
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="tobsd-accel-")
+    except OSError as exc:   # no writable temporary folder: the encode tests still run
+        found.notes.append(f"no temporary folder for the test clip ({exc.strerror or exc}); "
+                           "decoding not tested")
+        folder = None
+    try:
+        sample = make_sample(runner, Path(folder.name)) if folder else None
         for family in families:
             result = probe_family(runner, family, sample, vaapi_device)
             found.results[family] = result
@@ -149,6 +155,9 @@ def detect(runner: Runner, choice: str = "auto", vaapi_device: str = "/dev/dri/r
                 found.notes.append(f"{family}: {failure}")
             if found.used is None and (result.decode or result.encode):
                 found.used = result
+    finally:
+        if folder is not None:
+            folder.cleanup()
     if found.used is None:
         log.info("no GPU passed a test encode or decode; media are processed on the CPU")
     else:

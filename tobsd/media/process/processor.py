@@ -111,7 +111,11 @@ class FfmpegProcessor:
 
     # --- the work, in a pool thread --------------------------------------------------
     def _detect(self) -> None:
-        found = detect(self.runner, self.settings.accelerator, self.settings.vaapi_device)
+        try:
+            found = detect(self.runner, self.settings.accelerator, self.settings.vaapi_device)
+        except Exception as exc:   # jobs must still run: on the CPU
+            log.exception("accelerator detection failed; media are processed on the CPU")
+            found = Accelerators(notes=[f"detection failed: {exc}"])
         self.accelerators = found
         self.gate.family = found.used.family if found.used else None
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import tempfile
 import time
 import threading
 from pathlib import Path
@@ -94,30 +93,33 @@ class SubprocessRunner:
     def feed(self, argv: Sequence[str], chunks: Iterable[bytes], timeout: float) -> None:
         what = Path(argv[0]).name
         deadline = time.monotonic() + timeout
-        with tempfile.TemporaryFile() as err:   # a file: a full stderr pipe cannot stall the writes
-            with self._lock:
-                if self._closed:
-                    raise FfmpegError(what, "processing is stopping")
-                try:
-                    proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE,
-                                            stdout=subprocess.DEVNULL, stderr=err)
-                except OSError as exc:
-                    raise FfmpegError(what, f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-                self._running.add(proc)
+        with self._lock:
+            if self._closed:
+                raise FfmpegError(what, "processing is stopping")
             try:
-                self._write_all(proc, chunks, deadline, what, timeout)
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise FfmpegError(what, f"took longer than {timeout:.0f} s; stopped") from None
-            finally:
-                with self._lock:
-                    self._running.discard(proc)
-            if proc.returncode != 0:
-                err.seek(0)
-                line = last_line(err.read().decode("utf-8", "replace"))
-                raise FfmpegError(what, line or f"exit status {proc.returncode}", proc.returncode)
+                proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            except OSError as exc:
+                raise FfmpegError(what, f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+            self._running.add(proc)
+        # stderr is read while the frames are written: a full pipe must not stall ffmpeg
+        tail: list[bytes] = []
+        reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
+        reader.start()
+        try:
+            self._write_all(proc, chunks, deadline, what, timeout)
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise FfmpegError(what, f"took longer than {timeout:.0f} s; stopped") from None
+        finally:
+            reader.join(10)
+            with self._lock:
+                self._running.discard(proc)
+        if proc.returncode != 0:
+            line = last_line(b"".join(tail).decode("utf-8", "replace"))
+            raise FfmpegError(what, line or f"exit status {proc.returncode}", proc.returncode)
 
     @staticmethod
     def _write_all(proc: subprocess.Popen, chunks: Iterable[bytes], deadline: float, what: str,
@@ -127,6 +129,7 @@ class SubprocessRunner:
             for chunk in chunks:
                 if time.monotonic() > deadline:
                     proc.kill()
+                    proc.wait()
                     raise FfmpegError(what, f"took longer than {timeout:.0f} s; stopped")
                 stdin.write(chunk)
         except BrokenPipeError:
@@ -147,6 +150,17 @@ class SubprocessRunner:
                 proc.kill()
             except OSError:
                 pass
+
+
+def _drain(stream: IO[bytes], tail: list[bytes], keep: int = 64 * 1024) -> None:
+    """Read `stream` to its end, keeping about its last `keep` bytes in `tail`."""
+    size = 0
+    for chunk in iter(lambda: stream.read(4096), b""):
+        tail.append(chunk)
+        size += len(chunk)
+        while size > keep and len(tail) > 1:
+            size -= len(tail.pop(0))
+    stream.close()
 
 
 def probe(runner: Runner, path: Path, timeout: float = 60) -> dict:

@@ -17,6 +17,14 @@ from pathlib import Path
 log = logging.getLogger("tobsd.media.process")
 
 
+#: oneDNN's error when it may not make its generated kernels executable.
+JIT_REFUSED = "could not create a primitive"
+NO_EXECUTABLE_MEMORY = (
+    "CTranslate2 generates its kernels at run time and this process may not run them "
+    "(systemd's MemoryDenyWriteExecute=yes); `tobsd unit-dropin` prints a drop-in with "
+    "MemoryDenyWriteExecute=no for a configuration that sets transcribe_model")
+
+
 class TranscribeUnavailable(Exception):
     """Transcription cannot run: the extra is missing or the model cannot be loaded."""
 
@@ -114,6 +122,13 @@ class Transcriber:
         """The speech in `path` as one paragraph of text."""
         with self._lock:
             model = self._load()
-            segments, _info = model.transcribe(str(path), beam_size=1, language=self.language,
-                                               vad_filter=False, condition_on_previous_text=False)
-            return " ".join(s.text.strip() for s in segments if s.text.strip())
+            try:
+                segments, _info = model.transcribe(str(path), beam_size=1, language=self.language,
+                                                   vad_filter=False, condition_on_previous_text=False)
+                return " ".join(s.text.strip() for s in segments if s.text.strip())
+            except RuntimeError as exc:
+                if JIT_REFUSED not in str(exc):
+                    raise
+                # Every later file would fail the same way: say it once, clearly.
+                self._model, self._error = None, NO_EXECUTABLE_MEMORY
+                raise TranscribeUnavailable(NO_EXECUTABLE_MEMORY) from None

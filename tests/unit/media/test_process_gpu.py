@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -212,3 +213,35 @@ def test_ffmpegs_reason_is_the_component_that_failed():
               "Error initializing output stream 0:0 -- Error while opening encoder\n")
     assert last_line(stderr) == "h264_nvenc: Cannot load libcuda.so.1"
     assert last_line("first\nConversion failed!\n") == "Conversion failed!"
+
+
+async def test_close_ends_running_jobs_and_answers_queued_ones(tmp_path):
+    release, inside = threading.Event(), threading.Event()
+
+    class Blocking(FakeFfmpeg):
+        def run(self, argv, timeout):
+            if argv[0] == "ffmpeg" and "poster" in argv[-1]:
+                inside.set()
+                release.wait(30)
+                raise FfmpegError("ffmpeg", "killed")
+            return super().run(argv, timeout)
+
+        def terminate_all(self):
+            release.set()
+
+    p = FfmpegProcessor(ProcessingConfig(accelerator="cpu", workers=1), runner=Blocking(set()))
+    await p.start()
+    jobs = []
+    for i in range(3):
+        (tmp_path / f"v{i}.mp4").write_bytes(b"x")
+        jobs.append(asyncio.create_task(p.process(ProcessRequest(
+            source=tmp_path / f"v{i}.mp4", kind=MediaKind.VIDEO, out_dir=tmp_path, stem=f"v{i}"))))
+    await asyncio.to_thread(inside.wait, 30)
+    await p.close()
+    first, *queued = await asyncio.gather(*jobs)
+    assert first.derived == () and first.errors == ("poster: ffmpeg: killed",)
+    assert all(r.errors == ("processing is stopping",) for r in queued)
+    late = await p.process(ProcessRequest(source=tmp_path / "v0.mp4", kind=MediaKind.VIDEO,
+                                          out_dir=tmp_path, stem="v0"))
+    assert late.errors == ("processing is stopping",)
+    assert [n for n in os.listdir(tmp_path) if n.startswith(TEMP_PREFIX)] == []

@@ -35,6 +35,7 @@ log = logging.getLogger("tobsd.media.process")
 
 POSTER_KINDS = (MediaKind.ROUND, MediaKind.VIDEO)
 SPEECH_KINDS = (MediaKind.VOICE, MediaKind.ROUND)
+STOPPING = ProcessResult(errors=("processing is stopping",))
 WANTED = (MediaKind.VOICE, MediaKind.ROUND, MediaKind.VIDEO, MediaKind.ANIMATED_STICKER)
 
 
@@ -85,10 +86,15 @@ class FfmpegProcessor:
 
     async def process(self, request: ProcessRequest) -> ProcessResult:
         if self._closed:
-            return ProcessResult(errors=("processing is stopping",))
+            return STOPPING
         await self.start()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self.process_now, request)
+        try:
+            return await loop.run_in_executor(self._pool, self.process_now, request)
+        except RuntimeError:   # the pool shut down between the check and the call
+            if self._closed:
+                return STOPPING
+            raise
 
     @property
     def detected(self) -> bool:
@@ -103,11 +109,14 @@ class FfmpegProcessor:
         return self.accelerators.report(self.gate.fallbacks, extra)
 
     async def close(self) -> None:
+        """Stop: running ffmpeg processes are ended, queued jobs return at
+        once with a "stopping" error, a transcription stops at its next
+        segment; returns when the pool's threads are done."""
         self._closed = True
         terminate = getattr(self.runner, "terminate_all", None)
         if terminate is not None:
             terminate()
-        await asyncio.to_thread(self._pool.shutdown, True, cancel_futures=True)
+        await asyncio.to_thread(self._pool.shutdown, True)
 
     # --- the work, in a pool thread --------------------------------------------------
     def _detect(self) -> None:
@@ -121,6 +130,8 @@ class FfmpegProcessor:
 
     def process_now(self, request: ProcessRequest) -> ProcessResult:
         """Process `request` in the calling thread (the pool's)."""
+        if self._closed:
+            return STOPPING
         job = _Job()
         source, out_dir = Path(request.source), Path(request.out_dir)
         if not source.is_file():
@@ -212,7 +223,8 @@ class FfmpegProcessor:
                           "a plain still stands in for the animation")
 
     def _transcript(self, job: _Job, request: ProcessRequest) -> None:
-        job.transcript = self.transcriber.transcribe(Path(request.source))
+        job.transcript = self.transcriber.transcribe(Path(request.source),
+                                                     stop=lambda: self._closed)
 
 
 def _retarget(argv: list[str], final: Path, temp: Path) -> list[str]:

@@ -69,8 +69,9 @@ class Transcriber:
         self._lock = threading.Lock()
 
     def describe(self) -> str:
-        where = self.device or "not loaded yet"
-        return f"{self.model_ref} on {where}" if not self._error else f"unavailable: {self._error}"
+        if self._error:
+            return f"unavailable: {self._error}"
+        return f"{self.model_ref} on {self.device}" if self.device else f"{self.model_ref} (loaded on first use)"
 
     def _load(self):
         if self._model is not None:
@@ -118,14 +119,21 @@ class Transcriber:
                 raise TranscribeUnavailable(self._error) from None
             raise
 
-    def transcribe(self, path: Path) -> str:
-        """The speech in `path` as one paragraph of text."""
+    def transcribe(self, path: Path, stop=lambda: False) -> str:
+        """The speech in `path` as one paragraph of text. `stop()` is asked
+        between segments; when it is true the work ends (TranscribeUnavailable)."""
         with self._lock:
             model = self._load()
             try:
                 segments, _info = model.transcribe(str(path), beam_size=1, language=self.language,
                                                    vad_filter=False, condition_on_previous_text=False)
-                return " ".join(s.text.strip() for s in segments if s.text.strip())
+                texts = []
+                for segment in segments:   # decoded lazily, one segment at a time
+                    if stop():
+                        raise TranscribeUnavailable("processing is stopping")
+                    if segment.text.strip():
+                        texts.append(segment.text.strip())
+                return " ".join(texts)
             except RuntimeError as exc:
                 if JIT_REFUSED not in str(exc):
                     raise

@@ -7,17 +7,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.conditions import slack
+
 ASSETS = Path(__file__).resolve().parents[3] / "fakegram" / "assets"
 
 
 def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y", *args],
-                   check=True, timeout=120)
+                   check=True, timeout=slack(120))
 
 
 def ffprobe(path: Path) -> dict:
     out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
-                          "-show_streams", str(path)], check=True, capture_output=True, timeout=60)
+                          "-show_streams", str(path)], check=True, capture_output=True, timeout=slack(60))
     return json.loads(out.stdout)
 
 
@@ -25,7 +27,7 @@ def packets(path: Path) -> list[tuple[str, str]]:
     """(pts, size) of every audio packet: equal lists mean the stream was copied."""
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
                           "packet=pts,size", "-of", "csv=p=0", str(path)],
-                         check=True, capture_output=True, text=True, timeout=60)
+                         check=True, capture_output=True, text=True, timeout=slack(60))
     return [tuple(line.split(",")) for line in out.stdout.split()]
 
 
@@ -35,7 +37,7 @@ def stream(info: dict, kind: str) -> dict:
 
 def has_filter(name: str) -> bool:
     out = subprocess.run(["ffmpeg", "-hide_banner", "-filters"], capture_output=True, text=True,
-                         timeout=60)
+                         timeout=slack(60))
     return any(line.split()[1:2] == [name] for line in out.stdout.splitlines() if line.strip())
 
 

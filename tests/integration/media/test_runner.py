@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from tests.conditions import slack
 from tobsd.media.process.runner import FfmpegError, SubprocessRunner
 
 RAW = ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-f", "rawvideo", "-pix_fmt", "bgra",
@@ -55,9 +56,9 @@ def test_terminate_all_ends_running_jobs_and_refuses_new_ones():
             errors.append(exc)
     worker = threading.Thread(target=job)
     worker.start()
-    assert started.wait(30)
+    assert started.wait(slack(30))
     runner.terminate_all()
-    worker.join(30)
+    worker.join(slack(30))
     assert not worker.is_alive() and len(errors) == 1
     with pytest.raises(FfmpegError, match="stopping"):
         runner.run(["ffmpeg", "-version"], 10)

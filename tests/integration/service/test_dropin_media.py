@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.conditions import slack
 from tests.integration.service.test_dropin import CONFIG, run_tobsd
 from tests.integration.service.units import analyze, parse, staged_copy
 
@@ -58,7 +59,7 @@ def test_transcription_fails_clearly_under_memory_deny_write_execute(tmp_path):
         "except Exception as exc:\n    print('ERROR', exc)\n")
     ran = subprocess.run([sys.executable, "-m", "tests.integration.service.sandbox", "--",
                           sys.executable, "-c", code, str(clip)], capture_output=True, text=True,
-                         timeout=300)
+                         timeout=slack(300))
     assert ran.returncode == 0, ran.stderr[-2000:]
     line = ran.stdout.strip().splitlines()[-1]
     # either this CTranslate2 build needs no executable memory, or the error says what to do
@@ -90,7 +91,7 @@ def test_sticker_rendering_and_ffmpeg_jobs_run_under_the_units_restrictions(tmp_
         "    await p.close()\n"
         "asyncio.run(main())\n")
     ran = subprocess.run([sys.executable, "-m", "tests.integration.service.sandbox", "--rw", str(tmp_path),
-                          "--", sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+                          "--", sys.executable, "-c", code], capture_output=True, text=True, timeout=slack(300))
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout.splitlines() == ["['animation'] ()", "['compact', 'poster'] ()"], ran.stdout
     assert sticker.exists() and video.exists()

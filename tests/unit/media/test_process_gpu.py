@@ -9,11 +9,11 @@ import json
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.conditions import slack, wait_for, wait_for_sync
 from tobsd.core.config_processing import ProcessingConfig
 from tobsd.core.media import CompactProfile, DerivedRole, ProcessRequest
 from tobsd.core.models import MediaKind
@@ -127,14 +127,6 @@ async def test_a_failing_gpu_job_runs_on_the_cpu_logged_once_and_counted(tmp_pat
     await p.close()
 
 
-def wait_until(predicate, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
 def test_gpu_jobs_are_capped():
     gate = GpuGate("nvidia", cap=2)
     release = threading.Event()
@@ -144,18 +136,18 @@ def test_gpu_jobs_are_capped():
     def job():
         with lock:
             inside.append(1)
-        release.wait(30)
+        release.wait(slack(30))
         return "done"
     results = []
     threads = [threading.Thread(target=lambda: results.append(gate.run("compact", job, lambda: "cpu")))
                for _ in range(6)]
     for t in threads:
         t.start()
-    wait_until(lambda: len(inside) == 2, "two GPU jobs to start")
+    wait_for_sync(lambda: len(inside) == 2, what="two GPU jobs to start")
     assert gate.peak == 2 and len(inside) == 2     # the others wait for a slot
     release.set()
     for t in threads:
-        t.join(30)
+        t.join(slack(30))
     assert results == [("done", "nvidia")] * 6 and gate.peak == 2
 
 
@@ -170,7 +162,7 @@ async def test_the_pool_bounds_jobs_at_once(tmp_path):
             with lock:
                 inside[0] += 1
                 peak[0] = max(peak[0], inside[0])
-            release.wait(30)
+            release.wait(slack(30))
             with lock:
                 inside[0] -= 1
             return super().run(argv, timeout)
@@ -183,7 +175,7 @@ async def test_the_pool_bounds_jobs_at_once(tmp_path):
         sources.append(ProcessRequest(source=tmp_path / f"v{i}.mp4", kind=MediaKind.VIDEO,
                                       out_dir=tmp_path, stem=f"v{i}"))
     jobs = [asyncio.create_task(p.process(r)) for r in sources]
-    await asyncio.to_thread(wait_until, lambda: inside[0] == 2, "two jobs in the pool")
+    await wait_for(lambda: inside[0] == 2, what="two jobs in the pool")
     assert peak[0] == 2
     release.set()
     results = await asyncio.gather(*jobs)
@@ -222,7 +214,7 @@ async def test_close_ends_running_jobs_and_answers_queued_ones(tmp_path):
         def run(self, argv, timeout):
             if argv[0] == "ffmpeg" and "poster" in argv[-1]:
                 inside.set()
-                release.wait(30)
+                release.wait(slack(30))
                 raise FfmpegError("ffmpeg", "killed")
             return super().run(argv, timeout)
 
@@ -236,7 +228,7 @@ async def test_close_ends_running_jobs_and_answers_queued_ones(tmp_path):
         (tmp_path / f"v{i}.mp4").write_bytes(b"x")
         jobs.append(asyncio.create_task(p.process(ProcessRequest(
             source=tmp_path / f"v{i}.mp4", kind=MediaKind.VIDEO, out_dir=tmp_path, stem=f"v{i}"))))
-    await asyncio.to_thread(inside.wait, 30)
+    await wait_for(inside.is_set, what="the first job to run")
     await p.close()
     first, *queued = await asyncio.gather(*jobs)
     assert first.derived == () and first.errors == ("poster: ffmpeg: killed",)

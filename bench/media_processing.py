@@ -113,10 +113,12 @@ async def _run(settings: ProcessingConfig, items) -> dict:
             "used": report.used, "workers": settings.workers}
 
 
-def processing_throughput(quick: bool = False, workdir: Path | None = None) -> dict:
+def processing_throughput(quick: bool = False, workdir: Path | None = None,
+                          sizes: dict | None = None) -> dict:
     """Process one corpus on the CPU (pool, then one worker) and on the GPU
-    when detection finds one; the JSON-ready measurements and ratios."""
-    sizes = CORPUS["quick" if quick else "full"]
+    when detection finds one; the JSON-ready measurements and ratios.
+    `sizes` overrides the corpus (keys as in CORPUS)."""
+    sizes = sizes or CORPUS["quick" if quick else "full"]
     with tempfile.TemporaryDirectory(prefix="tobs-bench-media-", dir=workdir) as tmp:
         items = make_corpus(Path(tmp), sizes)
         out: dict = {"corpus": {k: v for k, v in sizes.items()},

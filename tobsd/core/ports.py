@@ -339,9 +339,11 @@ class VaultPort(Protocol):
     `core.errors.DiskFull`."""
 
     async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
-                     new_ids: frozenset[int] | None = None) -> Awaitable[Any]:
+                     new_ids: frozenset[int] | None = None, urgent: bool = False) -> Awaitable[Any]:
         """Hand messages over now; the awaitable gives the outcome. Applied in
-        the order submitted. Only `new_ids` go into a note the user deleted."""
+        the order submitted, except that an `urgent` one goes before the
+        ordinary ones not started yet (the caller guarantees they share no
+        message). Only `new_ids` go into a note the user deleted."""
 
     async def mark_deleted(self, chat: Chat, msg_ids: list[int], *,
                            hints: dict[int, tuple[int, int | None]] | None = None) -> Any: ...

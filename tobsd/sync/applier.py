@@ -51,6 +51,22 @@ per page. If a group fails, the batch that sent it gets the error and each
 other batch is applied again on its own, so every caller gets its own
 batch's outcome. A caller cancelled after its batch was sent does not stop
 it: the batch is still made durable and recorded.
+
+Live first: a live batch must reach the vault within the live latency
+target even while a big backfill keeps the writer busy. Batches say what
+they are (`kind`): a `BACKFILL` page's `after` only advances its own
+shard; a `LIVE` batch is a live event; anything else is `ORDERED`. A live
+batch goes in the urgent lane when everything of its chat still waiting or
+in flight is backfill pages with none of its message ids (so applying it
+first gives the same notes and index as applying it in arrival order):
+it takes the order lock before waiting backfill pages, is not grouped with
+them nor held by their `writes_in_flight`, goes to the writer as urgent
+(ahead of writes queued there) and commits without waiting for their
+commits. Urgent groups keep their order among themselves. Otherwise (a
+reconcile page or an earlier live batch in flight, which move the cursor,
+or a shared id) it goes in arrival order like any batch. A crash after an
+urgent commit leaves the overtaken pages pending, fetched again at restart
+as before; a group sent after an urgent one commits after it.
 """
 from __future__ import annotations
 
@@ -63,6 +79,7 @@ from typing import AsyncIterator, Awaitable, Callable, Sequence
 
 from tobsd.core.models import Chat, Message
 from tobsd.core.ports import ChangeSet, IndexEntry, StatePort, VaultPort
+from tobsd.core.prioritylock import PriorityLock
 
 from .fresh import Known, epoch, select_fresh
 
@@ -75,12 +92,20 @@ WRITES_IN_FLIGHT = 2              # groups of one chat at the writer at once
 
 _RETRY = object()                 # a batch's outcome: its group failed, apply it on its own
 
+# What a batch is (see "Live first" above).
+ORDERED = "ordered"     # reconcile, verify, resync: never overtaken, never overtakes
+BACKFILL = "backfill"   # a backfill page: its `after` touches its own shard only
+LIVE = "live"           # a live event: may overtake backfill pages
+
 
 @dataclass(slots=True, eq=False)
 class _Batch:
     messages: Sequence[Message]
     after: After | None
     done: asyncio.Future          # the count of fresh messages, _RETRY, or an error
+    kind: str = ORDERED
+    ids: frozenset[int] = frozenset()
+    urgent: bool = False          # in the urgent lane (decided when it arrives)
     sent: bool = False
     fresh: int = 0
 
@@ -89,6 +114,8 @@ class _Batch:
 class _Flight:
     """A group handed to the writer whose index rows are not committed yet."""
     known: dict[int, Known]
+    urgent: bool = False          # an urgent group (live batches that overtook backfill pages)
+    overtakable: bool = False     # only backfill pages: urgent groups may commit before it
     written: asyncio.Event = field(default_factory=asyncio.Event)    # the writer answered
     committed: asyncio.Event = field(default_factory=asyncio.Event)  # step 4 ended, either way
     task: asyncio.Task | None = None
@@ -119,7 +146,7 @@ class Applier:
         self.writer = writer
         self.prepare = prepare
         self.writes_in_flight = max(1, writes_in_flight)
-        self._order: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._order: dict[int, PriorityLock] = defaultdict(PriorityLock)
         self._waiting: dict[int, list[_Batch]] = defaultdict(list)
         self._flights: dict[int, deque[_Flight]] = defaultdict(deque)
         self._deleted_unseen: OrderedDict[tuple[int, int], None] = OrderedDict()
@@ -144,21 +171,32 @@ class Applier:
 
     # --- applying ---------------------------------------------------------------
     async def apply(self, chat: Chat, messages: Sequence[Message], *,
-                    after: After | None = None) -> int:
+                    after: After | None = None, kind: str = ORDERED) -> int:
         """Make `messages` durable; then record them in one transaction with
         what `after(changes)` adds to it (cursor or shard advances; it runs
-        just before the commit). Returns how many messages were new or
-        changed."""
+        just before the commit). `kind`: ORDERED, BACKFILL or LIVE (see the
+        module doc). Returns how many messages were new or changed."""
         loop = asyncio.get_running_loop()
         if self.prepare is not None and messages:
             await self.prepare(chat, messages)
+        ids = frozenset(m.id for m in messages)
         while True:
-            batch = _Batch(messages, after, loop.create_future())
+            batch = _Batch(messages, after, loop.create_future(), kind, ids)
+            batch.urgent = kind == LIVE and self._may_overtake(chat.id, ids)
             self._waiting[chat.id].append(batch)
             try:
-                async with self._order[chat.id]:
-                    if not batch.sent:
-                        await self._send_waiting(chat, batch)
+                while not batch.sent:
+                    busy = None
+                    async with self._order[chat.id].hold(urgent=batch.urgent):
+                        if batch.sent:
+                            break
+                        # A full writer queue holds back ordinary groups, and
+                        # the lock is not held meanwhile, so urgent ones pass.
+                        busy = None if batch.urgent else self._busy(chat.id)
+                        if busy is None:
+                            await self._send_waiting(chat, batch)
+                    if busy is not None:
+                        await busy.written.wait()
             except BaseException:
                 if batch in self._waiting[chat.id]:
                     self._waiting[chat.id].remove(batch)
@@ -167,13 +205,32 @@ class Applier:
             if outcome is not _RETRY:
                 return outcome
 
+    def _may_overtake(self, chat_id: int, ids: frozenset[int]) -> bool:
+        """Whether a live batch of these ids may go before everything of the
+        chat that is not urgent: all of it is backfill pages without them."""
+        for b in self._waiting.get(chat_id, ()):
+            if not b.urgent and (b.kind != BACKFILL or not ids.isdisjoint(b.ids)):
+                return False
+        for f in self._flights.get(chat_id, ()):
+            if not f.urgent and (not f.overtakable or not ids.isdisjoint(f.known)):
+                return False
+        return True
+
+    def _busy(self, chat_id: int) -> _Flight | None:
+        """The oldest ordinary group still at the writer when
+        `writes_in_flight` of them are, else None (room for one more)."""
+        busy = [f for f in self._flights.get(chat_id, ()) if not f.urgent and not f.written.is_set()]
+        return busy[0] if len(busy) >= self.writes_in_flight else None
+
     async def _send_waiting(self, chat: Chat, own: _Batch) -> None:
-        """Steps 1-3 for every batch now waiting for this chat, `own` among
-        them (the caller holds the chat's order lock); step 4 is started."""
+        """Steps 1-3 for every batch of `own`'s lane now waiting for this
+        chat, `own` among them (the caller holds the chat's order lock);
+        step 4 is started."""
         flights = self._flights[chat.id]
-        while len(busy := [f for f in flights if not f.written.is_set()]) >= self.writes_in_flight:
-            await busy[0].written.wait()
-        group = self._waiting.pop(chat.id, [])
+        waiting = self._waiting.pop(chat.id, [])
+        group = [b for b in waiting if b.urgent == own.urgent]
+        if len(group) < len(waiting):
+            self._waiting[chat.id] = [b for b in waiting if b.urgent != own.urgent]
         earlier = list(flights)
         cancelled = False
         try:
@@ -188,7 +245,8 @@ class Applier:
                 # Messages never recorded before: only they may go into a
                 # note the user deleted.
                 new_ids = frozenset(m.id for m in messages if m.id not in seen)
-                hand_over = asyncio.ensure_future(self._hand_over(chat, messages, new_ids))
+                hand_over = asyncio.ensure_future(
+                    self._hand_over(chat, messages, new_ids, own.urgent))
                 try:
                     pending, reply = await asyncio.shield(hand_over)
                 except asyncio.CancelledError:
@@ -211,25 +269,33 @@ class Applier:
         for b in group:
             b.sent = True
         flight = _Flight({m.id: Known(digest, epoch(m.edit_date), m.deleted)
-                          for m, digest in fresh.values()})
+                          for m, digest in fresh.values()}, urgent=own.urgent,
+                         overtakable=all(b.kind == BACKFILL for b in group))
+        if own.urgent:   # commits after what it may not overtake (see _may_overtake)
+            before = [f for f in earlier if f.urgent or not f.overtakable
+                      or not f.known.keys().isdisjoint(flight.known)]
+        else:
+            before = earlier
         flights.append(flight)
         flight.task = asyncio.get_running_loop().create_task(
-            self._commit(chat, group, own, fresh, pending, reply, flight,
-                         earlier[-1] if earlier else None))
+            self._commit(chat, group, own, fresh, pending, reply, flight, before))
         if cancelled:
             raise asyncio.CancelledError
 
-    async def _hand_over(self, chat: Chat, messages: list[Message], new_ids: frozenset[int]):
+    async def _hand_over(self, chat: Chat, messages: list[Message], new_ids: frozenset[int],
+                         urgent: bool):
         """Steps 2 and 3: the pending row, then the batch to the writer."""
         pending = await self.store.pending.add(
             chat.id, [(m.id, epoch(m.date) or 0, m.topic_id) for m in messages])
+        if urgent:
+            return pending, await self.writer.submit(chat, messages, new_ids=new_ids, urgent=True)
         return pending, await self.writer.submit(chat, messages, new_ids=new_ids)
 
     async def _commit(self, chat: Chat, group: list[_Batch], own: _Batch,
                       fresh: dict[int, tuple[Message, bytes]], pending: int | None,
-                      reply, flight: _Flight, previous: _Flight | None) -> None:
-        """Step 4 of a sent group, once its notes are durable and the group
-        sent before it has committed."""
+                      reply, flight: _Flight, before: list[_Flight]) -> None:
+        """Step 4 of a sent group, once its notes are durable and the groups
+        it must follow (`before`) have committed."""
         try:
             written = None
             try:
@@ -237,7 +303,7 @@ class Applier:
                     written = await reply
             finally:
                 flight.written.set()
-            if previous is not None:
+            for previous in before:
                 await previous.committed.wait()
             note_of, chat_id = self.writer.note_of, chat.id
             changes = self.store.changes()
@@ -347,4 +413,4 @@ class Applier:
             return len(live) + len(pending)
 
 
-__all__ = ["Applier", "After"]
+__all__ = ["Applier", "After", "BACKFILL", "LIVE", "ORDERED"]

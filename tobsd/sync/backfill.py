@@ -45,7 +45,7 @@ from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message
 from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
-from .applier import Applier
+from .applier import BACKFILL, Applier
 from .budget import RequestBudget
 from .reconcile import PAGE, keep_since
 
@@ -257,6 +257,7 @@ class Backfill:
             shard.next_offset = lowest
 
     async def _apply_page(self, messages: list[Message], advance) -> None:
-        await self.applier.apply(self.chat, messages, after=advance)
+        # Its advance touches its own shard only: live batches may overtake it.
+        await self.applier.apply(self.chat, messages, after=advance, kind=BACKFILL)
         if self.on_page is not None:
             self.on_page(self.chat, len(messages))

@@ -37,7 +37,7 @@ from tobsd.core.models import Chat
 from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, VaultPort
 from tobsd.core.states import ChatState, DaemonState
 
-from .applier import Applier
+from .applier import LIVE, Applier
 from .backfill import COMMON_BOX_KINDS, Backfill
 from .budget import RequestBudget
 from .catchup import CatchUp
@@ -446,7 +446,7 @@ class SyncEngine:
         # Only a chat reconciled in this session has a gap-free live stream;
         # otherwise the next reconcile moves the cursor.
         moves_cursor = event.kind == "new" and st.live_contiguous
-        written = await self.applier.apply(st.chat, messages,
+        written = await self.applier.apply(st.chat, messages, kind=LIVE,
                                            after=advance if moves_cursor else None)
         st.written += written
         if written:

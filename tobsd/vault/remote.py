@@ -11,7 +11,8 @@ methods the sync engine uses, with the same contracts: ``apply`` returns
 only after every note it touched is durably on disk, and errors (a full
 disk among them) reach the caller as the same exception types. The child
 (:mod:`tobsd.vault.writer_process`) serves requests one at a time, in the
-order they were sent, and also runs the vault watcher, so it owns every
+order they were sent (an urgent apply before ordinary ones still waiting),
+and also runs the vault watcher, so it owns every
 read and write of notes.
 
 ``note_of`` and ``remember_location`` are answered from a local mirror of
@@ -254,14 +255,18 @@ class RemoteWriter:
         self._post("set_chat_settings", chat_id, settings)
 
     async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False,
-                    new_ids: frozenset[int] | None = None) -> ApplyResult:
+                    new_ids: frozenset[int] | None = None, urgent: bool = False) -> ApplyResult:
         """See :meth:`VaultWriter.apply`."""
-        return await (await self.submit(chat, messages, resync=resync, new_ids=new_ids))
+        return await (await self.submit(chat, messages, resync=resync, new_ids=new_ids,
+                                        urgent=urgent))
 
     async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
-                     new_ids: frozenset[int] | None = None) -> asyncio.Future:
-        """See :meth:`VaultWriter.submit`: sent now, applied in the order sent."""
-        answer = await self._request("apply", chat, messages, resync=resync, new_ids=new_ids)
+                     new_ids: frozenset[int] | None = None, urgent: bool = False) -> asyncio.Future:
+        """See :meth:`VaultWriter.submit`: sent now, applied in the order
+        sent, an urgent one before the ordinary ones the child has not
+        started yet."""
+        answer = await self._request("apply", chat, messages, resync=resync, new_ids=new_ids,
+                                     urgent=urgent)
         outcome = asyncio.get_running_loop().create_future()
 
         def landed(answer: asyncio.Future) -> None:

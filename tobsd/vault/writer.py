@@ -41,6 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
+from tobsd.core.prioritylock import PriorityLock
 from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Block, Note, UserText, parse_note
 from tobsd.vault.escape import escape_name
@@ -122,7 +123,8 @@ class VaultWriter:
         self._user_deleted: dict[int, set[str]] = defaultdict(set)   # chat id -> notes
         self._people: dict[int, Person] = {}
         self._usernames: dict[str, int] = {}
-        self._lock = asyncio.Lock()
+        # Urgent applies (live messages) go before queued ordinary ones.
+        self._lock = PriorityLock()
         # Chats whose files purge_chat removed: a chat-note refresh that was
         # already on its way writes nothing for them until messages come again.
         self._purged: set[int] = set()
@@ -349,12 +351,14 @@ class VaultWriter:
                 await self._write_person_locked(p, False)
 
     async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False,
-                    new_ids: frozenset[int] | None = None) -> ApplyResult:
+                    new_ids: frozenset[int] | None = None, urgent: bool = False) -> ApplyResult:
         """Apply messages of one chat (new, edited or deleted) to their period notes.
 
         ``new_ids``: the messages TOBS never recorded before (not edits of
-        known ones); only they are written into a note the user deleted."""
-        async with self._lock:
+        known ones); only they are written into a note the user deleted.
+        ``urgent``: goes before every ordinary request still waiting (the
+        caller guarantees that it commutes with them: other message ids)."""
+        async with self._lock.hold(urgent=urgent):
             self._purged.discard(chat.id)
             result = ApplyResult()
             for person in self._learn_people(messages):
@@ -378,12 +382,13 @@ class VaultWriter:
             return result
 
     async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
-                     new_ids: frozenset[int] | None = None) -> asyncio.Future:
+                     new_ids: frozenset[int] | None = None, urgent: bool = False) -> asyncio.Future:
         """Hand messages over for :meth:`apply` now; the returned future
         gives its outcome. Submissions are applied in the order they were
         made (each waits for the writer's lock, which is first come, first
-        served)."""
-        return asyncio.ensure_future(self.apply(chat, messages, resync=resync, new_ids=new_ids))
+        served), urgent ones before the ordinary ones still waiting."""
+        return asyncio.ensure_future(self.apply(chat, messages, resync=resync, new_ids=new_ids,
+                                                urgent=urgent))
 
     def _apply_note(self, chat: Chat, rel: str, msgs: list[Message], ctx: RenderContext,
                     remove: bool, resync: bool, new_ids: frozenset[int] | None = None) -> str:

@@ -4,7 +4,8 @@ Started as ``python -m tobsd.vault.writer_process FD PARENT_PID`` with one
 end of a socket pair. The first message is ``init`` (vault folder, vault
 config, log level, whether to watch the vault, known message locations);
 then requests ``(id, method, args, kwargs)`` are served one at a time, in
-order. A request with id 0 gets no answer; every other gets ``(id, True,
+the order sent, except that an urgent ``apply`` goes before the ordinary
+requests still waiting (see :class:`~tobsd.core.prioritylock.PriorityLock`). A request with id 0 gets no answer; every other gets ``(id, True,
 result)`` or ``(id, False, exception)``. The process ends on ``close``, at
 the end of the stream, or with its parent.
 """
@@ -98,6 +99,20 @@ def _portable(exc: BaseException) -> BaseException:
         return VaultError(f"{type(exc).__name__}: {exc}")
 
 
+async def _answer(writer: VaultWriter, out: asyncio.StreamWriter, req_id: int, method: str,
+                  args, kwargs) -> None:
+    """Serve one request and send its answer (none for id 0)."""
+    try:
+        reply = (req_id, True, await HANDLERS[method](writer, *args, **kwargs))
+    except Exception as exc:
+        if not isinstance(exc, VaultError | OSError | DiskFull):
+            log.exception("vault writer request %s failed", method)
+        reply = (req_id, False, _portable(exc))
+    if req_id:
+        out.write(frame(reply))
+        await out.drain()
+
+
 async def serve(sock: socket.socket) -> None:
     reader, out = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)
     try:
@@ -116,23 +131,27 @@ async def serve(sock: socket.socket) -> None:
         writer.remember_location(chat_id, msg_id, rel)
     watcher = VaultWatcher(Path(vault_dir) / config.root, writer.external_change) if watch else None
     watching = asyncio.create_task(watcher.run()) if watcher else None
+    started: set[asyncio.Task] = set()
     try:
         while True:
             try:
                 req_id, method, args, kwargs = await read_frame(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
+                await asyncio.gather(*started, return_exceptions=True)
                 return
-            try:
-                reply = (req_id, True, await HANDLERS[method](writer, *args, **kwargs))
-            except Exception as exc:
-                if not isinstance(exc, VaultError | OSError | DiskFull):
-                    log.exception("vault writer request %s failed", method)
-                reply = (req_id, False, _portable(exc))
-            if req_id:
-                out.write(frame(reply))
-                await out.drain()
-            if method == "close":
+            if method == "close":   # after everything sent before it
+                await asyncio.gather(*started, return_exceptions=True)
+                await _answer(writer, out, req_id, method, args, kwargs)
                 return
+            # Each request is started as it is read and queues for the
+            # writer's lock in the order sent (the handlers take it before
+            # anything else), so an urgent apply read meanwhile can still go
+            # before the ordinary ones waiting. Requests without an answer
+            # only tell the writer something (a location, a topic); they
+            # take effect at once.
+            task = asyncio.create_task(_answer(writer, out, req_id, method, args, kwargs))
+            started.add(task)
+            task.add_done_callback(started.discard)
     finally:
         if watcher is not None:
             watcher.stop()

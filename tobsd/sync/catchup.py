@@ -32,6 +32,7 @@ import asyncio
 import logging
 from typing import Awaitable, Callable, Iterable
 
+from tobsd.core import fairshare
 from tobsd.core.errors import ChatUnavailable
 from tobsd.core.models import Chat, ChatKind
 from tobsd.core.ports import ACCOUNT_BOX, LiveEvent, StatePort, TelegramSource, UpdateState
@@ -72,8 +73,9 @@ class CatchUp:
             self.due.clear()
             self.running = True
             try:
-                await self._account()
-                await self._channels()
+                with fairshare.using(fairshare.LIVE):   # its share of every limit
+                    await self._account()
+                    await self._channels()
                 self.runs += 1
             finally:
                 self.running = False

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tobsd.core import fairshare
 from tobsd.core.models import Chat, Message
 from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
@@ -55,11 +56,12 @@ async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, 
     result = ReconcileResult()
     cursor = await store.cursors.get(chat.id)
     top = cursor.max_applied_id
-    if requests is None:
-        page = await source.history(chat, offset_id=0, limit=PAGE)
-    else:
-        async with requests.slot(chat.id):
+    with fairshare.using(fairshare.RECONCILE):   # its share of the history limit
+        if requests is None:
             page = await source.history(chat, offset_id=0, limit=PAGE)
+        else:
+            async with requests.slot(chat.id):
+                page = await source.history(chat, offset_id=0, limit=PAGE)
     result.title = page.title
     fetched = page.messages
     # Whether there is history below the page: Telegram's count says so (a

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from tobsd.core import fairshare
 from tobsd.core.models import Chat
 from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
@@ -89,9 +90,10 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: StatePort
         if not expected:
             await _finish(store, chat)
             return progress
-        async with requests.slot(chat.id):
-            page = await source.history(chat, offset_id=offset, limit=limit,
-                                        unless_ids=None if full else expected)
+        with fairshare.using(fairshare.RECONCILE):   # its share of the history limit
+            async with requests.slot(chat.id):
+                page = await source.history(chat, offset_id=offset, limit=limit,
+                                            unless_ids=None if full else expected)
         progress.requests += 1
         if page.not_modified:
             progress.unchanged += 1
@@ -147,7 +149,8 @@ async def _check_unindexed(source: TelegramSource, applier: Applier, store: Stat
     unindexed = await store.pending.ids(chat.id)
     if not unindexed:
         return
-    found = await source.messages(chat, unindexed)
+    with fairshare.using(fairshare.RECONCILE):
+        found = await source.messages(chat, unindexed)
     progress.requests += 1
     gone = [msg_id for msg_id, message in zip(unindexed, found) if message is None]
     if gone:

@@ -18,7 +18,18 @@ with FLOOD_WAIT_X, and waits grow when a client keeps hitting the limit. A
   rate must run before it counts as safe (up to ten minutes), so a learned
   limit costs a flood wait rarely;
 * when the bracket has been closed for `reprobe_after_s`, `high` is raised
-  by half, so a limit that went up is found too (one flood wait at most).
+  by half, so a limit that went up is found too (one flood wait at most);
+* two floods in a row measure the ceiling itself: a limiter that answers a
+  flood wait has nothing left for this client, at both floods, so what
+  passed between them (`n` requests in `t` seconds, waits included) is
+  what it allowed: its sustained rate lies within (n - 1)/t and
+  (n + 1)/t. The lower end is a safe rate (whatever the client did
+  between, a token bucket cannot have allowed less); the upper end bounds
+  `high` unless the limiter had more to give than it was asked for (its
+  bucket full at some point: then what passed says less than the limit,
+  and the upper end is used only while it stays above the safe rate). So
+  the bracket closes after a few floods, not after a long binary search
+  with a flood wait at each step.
 
 `state()` / `Pacer(learned=...)` carry (rate, low, high) across restarts, so
 a restarted daemon does not probe from scratch. The pacer knows nothing of
@@ -31,6 +42,8 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Awaitable, Callable
+
+from tobsd.core.fairshare import FairTurns
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,11 @@ class Pacer:
         self._held_since_change = False
         self._closed_since: float | None = None
         self._recent: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._flood_at: float | None = None   # when the last flood of this generation came
+        self._passed = 0                       # requests sent after it that passed
+        self._banked: float | None = None      # what passed before the first flood: the most
+                                               # the limiter can bank (its burst) and then some
+        self._turns = FairTurns()
         self._generation = 0
         self._resume_at = now
         self.flood_waits = 0
@@ -110,10 +127,12 @@ class Pacer:
             self._tokens = min(self._burst(), self._tokens + (now - self._last) * self.rate)
             self._last = now
 
-    async def acquire(self) -> Ticket:
-        """Wait for the next slot (callers are served in arrival order). The
+    async def acquire(self, share: str | None = None) -> Ticket:
+        """Wait for the next slot. Callers are served in weighted fair order
+        between the shares they request for (`share`, else the running
+        task's: see core.fairshare), in arrival order within a share. The
         ticket says whether the caller was held back (the pacer is the limit)."""
-        async with self._lock:
+        async with self._turns.turn(share):
             held = False
             now = self._clock()
             if now < self._resume_at:       # a flood wait: no slots are banked across it
@@ -132,6 +151,8 @@ class Pacer:
         """A request passed."""
         held = ticket.held
         now = self._clock()
+        if ticket.generation == self._generation:
+            self._passed += 1
         self._recent.append(now)
         while self._recent and now - self._recent[0] > 10.0:
             self._recent.popleft()
@@ -142,7 +163,7 @@ class Pacer:
                 self._set(self.rate * 2 ** (1.0 / (self.rate * self._double_every_s)), now,
                           reset=False)
             return
-        if now - self._since < self._probe_after_s or not self._held_since_change:
+        if now - self._since < self._safe_time() or not self._held_since_change:
             return
         self.low = max(self.low or 0.0, self.rate)
         self._probe_after_s = max(self._safe_after_s, self._probe_after_s / 2)
@@ -178,6 +199,18 @@ class Pacer:
         if len(self._recent) >= 10 and self._recent[-1] - self._recent[0] >= 2.0:
             measured = (len(self._recent) - 1) / (self._recent[-1] - self._recent[0])
         too_high = max(self._min_rate, min(self.rate, measured or self.rate))
+        between = self._between_floods(now)
+        if between is not None:
+            lower, upper = between
+            if self.low is not None and self.rate <= self.low:
+                self.low = lower      # a rate thought safe flooded: the limit went down
+            else:
+                self.low = max(self.low or 0.0, lower)
+            if upper > self.low:
+                too_high = min(too_high, upper)
+        if self._flood_at is None and self._banked is None:
+            self._banked = float(self._passed)
+        self._flood_at, self._passed = now, 0
         if self.low is not None:
             # A probe above a known-safe rate flooded: probe less often, so
             # a learned limit costs a flood wait every ten minutes at most.
@@ -194,6 +227,25 @@ class Pacer:
         # for a while), half of it while none is.
         self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 4, now)
 
+    def _safe_time(self) -> float:
+        """How long a rate above the safe one must run without a flood to
+        count as safe: long enough that the limiter's bank (what it saved
+        up while the pacer ran below its limit) would have run out at the
+        safe rate's ceiling, so a burst cannot make a rate look safe that
+        is not; ten minutes at most."""
+        if self._banked is None or self.low is None or self.rate <= self.low:
+            return self._probe_after_s
+        return min(600.0, max(self._probe_after_s, self._banked / (self.rate - self.low)))
+
+    def _between_floods(self, now: float) -> tuple[float, float] | None:
+        """(lower, upper) bounds of the limiter's sustained rate from what
+        passed since the last flood (None: no earlier flood, or too little
+        passed to say anything)."""
+        if self._flood_at is None or self._passed < 2 or now <= self._flood_at:
+            return None
+        span = now - self._flood_at
+        return max(self._min_rate, (self._passed - 1) / span), (self._passed + 1) / span
+
     def _set(self, rate: float, now: float, *, reset: bool = True) -> None:
         rate = min(self._max_rate, max(self._min_rate, rate))
         if rate != self.rate:
@@ -202,6 +254,10 @@ class Pacer:
         if reset:
             self._since = now
             self._held_since_change = False
+
+    def shares(self) -> dict[str, int]:
+        """Slots given out so far, per share."""
+        return dict(self._turns.taken)
 
     def state(self) -> Learned:
         return Learned(round(self.rate, 4), None if self.low is None else round(self.low, 4),

@@ -72,3 +72,41 @@ async def test_never_more_than_the_budget_and_cancel_gives_the_slot_back():
     await asyncio.gather(victim, return_exceptions=True)
     await asyncio.gather(*(request(c % 7) for c in range(50)))
     assert peak <= 3 and budget.in_flight == 0 and budget.chat_in_flight(5) == 0
+
+
+async def test_freed_slots_are_shared_by_weight_between_kinds_of_work():
+    """Backfill workers of one chat hold the budget and more wait; a
+    reconcile (weight 4) of another chat gets four of every five slots that
+    free while both wait, and the backfill still gets its fifth."""
+    from tobsd.core import fairshare
+
+    budget = RequestBudget(2)
+    order: list[str] = []
+    release: list[asyncio.Event] = []
+
+    async def request(chat: int, share: str):
+        with fairshare.using(share):
+            async with budget.slot(chat):
+                order.append(share[0])
+                done = asyncio.Event()
+                release.append(done)
+                await done.wait()
+
+    async def settle():
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    tasks = [asyncio.create_task(request(1, fairshare.BACKFILL)) for _ in range(12)]
+    await settle()
+    tasks += [asyncio.create_task(request(2, fairshare.RECONCILE)) for _ in range(8)]
+    await settle()
+    assert order == ["b", "b"]
+    while len(order) < 20:                 # free the slots one at a time, oldest first
+        release[len(order) - 2].set()
+        await settle()
+    for done in release:
+        done.set()
+    await asyncio.gather(*tasks)
+    shared = "".join(order[2:12])          # both waiting: 4 to 1
+    assert shared.count("r") == 8 and "rrrrrr" not in shared, shared
+    assert budget.shares == {"backfill": 12, "reconcile": 8} and budget.in_flight == 0

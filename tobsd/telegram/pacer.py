@@ -201,7 +201,7 @@ class Pacer:
         too_high = max(self._min_rate, min(self.rate, measured or self.rate))
         between = self._between_floods(now)
         if between is not None:
-            lower, upper = between
+            lower, upper, _ = between
             if self.low is not None and self.rate <= self.low:
                 self.low = lower      # a rate thought safe flooded: the limit went down
             else:
@@ -225,7 +225,14 @@ class Pacer:
         # Just under the rate that flooded when a safe rate is known (the
         # server's burst can make a rate a little above its ceiling look safe
         # for a while), half of it while none is.
-        self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 4, now)
+        if between is not None and self.low < between[2] < self.high:
+            # Measured between two floods: just under what passed. Above the
+            # limit the next flood comes later and measures it closer; under
+            # it, this is what the limiter allows.
+            self._set(max(self.low, min(self.high * 0.95, 0.98 * between[2])), now)
+        else:
+            self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 4,
+                      now)
 
     def _safe_time(self) -> float:
         """How long a rate above the safe one must run without a flood to
@@ -237,14 +244,15 @@ class Pacer:
             return self._probe_after_s
         return min(600.0, max(self._probe_after_s, self._banked / (self.rate - self.low)))
 
-    def _between_floods(self, now: float) -> tuple[float, float] | None:
+    def _between_floods(self, now: float) -> tuple[float, float, float] | None:
         """(lower, upper) bounds of the limiter's sustained rate from what
-        passed since the last flood (None: no earlier flood, or too little
-        passed to say anything)."""
+        passed since the last flood, and what passed per second (None: no
+        earlier flood, or too little passed to say anything)."""
         if self._flood_at is None or self._passed < 2 or now <= self._flood_at:
             return None
         span = now - self._flood_at
-        return max(self._min_rate, (self._passed - 1) / span), (self._passed + 1) / span
+        return (max(self._min_rate, (self._passed - 1) / span), (self._passed + 1) / span,
+                self._passed / span)
 
     def _set(self, rate: float, now: float, *, reset: bool = True) -> None:
         rate = min(self._max_rate, max(self._min_rate, rate))

@@ -24,12 +24,13 @@ with FLOOD_WAIT_X, and waits grow when a client keeps hitting the limit. A
   passed between them (`n` requests in `t` seconds, waits included) is
   what it allowed: its sustained rate lies within (n - 1)/t and
   (n + 1)/t. The lower end is a safe rate (whatever the client did
-  between, a token bucket cannot have allowed less); the upper end bounds
-  `high` unless the limiter had more to give than it was asked for (its
-  bucket full at some point: then what passed says less than the limit,
-  and the upper end is used only while it stays above the safe rate). So
-  the bracket closes after a few floods, not after a long binary search
-  with a flood wait at each step.
+  between, a token bucket cannot have allowed less) and replaces a safe
+  rate above the upper end (one a burst made look safe); the upper end
+  bounds `high` (it says less than the limit only if the limiter's bucket
+  was full at some point between: the pacer then stays a little under the
+  limit until its next look upwards). The pacer then runs just under what
+  passed. So the bracket closes after a few floods, not after a long
+  binary search with a flood wait at each step.
 
 `state()` / `Pacer(learned=...)` carry (rate, low, high) across restarts, so
 a restarted daemon does not probe from scratch. The pacer knows nothing of
@@ -202,12 +203,13 @@ class Pacer:
         between = self._between_floods(now)
         if between is not None:
             lower, upper, _ = between
-            if self.low is not None and self.rate <= self.low:
-                self.low = lower      # a rate thought safe flooded: the limit went down
+            if self.low is None or self.low > upper or self.rate <= self.low:
+                # A rate thought safe was not (a burst hid the excess, or the
+                # limit went down): what passed says where the limit is now.
+                self.low = lower
             else:
-                self.low = max(self.low or 0.0, lower)
-            if upper > self.low:
-                too_high = min(too_high, upper)
+                self.low = max(self.low, lower)
+            too_high = min(too_high, upper)
         if self._flood_at is None and self._banked is None:
             self._banked = float(self._passed)
         self._flood_at, self._passed = now, 0

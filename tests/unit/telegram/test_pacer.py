@@ -152,3 +152,17 @@ async def test_the_scheduler_paces_bulk_methods_and_keeps_what_it_learned():
     again = RateScheduler(store)
     assert await again.call("messages.getHistory", 2, request, takeout=True) == "ok"
     assert again.pacing()["messages.getHistory@dc2+takeout"]["rate"] == 12.5
+
+
+@pytest.mark.parametrize("rate,burst", [(3.0, 90.0), (1.5, 45.0), (1.0, 30.0)])
+async def test_two_floods_in_a_row_measure_the_ceiling(rate, burst):
+    """What passes between two floods is what the limiter refilled: the
+    bracket closes around the true rate after the second flood, and from
+    the first minute on the pacer runs near the ceiling without flooding."""
+    clock = Clock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    run = await Run(pacer, gate_for(clock, rate, burst), clock).until(600)
+    assert run.floods_between(0, 600) <= 3
+    assert pacer.low <= rate <= pacer.high
+    assert run.rate_between(60, 600) >= 0.9 * rate
+    assert run.floods_between(60, 600) <= 1

@@ -17,14 +17,29 @@ buckets:
   the first message indexed on) and timed to tobsd's index (the block is in
   the vault by then);
 * the plain Telethon loop (`iter_messages` with Telethon's default
-  `wait_time`; Telethon sleeps through flood waits under 60 s itself), with
-  `--skip-peers` left out.
+  `wait_time`; Telethon sleeps through flood waits under 60 s itself) and
+  tg-archive (its own venv, see _peers.py; fakegram under its interpreter
+  with the same model and fresh buckets), with `--skip-peers` left out.
+
+Once per run, tobsd also syncs the same channel with no flood model
+(`unlimited_tobsd_msgs_per_s`): what tobsd itself can do on this machine.
 
 The model's ceiling is the best a client can do with the bucket it uses:
 the pages the burst allows at once, the rest at the sustained rate, 100
 messages a page; for tobsd (history through Takeout) the Takeout bucket, for
-the loop the plain one. `<model>_fraction_of_ceiling` is tobsd's messages
-per second over that ceiling. Flood waits and the seconds they asked for
+the loop the plain one. Where the burst holds (nearly) the whole channel
+that ceiling is unbounded or beyond any client, so the ceiling tobsd is held
+to is the lower of it and tobsd's own unlimited rate
+(`<model>_effective_ceiling_msgs_per_s`): `<model>_fraction_of_ceiling` is
+tobsd's messages per second over that; `<model>_fraction_of_model_ceiling`
+over the model's alone.
+
+Flood waits once learned: the run is polled every half second; the pacer
+has learned once the safe rate its history pacer knows is 85% of the
+model's sustained rate (at the start, if nothing ever flooded), counted
+again from the switch in `changing`. `<model>_flood_waits_after_learning` are
+fakegram's flood waits from then on; the target allows one per started ten
+minutes. Flood waits and the seconds they asked for
 come from fakegram's count for the run. JSON (`--json`) has `targets` with a
 `pass` per target, as bench/sync.py does.
 """
@@ -42,7 +57,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _fakegram import FakegramProcess  # noqa: E402
-from _peers import PeerFailed, run_telethon_loop  # noqa: E402
+from _peers import (PeerFailed, TG_ARCHIVE_VERSION, run_telethon_loop,  # noqa: E402
+                    run_tg_archive, tg_archive_python, tg_archive_telethon_version)
 from _report import machine_info  # noqa: E402
 from _steady import IndexWatcher, percentile  # noqa: E402
 from _tobsd import TobsdRun, stop_quietly, write_config  # noqa: E402
@@ -52,6 +68,7 @@ from fakegram.flood import FloodModel, default_model  # noqa: E402
 PAGE = 100
 WORKERS = 16
 MODELS = ("default", "strict", "generous", "changing")
+KEEP_LOGS: Path | None = None     # --keep-logs: tobsd's log of each model is copied there
 
 
 def progress(text: str) -> None:
@@ -111,6 +128,50 @@ class LivePoster(threading.Thread):
         self.join(5)
 
 
+def floods_now(fg: FakegramProcess) -> int:
+    return sum(fg.control.flood_model().get("flood_waits", {}).values())
+
+
+def learned(status: dict | None, rate: float) -> bool:
+    """Whether tobsd's history pacer knows a safe rate of at least 85% of
+    the model's sustained `rate` (requests per second)."""
+    for p in (status or {}).get("daemon", {}).get("pacing", []):
+        if p["key"].startswith("messages.getHistory") and p.get("low"):
+            if p["low"] >= 0.85 * rate:
+                return True
+    return False
+
+
+class Learning:
+    """When the pacer had learned, and fakegram's flood count then."""
+
+    def __init__(self, fg: FakegramProcess, model: FloodModel):
+        self.fg = fg
+        self.rate = model.family_of("messages.getHistory").limits(True)[0]
+        self.at: float | None = None
+        self.floods_then = 0
+        self._polled = 0.0
+
+    def reset(self, model: FloodModel) -> None:          # the limit changed: learn again
+        self.rate = model.family_of("messages.getHistory").limits(True)[0]
+        self.at = None
+
+    def poll(self, status: dict | None, started: float) -> None:
+        now = time.perf_counter()
+        if self.at is not None or now - self._polled < 0.5:
+            return
+        self._polled = now
+        floods = floods_now(self.fg)
+        if learned(status, self.rate):
+            self.at, self.floods_then = now - started, floods
+
+    def end(self) -> None:
+        """At the end of the run: a pacer that never met a flood wait had
+        nothing to learn."""
+        if self.at is None and floods_now(self.fg) == 0:
+            self.at, self.floods_then = 0.0, 0
+
+
 def backfilled(status: dict | None, expected: int) -> bool:
     chats = (status or {}).get("chats") or []
     return (bool(chats) and chats[0]["state"] == "live" and bool(chats[0].get("backfill_done"))
@@ -118,11 +179,13 @@ def backfilled(status: dict | None, expected: int) -> bool:
 
 
 def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
-              then: FloodModel | None, timeout: float) -> None:
+              first: FloodModel, then: FloodModel | None, timeout: float) -> None:
     run = TobsdRun(write_config(base, fg, workers=WORKERS)).start()
     watcher = IndexWatcher(run.state_dir / "tobsd.db", above=n, interval=0.02)
     poster = LivePoster(fg)
+    learning = Learning(fg, first)
     switched = then is None
+    before: dict = {}
     try:
         deadline = time.monotonic() + timeout
         # Live posts start once the chat is being synced (before that, tobsd
@@ -140,12 +203,16 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
             if run.proc.poll() is not None:
                 raise RuntimeError(f"tobsd exited:\n{run.log()[-2000:]}")
             if not switched and run.indexed() >= n // 2:
+                before = fg.control.flood_model()   # a new model starts new counts
                 fg.control.set_flood_model(then.to_dict())
                 switched = True
+                learning.reset(then)
                 progress(f"{name}: switched to {then.name} at half the channel")
             time.sleep(0.05)
             status = run.status()
+            learning.poll(status, run.started_at)
         seconds = time.perf_counter() - run.started_at
+        learning.end()
         poster.stop()
         settle = time.monotonic() + 10
         while time.monotonic() < settle and not set(poster.posted) <= set(watcher.seen):
@@ -154,17 +221,33 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
         poster.stop()
         watcher.stop()
         stop_quietly(run)
+        if KEEP_LOGS is not None:
+            KEEP_LOGS.mkdir(parents=True, exist_ok=True)
+            (KEEP_LOGS / f"tobsd-{name}.log").write_text(run.log())
     latencies = [watcher.seen[i] - t if i in watcher.seen else math.inf
                  for i, t in poster.posted.items()]
     stats = fg.control.flood_model()
+
+    def total(key: str) -> int:
+        return sum(stats.get(key, {}).values()) + sum(before.get(key, {}).values())
+
     r[f"{name}_tobsd_msgs_per_s"] = n / seconds
     r[f"{name}_tobsd_seconds"] = seconds
-    r[f"{name}_tobsd_flood_waits"] = sum(stats.get("flood_waits", {}).values())
-    r[f"{name}_tobsd_flood_wait_seconds"] = sum(stats.get("flood_wait_seconds", {}).values())
+    r[f"{name}_tobsd_flood_waits"] = total("flood_waits")
+    r[f"{name}_tobsd_flood_wait_seconds"] = total("flood_wait_seconds")
+    if learning.at is not None:
+        r[f"{name}_learned_after_s"] = learning.at
+        r[f"{name}_seconds_after_learning"] = seconds - learning.at
+        r[f"{name}_flood_waits_after_learning"] = \
+            sum(stats.get("flood_waits", {}).values()) - learning.floods_then
+    else:
+        r["notes"].append(f"{name}: the pacer never knew a safe rate of 85% of the model's")
     r[f"{name}_tobsd_pacing"] = {p["key"]: {k: v for k, v in p.items() if k != "key"}
                                  for p in (status or {}).get("daemon", {}).get("pacing", [])} or None
     r[f"{name}_live_posts"] = len(latencies)
+    r[f"{name}_live_p50_s"] = percentile(latencies, 50)
     r[f"{name}_live_p99_s"] = percentile(latencies, 99)
+    r[f"{name}_live_max_s"] = max(latencies, default=None)
 
 
 def measure_model(r: dict, name: str, n: int, scale: float, tmp: Path, skip_peers: bool,
@@ -173,17 +256,23 @@ def measure_model(r: dict, name: str, n: int, scale: float, tmp: Path, skip_peer
     r[f"{name}_ceiling_msgs_per_s"] = ceiling_msgs_per_s(first, then, n, takeout=True)
     r[f"{name}_loop_ceiling_msgs_per_s"] = ceiling_msgs_per_s(first, then, n, takeout=False)
     timeout = 120 + 3 * n / PAGE / first.family_of("messages.getHistory").limits(True)[0]
+    ceiling = r[f"{name}_ceiling_msgs_per_s"]
+    unlimited = r.get("unlimited_tobsd_msgs_per_s")
+    bounds = [c for c in (ceiling, unlimited) if c is not None]
+    r[f"{name}_effective_ceiling_msgs_per_s"] = min(bounds) if bounds else None
     with FakegramProcess(sys.executable, f"synthetic:{n}", tmp / "fakegram-state",
                          tmp / f"fakegram-{name}", rtt_ms=rtt) as fg:
         fg.control.set_flood_model(first.to_dict())
         progress(f"{name}: tobsd ({first.name})")
         try:
-            run_tobsd(r, name, fg, tmp / f"tobsd-{name}", n, then, timeout)
+            run_tobsd(r, name, fg, tmp / f"tobsd-{name}", n, first, then, timeout)
         except RuntimeError as exc:
             r["notes"].append(f"{name}: tobsd failed: {str(exc)[:400]}")
-        ceiling = r[f"{name}_ceiling_msgs_per_s"]
         got = r.get(f"{name}_tobsd_msgs_per_s")
-        r[f"{name}_fraction_of_ceiling"] = None if ceiling is None or got is None else got / ceiling
+        effective = r[f"{name}_effective_ceiling_msgs_per_s"]
+        r[f"{name}_fraction_of_ceiling"] = None if effective is None or got is None else got / effective
+        r[f"{name}_fraction_of_model_ceiling"] = \
+            None if ceiling is None or got is None else got / ceiling
         if skip_peers:
             return
         fg.control.set_flood_model(first.to_dict())       # fresh buckets for the peer
@@ -199,6 +288,53 @@ def measure_model(r: dict, name: str, n: int, scale: float, tmp: Path, skip_peer
             r["notes"].append(f"{name}: Telethon loop: {str(exc)[:300]}")
         stats = fg.control.flood_model()
         r[f"{name}_loop_flood_waits"] = sum(stats.get("flood_waits", {}).values())
+    measure_tg_archive(r, name, first, n, tmp, rtt)
+
+
+def measure_tg_archive(r: dict, name: str, model: FloodModel, n: int, tmp: Path, rtt: int) -> None:
+    """tg-archive under the same model, against fakegram run by its own
+    interpreter (the same world, fresh buckets)."""
+    progress(f"{name}: tg-archive")
+    try:
+        python = tg_archive_python()
+    except PeerFailed as exc:
+        r["notes"].append(f"{name}: tg-archive not measured: {exc}")
+        return
+    r["tg_archive_version"] = TG_ARCHIVE_VERSION
+    r["tg_archive_telethon"] = tg_archive_telethon_version(python)
+    fg = FakegramProcess(str(python), f"synthetic:{n}", tmp / f"fakegram-tga-state-{name}",
+                         tmp / f"fakegram-tga-{name}", rtt_ms=rtt)
+    try:
+        fg.start()
+        fg.control.set_flood_model(model.to_dict())
+        res = run_tg_archive(fg, python, tmp / f"tg-archive-{name}", n)
+        r[f"{name}_tg_archive_msgs_per_s"] = res["msgs_per_s"]
+        r[f"{name}_tg_archive_flood_waits"] = floods_now(fg)
+    except (PeerFailed, OSError, RuntimeError) as exc:
+        r["notes"].append(f"{name}: tg-archive: {str(exc)[:400]}")
+    finally:
+        fg.stop()
+
+
+def measure_unlimited(r: dict, n: int, tmp: Path, rtt: int) -> None:
+    """tobsd on the same channel with no flood model: its own speed here."""
+    with FakegramProcess(sys.executable, f"synthetic:{n}", tmp / "fakegram-state",
+                         tmp / "fakegram-unlimited", rtt_ms=rtt) as fg:
+        progress("unlimited: tobsd (no flood model)")
+        run = TobsdRun(write_config(tmp / "tobsd-unlimited", fg, workers=WORKERS)).start()
+        try:
+            deadline = time.monotonic() + 300
+            status = None
+            while not backfilled(status, n):
+                if time.monotonic() > deadline or run.proc.poll() is not None:
+                    raise RuntimeError("tobsd without limits did not finish:\n" + run.log()[-1500:])
+                time.sleep(0.05)
+                status = run.status()
+            r["unlimited_tobsd_msgs_per_s"] = n / (time.perf_counter() - run.started_at)
+        except RuntimeError as exc:
+            r["notes"].append(f"unlimited: {str(exc)[:400]}")
+        finally:
+            stop_quietly(run)
 
 
 def add_targets(r: dict, models: list[str]) -> None:
@@ -210,6 +346,12 @@ def add_targets(r: dict, models: list[str]) -> None:
         p99 = r.get(f"{name}_live_p99_s")
         targets[f"{name}_live_p99_s"] = {
             "value": p99, "op": "<=", "bound": 1.0, "pass": None if p99 is None else p99 <= 1.0}
+        floods = r.get(f"{name}_flood_waits_after_learning")
+        after = r.get(f"{name}_seconds_after_learning")
+        allowed = None if after is None else float(max(1, math.ceil(after / 600)))
+        targets[f"{name}_flood_waits_after_learning"] = {
+            "value": floods, "op": "<=", "bound": allowed,
+            "pass": None if floods is None else floods <= allowed}
     r["targets"] = targets
 
 
@@ -219,6 +361,7 @@ def run(args) -> dict:
          "models": models, "machine": machine_info(), "notes": []}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tobs-bench-limits-") as tmp_name:
+        measure_unlimited(r, args.messages, Path(tmp_name), args.rtt)
         for name in models:
             measure_model(r, name, args.messages, args.scale, Path(tmp_name), args.skip_peers,
                           args.rtt)
@@ -228,17 +371,19 @@ def run(args) -> dict:
 
 
 def table(r: dict) -> str:
-    lines = [f"limits: {r['messages']:,} messages, RTT {r['rtt_ms']} ms, scale {r['scale']:g}",
+    lines = [f"limits: {r['messages']:,} messages, RTT {r['rtt_ms']} ms, scale {r['scale']:g}, "
+             f"tobsd without limits {r.get('unlimited_tobsd_msgs_per_s') or 0:,.0f} msgs/s",
              f"{'model':<10} {'ceiling':>9} {'tobsd':>9} {'fraction':>9} {'floods':>7} "
-             f"{'waited s':>9} {'live p99':>9} {'loop':>9}"]
+             f"{'waited s':>9} {'learned':>8} {'live p99':>9} {'loop':>9} {'tg-arch':>9}"]
     for name in r["models"]:
         def f(key, digits=0):
             v = r.get(f"{name}_{key}")
             return "n/a" if v is None else f"{v:,.{digits}f}"
-        lines.append(f"{name:<10} {f('ceiling_msgs_per_s'):>9} {f('tobsd_msgs_per_s'):>9} "
+        lines.append(f"{name:<10} {f('effective_ceiling_msgs_per_s'):>9} {f('tobsd_msgs_per_s'):>9} "
                      f"{f('fraction_of_ceiling', 2):>9} {f('tobsd_flood_waits'):>7} "
-                     f"{f('tobsd_flood_wait_seconds'):>9} {f('live_p99_s', 3):>9} "
-                     f"{f('loop_msgs_per_s'):>9}")
+                     f"{f('tobsd_flood_wait_seconds'):>9} {f('flood_waits_after_learning'):>8} "
+                     f"{f('live_p99_s', 3):>9} {f('loop_msgs_per_s'):>9} "
+                     f"{f('tg_archive_msgs_per_s'):>9}")
     lines += [f"note: {n}" for n in r["notes"]]
     lines += [f"target {k}: {v['value']} {v['op']} {v['bound']}: {v['pass']}"
               for k, v in r["targets"].items()]
@@ -253,7 +398,10 @@ def main(argv=None) -> int:
     p.add_argument("--rtt", type=int, default=100, help="fakegram's round-trip time in ms")
     p.add_argument("--skip-peers", action="store_true", help="tobsd only")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    p.add_argument("--keep-logs", type=Path, help="copy tobsd's log of each model into this folder")
     args = p.parse_args(argv)
+    global KEEP_LOGS
+    KEEP_LOGS = args.keep_logs
     result = run(args)
     print(json.dumps(result, indent=1, default=str) if args.json else table(result))
     return 0

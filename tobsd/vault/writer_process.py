@@ -109,8 +109,11 @@ async def _answer(writer: VaultWriter, out: asyncio.StreamWriter, req_id: int, m
             log.exception("vault writer request %s failed", method)
         reply = (req_id, False, _portable(exc))
     if req_id:
-        out.write(frame(reply))
-        await out.drain()
+        try:
+            out.write(frame(reply))
+            await out.drain()
+        except (ConnectionError, OSError):
+            pass   # the daemon is gone; the end of the stream stops the loop
 
 
 async def serve(sock: socket.socket) -> None:

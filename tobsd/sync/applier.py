@@ -45,7 +45,8 @@ a restart every page is fetched anew, without the deleted message.
 
 Group commit: batches of one chat that arrive while the writer is busy wait
 together and are applied in one pass (one write per note, one transaction),
-in arrival order, as if each had been applied alone. With several backfill
+in arrival order, as if each had been applied alone (up to
+`GROUP_MESSAGES` messages a group; the rest go in the next one). With several backfill
 requests in flight this writes a daily note once per group instead of once
 per page. If a group fails, the batch that sent it gets the error and each
 other batch is applied again on its own, so every caller gets its own
@@ -89,6 +90,10 @@ After = Callable[[ChangeSet], None]   # adds the batch's own writes to its trans
 
 RECENT_DELETIONS_KEPT = 100_000   # (chat, id) pairs deleted before they were seen
 WRITES_IN_FLIGHT = 2              # groups of one chat at the writer at once
+# A group takes the batches waiting up to this many messages (at least one
+# batch): the writer's time on one group bounds how long an urgent batch
+# waits for the group in progress to end.
+GROUP_MESSAGES = 1000
 
 _RETRY = object()                 # a batch's outcome: its group failed, apply it on its own
 
@@ -228,9 +233,16 @@ class Applier:
         step 4 is started."""
         flights = self._flights[chat.id]
         waiting = self._waiting.pop(chat.id, [])
-        group = [b for b in waiting if b.urgent == own.urgent]
+        group, size = [], 0
+        for b in waiting:           # in arrival order: the first that does not fit ends it
+            if b.urgent != own.urgent:
+                continue
+            if group and size + len(b.messages) > GROUP_MESSAGES:
+                break
+            group.append(b)
+            size += len(b.messages)
         if len(group) < len(waiting):
-            self._waiting[chat.id] = [b for b in waiting if b.urgent != own.urgent]
+            self._waiting[chat.id] = [b for b in waiting if b not in group]
         earlier = list(flights)
         cancelled = False
         try:

@@ -176,3 +176,24 @@ async def test_urgent_writes_go_before_ordinary_ones_waiting_at_the_writer(tmp_p
     w._lock.release()
     await asyncio.gather(first, second, urgent)
     assert order == [3, 1, 2]
+
+
+async def test_a_group_takes_the_waiting_batches_up_to_its_size_in_arrival_order(store, writer,
+                                                                                  monkeypatch):
+    """Group commit is bounded (the writer's time on one group bounds an
+    urgent batch's wait): the rest of the queue goes in the next group."""
+    from tobsd.sync import applier as applier_module
+    monkeypatch.setattr(applier_module, "GROUP_MESSAGES", 25)
+    applier = Applier(store, writer, writes_in_flight=1)
+    first = asyncio.create_task(applier.apply(CHAT, page(0), kind=BACKFILL))
+    await wait_for(lambda: len(writer.calls) == 1, what="the first page at the shut writer")
+    rest = []
+    for k in range(1, 5):
+        rest.append(asyncio.create_task(applier.apply(CHAT, page(k), kind=BACKFILL)))
+        await wait_for(lambda: len(waiting(applier)) == k, what=f"page {k} queued")
+    writer.gate.set()
+    await asyncio.gather(first, *rest)
+    assert [ids for ids, _ in writer.calls] == [
+        [m.id for m in page(0)],
+        [m.id for m in page(1) + page(2)],     # 20 of at most 25: page 3 waits
+        [m.id for m in page(3) + page(4)]]

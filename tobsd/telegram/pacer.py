@@ -134,16 +134,20 @@ class Pacer:
         task's: see core.fairshare), in arrival order within a share. The
         ticket says whether the caller was held back (the pacer is the limit)."""
         async with self._turns.turn(share):
-            held = False
-            now = self._clock()
-            if now < self._resume_at:       # a flood wait: no slots are banked across it
-                await self._sleep(self._resume_at - now)
-                held = True
-            self._refill(self._clock())
-            if self._tokens < 1.0:
-                held = True
+            held = waited = False
+            while True:
+                now = self._clock()
+                if now < self._resume_at:   # a flood wait: no slots are banked across it
+                    await self._sleep(self._resume_at - now)
+                    held = True
+                    continue
+                self._refill(now)
+                if self._tokens >= 1.0 or waited:
+                    break
+                # The slot is due after this sleep, unless a flood wait comes
+                # in meanwhile: then it waits for that too.
+                held = waited = True
                 await self._sleep((1.0 - self._tokens) / self.rate)
-                self._refill(self._clock())
             self._tokens = max(0.0, self._tokens - 1.0)
             return Ticket(held, self._generation)
 

@@ -180,8 +180,10 @@ class RateScheduler:
                         pacer.flooded(ticket, exc.seconds)
                         log.info("%s: pace now %.3g requests/s (ceiling between %s and %s)",
                                  pace_key, pacer.rate, pacer.low, pacer.high)
-                        await self._save_rate(pace_key, pacer, now_too=True)
+                    # The deadline first: no caller may send while the rate is saved.
                     await self._flooded(key, exc.seconds)
+                    if pacer is not None:
+                        await self._save_rate(pace_key, pacer, now_too=True)
                     if floods > self._max_flood_waits:
                         raise
                     continue

@@ -165,3 +165,23 @@ async def test_the_writer_process_brings_notes_of_an_earlier_version_up_to_date(
     old = parse_note((v1 / period).read_text("utf-8"))
     assert [b.text()[0] for b in note.blocks()] == [b.text()[0] for b in old.blocks()]
     assert '"render_version": 2' in (tmp_path / "vault/Telegram/.tobs/state.json").read_text()
+
+
+async def test_urgent_and_ordinary_applies_submitted_together_all_land(remote, tmp_path):
+    """The child starts each request as it reads it; urgent ones may go
+    before ordinary ones still waiting. Every submission gets its own answer
+    and every message lands; close waits for all of them."""
+    import asyncio
+
+    futures = []
+    for k in range(10):
+        batch = [msg(CHAT.id, 100 + 10 * k + i) for i in range(10)]
+        futures.append(await remote.submit(CHAT, batch))
+        futures.append(await remote.submit(CHAT, [msg(CHAT.id, 500 + k, "live")], urgent=True))
+    results = await asyncio.gather(*futures)
+    assert all(r.written for r in results)
+    found = blocks(tmp_path)
+    assert sorted(found) == sorted([100 + i for i in range(100)] + [500 + k for k in range(10)])
+    assert all(found[500 + k][0].text == "live" for k in range(10))
+    assert remote.note_of(CHAT.id, 509) is not None
+    assert leftovers(tmp_path / "vault") == []

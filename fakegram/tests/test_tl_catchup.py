@@ -52,6 +52,28 @@ async def test_history_not_modified_exactly_when_the_page_ids_match():
     assert ids[4] not in [m.id for m in changed.messages]
 
 
+async def test_one_message_at_a_position_is_not_modified_until_a_newer_one_is_deleted():
+    # offset = offsetFromID(offset_id) + add_offset (core.telegram.org/api/offsets);
+    # the hash covers the one id the result holds.
+    world = sample_world()
+    kit = HandlerKit(world)
+    info = news(world)
+    peer = types.InputPeerChannel(info.id, info.access_hash)
+    ids = [m.id for m in (await kit.call(functions.messages.GetHistoryRequest(
+        peer, 0, None, 0, 30, 0, 0, 0))).messages]
+    window = ids[5:25]
+
+    def probe():
+        return functions.messages.GetHistoryRequest(peer, window[0] + 1, None, len(window) - 1, 1,
+                                                    0, 0, ids_hash([window[-1]]))
+    assert isinstance(await kit.call(probe()), types.messages.MessagesNotModified)
+    world.delete(info.key, [ids[2], ids[27]])          # outside the window: same position
+    assert isinstance(await kit.call(probe()), types.messages.MessagesNotModified)
+    world.delete(info.key, [window[7]])
+    moved = await kit.call(probe())
+    assert [m.id for m in moved.messages] == [ids[25]]
+
+
 async def test_title_change_by_method_is_a_service_message_in_every_path():
     world = sample_world()
     kit = HandlerKit(world)

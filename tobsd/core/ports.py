@@ -138,8 +138,10 @@ class TelegramSource(Protocol):
         """A chat from a @username, t.me link, marked id or exact title."""
 
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100, unless_ids: Sequence[int] | None = None) -> HistoryPage:
-        """messages with min_id < id < offset_id (offset_id 0: from the newest).
+                      limit: int = 100, unless_ids: Sequence[int] | None = None,
+                      add_offset: int = 0) -> HistoryPage:
+        """messages with min_id < id < offset_id (offset_id 0: from the newest),
+        the first `add_offset` of them skipped (Telegram's add_offset).
         With `unless_ids` (the ids the caller holds for this page, newest
         first) Telegram answers without the messages when the page has
         exactly those ids: `not_modified` set, `messages` empty."""

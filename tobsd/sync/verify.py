@@ -1,30 +1,34 @@
 """The verification pass: a chat whose changes outran Telegram's update log
-is compared with Telegram page by page, without downloading what did not
-change.
+is compared with Telegram window by window, without downloading what did
+not change.
 
 Walking down from the cursor, each step takes the ids the index holds for
-the next page (the highest live ids below the offset) and asks for that
-page of history with Telegram's result hash of those ids
-(core.telegram.org/api/offsets, "Hash generation"; for messages.getHistory
-the hash is built from the message ids). When the page still holds exactly
-those messages Telegram answers `messagesNotModified`: a few bytes, no
-messages. Otherwise the page comes whole: ids the index holds inside its
-window but Telegram no longer returns were deleted, and every message it
-returns goes through the applier, which writes the new and the changed
-ones (edits of messages in that page included) and nothing else. Pages
-are 100 messages while nothing changes (one request per 100 messages) and
-smaller where changes turn out dense (`page_size`).
+the next window (the highest 100 live ids below the offset) and asks
+Telegram whether any of them was deleted with position probes (probe.py):
+one messages.getHistory request for the one message at the window's oldest
+position, with the result hash of the id expected there
+(core.telegram.org/api/offsets, "Hash generation"), answered
+`messagesNotModified` (20 bytes) while the window is whole. A window that
+lost messages is halved until each deleted id is found, a few requests of
+one message each per deletion. Deleted ids are marked (or removed) through
+the applier; every message a probe brings back goes through the applier
+too, which writes it only if it is new or changed.
 
-What the hash does not cover: Telegram's documented hash for getHistory is
-built from ids only, so an edit of a message whose page lost or gained no
-message is not seen this way (an edit inside the update log is: it comes
-with the difference). `full` (config `[sync] verify = "full"`) asks for
+What this cannot see: an edit of an old message. Telegram documents the
+hash of messages.getHistory as built from message ids only ("message ID
+hashes"; methods whose hash covers edit_date, such as
+messages.getScheduledHistory, say so), no method lists only ids and edit
+dates, and updates.getChannelDifference's channelMessagesFilter "cannot be
+used to fetch messages older than the channel message box size"; so the only documented way to find an old
+edit once the log has dropped it is to read the message again. Edits made
+inside the update log come with the differences, and edits of the newest
+page with reconcile. `full` (config `[sync] verify = "full"`) asks for
 every page whole instead and finds every edit, at the cost of reading the
 whole history again (the vault is still only written where it changed).
 
-Progress (next offset, messages checked) is committed with each step, so a
-restart resumes where the pass was. A pause between requests and the
-engine's shared request semaphore leave room for live sync and backfill.
+Progress (next offset, messages checked) is committed with each window, so
+a restart resumes where the pass was. A pause between windows and the
+engine's shared request budget leave room for live sync and backfill.
 """
 from __future__ import annotations
 
@@ -35,28 +39,15 @@ from typing import Callable
 
 from tobsd.core import fairshare
 from tobsd.core.models import Chat
-from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
+from tobsd.core.ports import ChangeSet, HistoryPage, StatePort, TelegramSource
 
 from .applier import Applier
 from .budget import RequestBudget
+from .probe import WindowProbe
 from .reconcile import keep_since
 
 PAGE = 100
-PAGE_SIZES = (100, 50, 34, 25, 20)
-REQUEST_COST = 3.0       # what one more request costs, in messages' worth of answer bytes
-PAUSE_S = 0.02           # between two requests of one pass
-
-
-def page_size(changes: int, checked: int) -> int:
-    """The page size that costs least for the change rate seen so far.
-
-    A page whose ids changed comes whole (a page of `size` messages is
-    changed with probability 1 - (1 - rate)**size); an unchanged one costs a
-    request and almost no bytes. With nothing changed this is the largest
-    page, one request per 100 messages; where changes are dense, smaller
-    pages keep most of the history from being downloaded again."""
-    rate = changes / checked if checked else 0.0
-    return min(PAGE_SIZES, key=lambda size: 1 - (1 - rate) ** size + REQUEST_COST / size)
+PAUSE_S = 0.02           # between two windows of one pass
 
 
 @dataclass(slots=True)
@@ -83,35 +74,60 @@ async def verify_chat(source: TelegramSource, applier: Applier, store: StatePort
     if not offset:
         offset = (await store.cursors.get(chat.id)).max_applied_id + 1
     await _check_unindexed(source, applier, store, chat, progress)
+
+    async def ask(**kwargs) -> HistoryPage:
+        with fairshare.using(fairshare.RECONCILE):   # its share of the history limit
+            async with requests.slot(chat.id):
+                return await source.history(chat, **kwargs)
+
+    probe = WindowProbe(source, chat, ask)
     while True:
-        limit = PAGE if full else page_size(progress.deleted + progress.changed,
-                                            progress.checked)
-        expected = await store.index.ids_below(chat.id, offset, limit)
+        expected = await store.index.ids_below(chat.id, offset, PAGE)
         if not expected:
             await _finish(store, chat)
             return progress
-        with fairshare.using(fairshare.RECONCILE):   # its share of the history limit
-            async with requests.slot(chat.id):
-                page = await source.history(chat, offset_id=offset, limit=limit,
-                                            unless_ids=None if full else expected)
-        progress.requests += 1
-        if page.not_modified:
-            progress.unchanged += 1
-            progress.checked += len(expected)
-            offset, done = expected[-1], len(expected) < limit
-            changes = store.changes()
-            if done:
-                changes.finish_verify(chat.id)
-            else:
-                changes.advance_verify(chat.id, offset, progress.checked)
-            await store.commit(changes)
-        else:
+        if full:
+            page = await ask(offset_id=offset, limit=PAGE)
+            progress.requests += 1
             offset, done = await _compare(applier, store, chat, page.messages, offset, since,
-                                          progress, limit)
+                                          progress, PAGE)
+        else:
+            offset, done = await _probe(probe, applier, store, chat, expected, since, progress)
         on_step()
         if done:
             return progress
         await asyncio.sleep(pause_s)
+
+
+async def _probe(probe: WindowProbe, applier: Applier, store: StatePort, chat: Chat,
+                 expected: list[int], since: datetime | None,
+                 progress: VerifyProgress) -> tuple[int, bool]:
+    """Check one window of indexed ids by probes; returns (next offset,
+    whether the pass ended)."""
+    found = await probe.deleted(expected)
+    progress.requests += found.requests
+    if found.gone:
+        progress.deleted += await applier.delete(chat, found.gone)
+    elif found.requests == 1:
+        progress.unchanged += 1
+    low, done = expected[-1], len(expected) < PAGE
+    checked = progress.checked + len(expected)
+
+    def advance(changes: ChangeSet) -> None:
+        if done:
+            changes.finish_verify(chat.id)
+        else:
+            changes.advance_verify(chat.id, low, checked)
+
+    seen = keep_since(list({m.id: m for m in found.seen}.values()), since)
+    if seen:
+        progress.changed += await applier.apply(chat, seen, after=advance)
+    else:
+        changes = store.changes()
+        advance(changes)
+        await store.commit(changes)
+    progress.checked = checked
+    return low, done
 
 
 async def _compare(applier: Applier, store: StatePort, chat: Chat, messages: list, offset: int,

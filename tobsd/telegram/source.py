@@ -282,10 +282,11 @@ class TelethonSource:
 
     # --- messages -----------------------------------------------------------------------
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100, unless_ids: Sequence[int] | None = None) -> HistoryPage:
+                      limit: int = 100, unless_ids: Sequence[int] | None = None,
+                      add_offset: int = 0) -> HistoryPage:
         peer = await self._input_peer(chat.id, chat.title)
         request = functions.messages.GetHistoryRequest(
-            peer=peer, offset_id=offset_id, offset_date=None, add_offset=0, limit=limit,
+            peer=peer, offset_id=offset_id, offset_date=None, add_offset=add_offset, limit=limit,
             max_id=0, min_id=min_id, hash=ids_hash(unless_ids) if unless_ids else 0)
         takeout_id = await self.takeout.current()
         result = None

@@ -129,3 +129,13 @@ async def test_history_hash_answers_not_modified_for_an_unchanged_page(source, w
     world.delete(news_key(world), [ids[3]])
     changed = await source.history(news, offset_id=50, limit=20, unless_ids=ids)
     assert not changed.not_modified and ids[3] not in {m.id for m in changed.messages}
+
+
+async def test_a_position_probe_is_not_modified_until_a_message_above_it_is_deleted(source, world):
+    news = await source.resolve("@news")
+    ids = [m.id for m in (await source.history(news, offset_id=50, limit=20)).messages]
+    probe = dict(offset_id=ids[0] + 1, add_offset=len(ids) - 1, limit=1, unless_ids=[ids[-1]])
+    assert (await source.history(news, **probe)).not_modified
+    world.delete(news_key(world), [ids[3]])
+    moved = await source.history(news, **probe)
+    assert not moved.not_modified and [m.id for m in moved.messages][0] < ids[-1]

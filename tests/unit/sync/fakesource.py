@@ -76,7 +76,7 @@ class FakeSource:
         return self.chats[int(ref)]
 
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
-                      limit: int = 100, unless_ids=None) -> HistoryPage:
+                      limit: int = 100, unless_ids=None, add_offset: int = 0) -> HistoryPage:
         self.calls.append(("history", chat.id, offset_id, min_id, limit))
         if chat.id in self.unavailable:
             raise ChatUnavailable(f"{chat.title}: CHANNEL_PRIVATE")
@@ -86,7 +86,10 @@ class FakeSource:
             self.failing[chat.id] -= 1
             raise RuntimeError(f"connection lost while fetching {chat.title}")
         ids = sorted((i for i in self.histories[chat.id]
-                      if (not offset_id or i < offset_id) and i > min_id), reverse=True)[:limit]
+                      if (not offset_id or i < offset_id) and i > min_id),
+                     reverse=True)[add_offset:add_offset + limit]
+        if unless_ids and list(unless_ids) == ids:   # the caller holds this result
+            return HistoryPage([], count=len(self.histories[chat.id]), not_modified=True)
         return HistoryPage([self.histories[chat.id][i] for i in ids],
                            count=len(self.histories[chat.id]))
 

@@ -37,6 +37,7 @@ class ProbeResult:
     gone: list[int] = field(default_factory=list)      # ids Telegram no longer has
     seen: list[Message] = field(default_factory=list)  # messages the probes brought back
     requests: int = 0
+    not_modified: int = 0                               # of them answered messagesNotModified
 
 
 class WindowProbe:
@@ -61,6 +62,7 @@ class WindowProbe:
                                unless_ids=[window[-1]])
         result.requests += 1
         if page.not_modified:
+            result.not_modified += 1
             return True
         result.seen.extend(page.messages)
         return False

@@ -106,10 +106,9 @@ async def _probe(probe: WindowProbe, applier: Applier, store: StatePort, chat: C
     whether the pass ended)."""
     found = await probe.deleted(expected)
     progress.requests += found.requests
+    progress.unchanged += found.not_modified
     if found.gone:
         progress.deleted += await applier.delete(chat, found.gone)
-    elif found.requests == 1:
-        progress.unchanged += 1
     low, done = expected[-1], len(expected) < PAGE
     checked = progress.checked + len(expected)
 

@@ -12,7 +12,7 @@ holds that message, i.e. when none of the window's messages was deleted;
 otherwise it sends the one message found there. A window that changed is
 halved and its halves probed, down to single messages, where the probe is a
 direct existence test (the newest message below id + 1 is the message
-itself or it is gone). A deletion among 100 messages so costs about eight
+itself or it is gone). A deletion among 100 messages so costs about ten
 small requests instead of the page.
 
 Every message a probe brings back is real and current: the caller applies

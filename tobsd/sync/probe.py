@@ -38,6 +38,7 @@ class ProbeResult:
     seen: list[Message] = field(default_factory=list)  # messages the probes brought back
     requests: int = 0
     not_modified: int = 0                               # of them answered messagesNotModified
+    gave_up: bool = False     # more requests were needed than allowed: ask for the window whole
 
 
 class WindowProbe:
@@ -45,13 +46,16 @@ class WindowProbe:
     messages.getHistory request (the caller meters it)."""
 
     def __init__(self, source: TelegramSource, chat: Chat,
-                 ask: Callable[..., Awaitable[HistoryPage]] | None = None) -> None:
+                 ask: Callable[..., Awaitable[HistoryPage]] | None = None, *,
+                 max_requests: int = 1_000_000) -> None:
         self.source, self.chat = source, chat
         self._ask = ask or (lambda **kw: source.history(chat, **kw))
+        self.max_requests = max_requests
 
     async def deleted(self, window: Sequence[int]) -> ProbeResult:
         """The ids of `window` (indexed live ids, newest first, consecutive
-        in the index) that Telegram no longer has."""
+        in the index) that Telegram no longer has; `gave_up` (and `gone`
+        incomplete) when finding them took more than `max_requests`."""
         result = ProbeResult()
         if window:
             await self._search(list(window), result, known_changed=False)
@@ -69,6 +73,9 @@ class WindowProbe:
 
     async def _search(self, window: list[int], result: ProbeResult, *,
                       known_changed: bool) -> None:
+        if result.requests >= self.max_requests:
+            result.gave_up = True
+            return
         if len(window) == 1:
             # Always asked, never inferred: the message exists or it is gone.
             if not await self._unchanged(window, result):

@@ -241,6 +241,34 @@ async def test_kill_during_the_default_verification(make_server, tmp_path):
         await restart_and_check(tobsd, changes, tmp_path, old_edits_seen=False)
 
 
+async def test_dense_deletions_beyond_the_log_are_read_by_pages(make_server, tmp_path):
+    """One message in three deleted: probing each would cost ten requests a
+    deletion; the pass gives up on probes for such windows and asks them
+    whole, and every deletion is still marked."""
+    world = catchup_world()
+    async with make_server(world) as server:
+        tobsd = await first_sync(server, tmp_path)
+        world.set_log_size(4)
+        key = next(c.key for c in world.chats() if c.title == "News")
+        ids = [m.id for m in all_messages(world, key) if m.action is None]
+        gone = set(ids[10:250:3])
+        for msg_id in sorted(gone):          # one change each: far beyond the log
+            world.delete(key, [msg_id])
+        since = server.request_log()[-1]["seq"]
+        restarted = TobsdProcess(tobsd.config).start()
+        try:
+            await restarted.wait_for(caught_up, 120, "catching up")
+        finally:
+            assert await restarted.terminate() == 0
+        mine = by_message([b for b in scan(tmp_path / "vault") if b.note.split("/")[1] == "News"])
+        assert all(mine.get(i) and all(b.deleted for b in mine[i]) for i in gone)
+        assert not [i for i, blocks in mine.items() if i not in gone and any(b.deleted
+                                                                            for b in blocks)]
+        history = [r for r in server.request_log(since=since)
+                   if r["method"] == "messages.getHistory"]
+        assert len(history) <= 10 * 2 + 2 * 25 + 5, len(history)
+
+
 async def test_changes_missed_across_a_reconnect_are_caught_up(make_server, tmp_path):
     """Pushes lost while the connection drops: the channel's old-message
     edit and deletion reach the vault through the difference asked after

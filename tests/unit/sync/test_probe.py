@@ -54,6 +54,16 @@ def test_a_window_that_lost_everything():
     assert sorted(result.gone) == list(range(801, 901))
 
 
+def test_probes_give_up_past_their_budget():
+    source = FakeSource()
+    chat = source.add_chat(CHAT, 1000)
+    for msg_id in range(801, 901, 3):
+        source.histories[CHAT].pop(msg_id)
+    result = asyncio.run(WindowProbe(source, chat, max_requests=24).deleted(
+        list(range(900, 800, -1))))
+    assert result.gave_up and result.requests <= 25
+
+
 def test_messages_the_index_lacks_are_never_taken_for_deleted():
     # The index holds 900..801 but 850 is missing from it; Telegram has all.
     window = [i for i in range(900, 800, -1) if i != 850]

@@ -9,10 +9,14 @@ one messages.getHistory request for the one message at the window's oldest
 position, with the result hash of the id expected there
 (core.telegram.org/api/offsets, "Hash generation"), answered
 `messagesNotModified` (20 bytes) while the window is whole. A window that
-lost messages is halved until each deleted id is found, a few requests of
-one message each per deletion. Deleted ids are marked (or removed) through
-the applier; every message a probe brings back goes through the applier
-too, which writes it only if it is new or changed.
+lost messages is halved until each deleted id is found, about ten
+requests of one message each per deletion. Deleted ids are marked (or
+removed) through the applier; every message a probe brings back goes
+through the applier too, which writes it only if it is new or changed.
+Where deletions are dense (a window needing more than PROBES_PER_WINDOW
+probes, or more than DENSE of the messages checked so far deleted)
+windows are asked whole with the ids hash of the window instead: a page of
+100 costs less there than ten probes per deletion.
 
 What this cannot see: an edit of an old message. Telegram documents the
 hash of messages.getHistory as built from message ids only ("message ID

@@ -35,6 +35,7 @@ from pathlib import Path
 from tobsd.api.server import ApiServer
 from tobsd.core.config import Config, load_config
 from tobsd.core.config_chats import ChatConfig, ChatRef
+from tobsd.core.config_media import chat_media
 from tobsd.core.errors import ConfigError, InvalidArgument, NeedsLogin
 from tobsd.events import EventHub, LogForwarder
 from tobsd.media.process import FfmpegProcessor, build_processor
@@ -44,14 +45,17 @@ from tobsd.status import one_line
 from tobsd.core.files import private_dir, private_files
 from tobsd.core.preflight import preflight
 from tobsd.core.states import DaemonState
+from tobsd.media.queue import MediaQueue
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
 from tobsd.sync.selection import Selected, Unresolved, chat_from_row, select_chats
 from tobsd.systemd import SystemdNotifier
 from tobsd.telegram.client import session_fingerprint
+from tobsd.telegram.dcpool import DcPool
 from tobsd.telegram.floodstore import FloodTableAdapter
 from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
+from tobsd.vault.mediafiles import attachment_name
 from tobsd.vault.options import ChatSettings, VaultConfig
 from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 
@@ -76,7 +80,8 @@ class Origin:
 def vault_config(config: Config) -> VaultConfig:
     default = ChatSettings(tz=config.vault.zone(), period=config.vault.period,
                            remove_deleted=config.sync.remove_deleted)
-    return VaultConfig(root=config.vault.root, default_chat=default)
+    return VaultConfig(root=config.vault.root, default_chat=default,
+                       shared_attachments=config.media.shared_folder)
 
 
 def check_vault_writable(config: Config) -> None:
@@ -125,6 +130,7 @@ class Daemon:
         self.source: TelethonSource | None = None
         self.engine: SyncEngine | None = None
         self.processor: FfmpegProcessor | None = None   # media processing (ffmpeg, GPU detection)
+        self.media: MediaQueue | None = None            # media downloads (a side stream)
         self.state = DaemonState.STARTING
         self.unresolved: list = []
         self.me = None                          # the logged-in account (core Person)
@@ -235,11 +241,17 @@ class Daemon:
         self._connected = False
         self.source = TelethonSource(self.config, FloodTableAdapter(self.store.flood),
                                      client_options=self.client_options)
+        cfg = self.config
+        self.media = MediaQueue(self.store.media, DcPool(self.source), vault_dir=cfg.vault.path,
+                                state_dir=cfg.daemon.state_dir, folder=self.writer.attachments_folder,
+                                name=attachment_name, config=cfg.media,
+                                workers=cfg.limits.media_downloads, processor=self.processor)
         self.engine = SyncEngine(self.source, self.store, self.writer,
                                  workers=self.config.limits.backfill_requests_in_flight,
                                  reconcile_every_s=self.config.daemon.reconcile_every_s,
                                  on_change=self._status_due.set,
-                                 verify_full=self.config.sync.verify == "full")
+                                 verify_full=self.config.sync.verify == "full", media=self.media)
+        self.media.rerender = self.engine.rerender
         try:
             me = await self.source.start()
             self.me = me
@@ -250,6 +262,7 @@ class Daemon:
             self.notifier.ready(self._status_line({"state": self.state}))
             await self._track_chats()
             await self.engine.start()
+            self.media.start()
         except NeedsLogin as exc:
             self.engine.state = DaemonState.NEEDS_LOGIN
             self.engine.error = str(exc)
@@ -289,6 +302,10 @@ class Daemon:
         await self._shutdown()
 
     async def _shutdown(self) -> None:
+        if self.media is not None:
+            # Downloads stop first: their partial files stay for the next start.
+            await self.media.stop()
+            await self.media.source.close()
         if self.engine is not None:
             await self.engine.stop()
         if self.source is not None:
@@ -422,6 +439,10 @@ class Daemon:
         return await self.writer.purge_chat(chat) if delete_notes else None
 
     def _chat_settings(self, chat_id: int, options: ChatConfig) -> None:
+        if self.media is not None:
+            self.media.set_chat(chat_id, chat_media(self.config.media, options.media, options.media_kinds,
+                                                    options.media_max_size_mb),
+                                drop_done=options.remove_deleted)
         if options.remove_deleted != self.config.sync.remove_deleted:
             base = self.writer.config.default_chat
             self.writer.set_chat_settings(chat_id, ChatSettings(
@@ -483,6 +504,7 @@ class Daemon:
             "chats": engine.get("chats", []) + failed,
             "source": engine.get("source", {}),
             "catch_up": engine.get("catch_up", {}),
+            "media": await self.media.status() if self.media is not None else None,
             "unresolved": [{"ref": str(u.ref), "error": u.error} for u in self.unresolved],
         }
 

@@ -73,9 +73,12 @@ class DaemonService:
         await self._add_newest(status["chats"])
         await self._add_backfill_progress(status["chats"])
         origins = self.daemon.origins
+        media_chats = (status.get("media") or {}).get("chats", {})
         for chat in status["chats"]:
             origin = origins.get(chat["id"])
             chat["origin"] = origin.kind if origin else "config"
+            if chat.get("id") in media_chats:
+                chat["media"] = media_chats[chat["id"]]
         self._publish_changes(self._snapshot, status)
         wall = time.time()
         for chat in status["chats"]:

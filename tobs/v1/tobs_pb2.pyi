@@ -91,7 +91,7 @@ class Queues(_message.Message):
     def __init__(self, writer_in_flight: _Optional[int] = ..., chats_waiting: _Optional[int] = ...) -> None: ...
 
 class DaemonStatus(_message.Message):
-    __slots__ = ("state", "version", "pid", "uptime_s", "account", "dcs", "takeout", "flood_waits", "queues", "messages_per_s", "rss_bytes", "cpu_percent", "config_error", "error", "pacing", "catch_up", "accelerators")
+    __slots__ = ("state", "version", "pid", "uptime_s", "account", "dcs", "takeout", "flood_waits", "queues", "messages_per_s", "rss_bytes", "cpu_percent", "config_error", "error", "pacing", "catch_up", "accelerators", "media")
     STATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
@@ -109,6 +109,7 @@ class DaemonStatus(_message.Message):
     PACING_FIELD_NUMBER: _ClassVar[int]
     CATCH_UP_FIELD_NUMBER: _ClassVar[int]
     ACCELERATORS_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
     state: str
     version: str
     pid: int
@@ -126,7 +127,8 @@ class DaemonStatus(_message.Message):
     pacing: _containers.RepeatedCompositeFieldContainer[Pacer]
     catch_up: CatchUp
     accelerators: Accelerators
-    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ..., pacing: _Optional[_Iterable[_Union[Pacer, _Mapping]]] = ..., catch_up: _Optional[_Union[CatchUp, _Mapping]] = ..., accelerators: _Optional[_Union[Accelerators, _Mapping]] = ...) -> None: ...
+    media: MediaStatus
+    def __init__(self, state: _Optional[str] = ..., version: _Optional[str] = ..., pid: _Optional[int] = ..., uptime_s: _Optional[float] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., dcs: _Optional[_Iterable[_Union[DcConnection, _Mapping]]] = ..., takeout: _Optional[str] = ..., flood_waits: _Optional[_Iterable[_Union[FloodWait, _Mapping]]] = ..., queues: _Optional[_Union[Queues, _Mapping]] = ..., messages_per_s: _Optional[float] = ..., rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., config_error: _Optional[str] = ..., error: _Optional[str] = ..., pacing: _Optional[_Iterable[_Union[Pacer, _Mapping]]] = ..., catch_up: _Optional[_Union[CatchUp, _Mapping]] = ..., accelerators: _Optional[_Union[Accelerators, _Mapping]] = ..., media: _Optional[_Union[MediaStatus, _Mapping]] = ...) -> None: ...
 
 class Accelerators(_message.Message):
     __slots__ = ("found", "used", "can_encode", "can_decode", "fallbacks", "notes")
@@ -150,6 +152,54 @@ class Accelerators(_message.Message):
     fallbacks: int
     notes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, found: _Optional[_Mapping[str, str]] = ..., used: _Optional[str] = ..., can_encode: _Optional[bool] = ..., can_decode: _Optional[bool] = ..., fallbacks: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MediaStatus(_message.Message):
+    __slots__ = ("budget_bytes", "stored_bytes", "referenced_bytes", "budget_reached", "downloading", "bytes_fetched", "files_stored", "dedup_by_id", "dedup_by_content", "parts_resumed", "parts_hash_checked", "retries", "reference_refreshes", "dc_migrations")
+    BUDGET_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STORED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    REFERENCED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_REACHED_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOADING_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FETCHED_FIELD_NUMBER: _ClassVar[int]
+    FILES_STORED_FIELD_NUMBER: _ClassVar[int]
+    DEDUP_BY_ID_FIELD_NUMBER: _ClassVar[int]
+    DEDUP_BY_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    PARTS_RESUMED_FIELD_NUMBER: _ClassVar[int]
+    PARTS_HASH_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_REFRESHES_FIELD_NUMBER: _ClassVar[int]
+    DC_MIGRATIONS_FIELD_NUMBER: _ClassVar[int]
+    budget_bytes: int
+    stored_bytes: int
+    referenced_bytes: int
+    budget_reached: bool
+    downloading: int
+    bytes_fetched: int
+    files_stored: int
+    dedup_by_id: int
+    dedup_by_content: int
+    parts_resumed: int
+    parts_hash_checked: int
+    retries: int
+    reference_refreshes: int
+    dc_migrations: int
+    def __init__(self, budget_bytes: _Optional[int] = ..., stored_bytes: _Optional[int] = ..., referenced_bytes: _Optional[int] = ..., budget_reached: _Optional[bool] = ..., downloading: _Optional[int] = ..., bytes_fetched: _Optional[int] = ..., files_stored: _Optional[int] = ..., dedup_by_id: _Optional[int] = ..., dedup_by_content: _Optional[int] = ..., parts_resumed: _Optional[int] = ..., parts_hash_checked: _Optional[int] = ..., retries: _Optional[int] = ..., reference_refreshes: _Optional[int] = ..., dc_migrations: _Optional[int] = ...) -> None: ...
+
+class ChatMedia(_message.Message):
+    __slots__ = ("queued", "done", "failed", "skipped", "over_budget", "errors")
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    OVER_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    queued: int
+    done: int
+    failed: int
+    skipped: int
+    over_budget: int
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, queued: _Optional[int] = ..., done: _Optional[int] = ..., failed: _Optional[int] = ..., skipped: _Optional[int] = ..., over_budget: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CatchUp(_message.Message):
     __slots__ = ("running", "runs", "answers", "verify_pending")
@@ -178,7 +228,7 @@ class VerifyProgress(_message.Message):
     def __init__(self, checked: _Optional[int] = ..., requests: _Optional[int] = ..., unchanged: _Optional[int] = ..., deleted: _Optional[int] = ..., changed: _Optional[int] = ...) -> None: ...
 
 class ChatStatus(_message.Message):
-    __slots__ = ("id", "title", "kind", "state", "error", "written", "indexed", "max_applied_id", "backfill_done", "backfill_ids_done", "backfill_ids_total", "eta_s", "newest_message", "lag_s", "origin", "deleted_notes", "ref", "verify")
+    __slots__ = ("id", "title", "kind", "state", "error", "written", "indexed", "max_applied_id", "backfill_done", "backfill_ids_done", "backfill_ids_total", "eta_s", "newest_message", "lag_s", "origin", "deleted_notes", "ref", "verify", "media")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +247,7 @@ class ChatStatus(_message.Message):
     DELETED_NOTES_FIELD_NUMBER: _ClassVar[int]
     REF_FIELD_NUMBER: _ClassVar[int]
     VERIFY_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
     id: int
     title: str
     kind: str
@@ -215,7 +266,8 @@ class ChatStatus(_message.Message):
     deleted_notes: _containers.RepeatedScalarFieldContainer[str]
     ref: str
     verify: VerifyProgress
-    def __init__(self, id: _Optional[int] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., error: _Optional[str] = ..., written: _Optional[int] = ..., indexed: _Optional[int] = ..., max_applied_id: _Optional[int] = ..., backfill_done: _Optional[bool] = ..., backfill_ids_done: _Optional[int] = ..., backfill_ids_total: _Optional[int] = ..., eta_s: _Optional[float] = ..., newest_message: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_s: _Optional[float] = ..., origin: _Optional[_Union[ChatOrigin, str]] = ..., deleted_notes: _Optional[_Iterable[str]] = ..., ref: _Optional[str] = ..., verify: _Optional[_Union[VerifyProgress, _Mapping]] = ...) -> None: ...
+    media: ChatMedia
+    def __init__(self, id: _Optional[int] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., error: _Optional[str] = ..., written: _Optional[int] = ..., indexed: _Optional[int] = ..., max_applied_id: _Optional[int] = ..., backfill_done: _Optional[bool] = ..., backfill_ids_done: _Optional[int] = ..., backfill_ids_total: _Optional[int] = ..., eta_s: _Optional[float] = ..., newest_message: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lag_s: _Optional[float] = ..., origin: _Optional[_Union[ChatOrigin, str]] = ..., deleted_notes: _Optional[_Iterable[str]] = ..., ref: _Optional[str] = ..., verify: _Optional[_Union[VerifyProgress, _Mapping]] = ..., media: _Optional[_Union[ChatMedia, _Mapping]] = ...) -> None: ...
 
 class UnresolvedChat(_message.Message):
     __slots__ = ("ref", "error")

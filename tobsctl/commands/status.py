@@ -67,12 +67,14 @@ def render(resp):
         lines.append(Text(f"pacing    {p.key} {p.rate:.1f}/s{learned}"))
     lines.append(Text(f"rate      {d.messages_per_s:.1f} msg/s   memory {d.rss_bytes / 2**20:.0f} MiB"
                       f"   cpu {d.cpu_percent:.0f}%"))
+    if d.HasField("media"):
+        lines.append(_media_line(d.media))
     if d.error:
         lines.append(Text(f"error     {d.error}", style="red"))
     if d.config_error:
         lines.append(Text(f"config    {d.config_error}", style="red"))
     table = Table(box=None, pad_edge=False)
-    for col in ("CHAT", "STATE", "MESSAGES", "PROGRESS", "LAG"):
+    for col in ("CHAT", "STATE", "MESSAGES", "PROGRESS", "LAG", "MEDIA"):
         table.add_column(col)
     for c in resp.chats:
         state = c.state + (f" ({c.error})" if c.error else "")
@@ -87,10 +89,35 @@ def render(resp):
         else:
             progress = Text("done" if c.backfill_done else "")
         table.add_row(c.title, state, str(c.indexed), progress,
-                      _duration(c.lag_s) if c.HasField("newest_message") else "-")
+                      _duration(c.lag_s) if c.HasField("newest_message") else "-",
+                      _chat_media(c.media) if c.HasField("media") else "-")
     for u in resp.unresolved:
-        table.add_row(u.ref, f"unresolved ({u.error})", "", "", "")
+        table.add_row(u.ref, f"unresolved ({u.error})", "", "", "", "")
+    errors = [Text(f"  {c.title}: {e}", style="yellow") for c in resp.chats if c.HasField("media")
+              for e in c.media.errors]
+    if errors:
+        return Group(*lines, Text(""), table, Text(""), Text("media failures"), *errors)
     return Group(*lines, Text(""), table)
+
+
+def _media_line(m) -> Text:
+    budget = f" of {m.budget_bytes / 2**20:.0f} MiB budget" if m.budget_bytes else ""
+    text = (f"media     {m.stored_bytes / 2**20:.1f} MiB stored{budget}, "
+            f"{m.downloading} downloading, {m.files_stored} files and "
+            f"{m.bytes_fetched / 2**20:.1f} MiB fetched; "
+            f"dedup {m.dedup_by_id} by id, {m.dedup_by_content} by content")
+    if m.budget_reached:
+        return Text(text + "; DISK BUDGET REACHED: downloads wait", style="red")
+    return Text(text)
+
+
+def _chat_media(m) -> str:
+    parts = [f"{m.done} done"]
+    for label, n in (("queued", m.queued), ("failed", m.failed), ("skipped", m.skipped),
+                     ("over budget", m.over_budget)):
+        if n:
+            parts.append(f"{n} {label}")
+    return ", ".join(parts)
 
 
 def _duration(seconds: float) -> str:

@@ -30,7 +30,30 @@ def chat_status(chat: dict) -> pb.ChatStatus:
         newest_message=timestamp(chat.get("newest_message")), lag_s=chat.get("lag_s", 0.0),
         origin=ORIGINS.get(chat.get("origin", ""), pb.CHAT_ORIGIN_UNSPECIFIED),
         deleted_notes=chat.get("deleted_notes") or [], ref=chat.get("ref") or "",
-        verify=pb.VerifyProgress(**chat["verify"]) if chat.get("verify") else None)
+        verify=pb.VerifyProgress(**chat["verify"]) if chat.get("verify") else None,
+        media=chat_media(chat["media"]) if chat.get("media") else None)
+
+
+def chat_media(m: dict) -> pb.ChatMedia:
+    counts = m.get("counts", {})
+    return pb.ChatMedia(queued=counts.get("queued", 0), done=counts.get("done", 0),
+                        failed=counts.get("failed", 0) + counts.get("gone", 0),
+                        skipped=counts.get("skipped", 0), over_budget=counts.get("budget", 0),
+                        errors=m.get("errors", []))
+
+
+def media_status(m: dict) -> pb.MediaStatus:
+    disk, counters, source = m.get("disk", {}), m.get("counters", {}), m.get("source", {})
+    return pb.MediaStatus(
+        budget_bytes=disk.get("budget_bytes", 0), stored_bytes=disk.get("stored_bytes", 0),
+        referenced_bytes=disk.get("referenced_bytes", 0), budget_reached=disk.get("budget_reached", False),
+        downloading=m.get("active", 0), bytes_fetched=counters.get("bytes_fetched", 0),
+        files_stored=counters.get("files_stored", 0), dedup_by_id=counters.get("dedup_by_id", 0),
+        dedup_by_content=counters.get("dedup_by_content", 0),
+        parts_resumed=counters.get("parts_resumed", 0),
+        parts_hash_checked=counters.get("parts_hash_checked", 0), retries=counters.get("retries", 0),
+        reference_refreshes=source.get("reference_refreshes", 0),
+        dc_migrations=source.get("dc_migrations", 0))
 
 
 def pacer(key: str, p: dict) -> pb.Pacer:
@@ -55,7 +78,8 @@ def status(snap: dict) -> pb.GetStatusResponse:
         rss_bytes=snap["rss_bytes"], cpu_percent=snap["cpu_percent"],
         config_error=snap["config_error"], error=snap.get("error") or "",
         catch_up=pb.CatchUp(**snap["catch_up"]) if snap.get("catch_up") else None,
-        accelerators=pb.Accelerators(**snap["accelerators"]) if snap.get("accelerators") else None)
+        accelerators=pb.Accelerators(**snap["accelerators"]) if snap.get("accelerators") else None,
+        media=media_status(snap["media"]) if snap.get("media") else None)
     return pb.GetStatusResponse(
         daemon=daemon, chats=[chat_status(c) for c in snap["chats"]],
         unresolved=[pb.UnresolvedChat(ref=u["ref"], error=u["error"]) for u in snap.get("unresolved", [])])

@@ -24,12 +24,13 @@ from types import MappingProxyType
 from typing import Mapping
 
 from tobsd.core.config_chats import CHAT_KINDS, ChatConfig, ChatRef, SyncConfig
+from tobsd.core.config_media import MediaConfig, read_chat_media, read_media
 from tobsd.core.config_processing import ProcessingConfig, read_processing
 from tobsd.core.config_reader import Problems, TableReader, describe, resolve_path, suggest
 from tobsd.core.errors import ConfigError
 
 __all__ = [
-    "ChatConfig", "ChatRef", "Config", "DaemonConfig", "Endpoint", "LimitsConfig",
+    "ChatConfig", "ChatRef", "Config", "DaemonConfig", "Endpoint", "LimitsConfig", "MediaConfig",
     "ProcessingConfig", "Secret", "SyncConfig", "TelegramConfig", "VaultConfig", "load_config",
 ]
 
@@ -37,11 +38,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 
 #: Keys tobsd reads and checks but that do nothing yet; setting one gets a
 #: warning (check-config and the daemon's log) naming what it will do.
-NOT_YET_ACTIVE = {
-    "media": "media downloads are not active yet: media show as placeholders",
-    "media_downloads": "media downloads are not active yet",
-    "connections_per_dc": "media downloads are not active yet; it will bound their connections",
-}
+NOT_YET_ACTIVE: dict[str, str] = {}
 PERIODS = ("day", "month")
 # sun_path in struct sockaddr_un holds 108 bytes including the final NUL.
 MAX_SOCKET_PATH = 107
@@ -100,7 +97,7 @@ class LimitsConfig:
 
     backfill_requests_in_flight: int = 6   # history requests in flight, all chats together
     media_downloads: int = 4               # media files downloading at once
-    connections_per_dc: int = 4            # upper bound on warm connections per data centre
+    connections_per_dc: int = 4            # upper bound on download connections (and requests) per DC
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +145,7 @@ class Config:
     limits: LimitsConfig = LimitsConfig()
     telegram: TelegramConfig = TelegramConfig()
     processing: ProcessingConfig = ProcessingConfig()
+    media: MediaConfig = MediaConfig()
     api_hash_file: Path | None = None        # where the api_hash was read from, if from a file
     inactive: tuple[str, ...] = ()           # "key: why" for keys set that do nothing yet
 
@@ -190,7 +188,8 @@ def _read(top: TableReader, source: Path, env: Mapping[str, str]) -> Config | No
     session = top.get_path("session", daemon.state_dir / "tobsd.session", base)
     vault = _read_vault(top.get_table("vault"), base)
     sync = _read_sync(top.get_table("sync"))
-    chats = _read_chats(top.get_tables("chats"), sync)
+    media = read_media(top.get_table("media"))
+    chats = _read_chats(top.get_tables("chats"), sync, media)
     limits = _read_limits(top.get_table("limits"))
     telegram = _read_telegram(top.get_table("telegram"), base)
     processing = read_processing(top.get_table("processing"), base)
@@ -199,20 +198,18 @@ def _read(top: TableReader, source: Path, env: Mapping[str, str]) -> Config | No
         return None
     return Config(source=source, api_id=api_id, api_hash=api_hash, session=session, vault=vault,
                   daemon=daemon, chats=chats, sync=sync, limits=limits, telegram=telegram,
-                  processing=processing, api_hash_file=api_hash_file, inactive=_inactive(top.table))
+                  processing=processing, media=media, api_hash_file=api_hash_file,
+                  inactive=_inactive(top.table))
 
 
 def _inactive(data: dict) -> tuple[str, ...]:
     """The keys of NOT_YET_ACTIVE that the file sets, as "key: why"."""
     found = []
-    for table, name in (("sync", "media"), ("limits", "media_downloads"),
-                        ("limits", "connections_per_dc")):
-        if isinstance(data.get(table), dict) and name in data[table]:
-            found.append(f"{table}.{name}: {NOT_YET_ACTIVE[name]}")
-    chats = data.get("chats")
-    for i, entry in enumerate(chats if isinstance(chats, list) else []):
-        if isinstance(entry, dict) and "media" in entry:
-            found.append(f"chats[{i}].media: {NOT_YET_ACTIVE['media']}")
+    for dotted, why in NOT_YET_ACTIVE.items():
+        table, _, name = dotted.rpartition(".")
+        holder = data.get(table) if table else data
+        if isinstance(holder, dict) and name in holder:
+            found.append(f"{dotted}: {why}")
     return tuple(found)
 
 
@@ -338,7 +335,8 @@ def _pattern(value: object) -> str:
     raise ValueError(f"expected a non-empty name pattern, got {describe(value)}")
 
 
-def _read_chats(tables: list[TableReader], sync: SyncConfig) -> tuple[ChatConfig, ...]:
+def _read_chats(tables: list[TableReader], sync: SyncConfig,
+                media_config: MediaConfig = MediaConfig()) -> tuple[ChatConfig, ...]:
     chats: list[ChatConfig] = []
     first_seen: dict[tuple[str, str], str] = {}
     for t in tables:
@@ -354,6 +352,7 @@ def _read_chats(tables: list[TableReader], sync: SyncConfig) -> tuple[ChatConfig
         media = t.get_bool("media", sync.media)
         paused = t.get_bool("paused", False)
         remove_deleted = t.get_bool("remove_deleted", sync.remove_deleted)
+        media_kinds, media_max = read_chat_media(t, media_config)
         t.finish()
         if ref is None:
             continue
@@ -361,7 +360,8 @@ def _read_chats(tables: list[TableReader], sync: SyncConfig) -> tuple[ChatConfig
         if earlier != t.path:
             t.problem("chat", f"{ref} is already listed as {earlier}")
             continue
-        chats.append(ChatConfig(ref=ref, since=since, media=media, paused=paused, remove_deleted=remove_deleted))
+        chats.append(ChatConfig(ref=ref, since=since, media=media, paused=paused, remove_deleted=remove_deleted,
+                                media_kinds=media_kinds, media_max_size_mb=media_max))
     return tuple(chats)
 
 

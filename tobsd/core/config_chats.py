@@ -104,6 +104,8 @@ class ChatConfig:
     media: bool = True
     paused: bool = False
     remove_deleted: bool = False
+    media_kinds: frozenset[str] | None = None   # None: [media] kinds
+    media_max_size_mb: int | None = None        # None: [media] max_size_mb
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,8 +203,16 @@ class MediaRef:
     (seconds), ``width``/``height``.
 
     ``path`` is the vault-relative POSIX path of the downloaded file (for
-    example ``Telegram/Chat/attachments/photo_12.jpg``) once it exists, else
-    None; the renderer embeds it when set and shows a placeholder otherwise.
+    example ``Telegram/Chat/attachments/photo_12.jpg``): set as soon as the
+    download is planned (the embed points at the file's final name while it
+    downloads), else None; the renderer embeds it when set and shows a
+    placeholder otherwise. ``status`` says where the download stands: None
+    (the file is there, or no download is planned), ``"downloading"``,
+    ``"failed"`` or ``"skipped"``, with ``status_detail`` saying why.
+    ``media_key`` is Telegram's identity of the file's content (the same for
+    every forward of it; None when unknown). ``derived`` lists files made
+    from the original as (role, vault path) pairs (see core.media.DerivedRole);
+    ``transcript`` is the speech of a voice note or round video.
 
     Kind-specific fields (None when not applicable):
     POLL: ``poll_question``, ``poll_answers``, ``poll_total_voters``,
@@ -227,6 +235,11 @@ class MediaRef:
     width: int | None = None
     height: int | None = None
     path: str | None = None
+    media_key: str | None = None
+    status: str | None = None
+    status_detail: str | None = None
+    derived: tuple[tuple[str, str], ...] = ()
+    transcript: str | None = None
     # poll
     poll_question: str | None = None
     poll_answers: tuple[PollAnswer, ...] = ()

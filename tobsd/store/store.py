@@ -15,8 +15,9 @@ Tables: `chats`, `api_chats` (chats added through the control API), `cursors`, `
 index), `pending` (messages being written whose index rows are not committed
 yet), `flood` (FloodWait deadlines, also the Takeout init delay), `topics`
 (forum topic titles), `replies` (replies written before their target),
-`update_state` (the pts tobsd has applied, per box) and `verify_pending`
-(chats whose verification pass is under way). The Takeout id lives in the
+`update_state` (the pts tobsd has applied, per box), `verify_pending`
+(chats whose verification pass is under way) and `media` (downloads and
+the stored copies, see media.py). The Takeout id lives in the
 Telethon session file. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
 applied.py for the Bloom filter behind `is_applied`.
@@ -37,6 +38,7 @@ from tobsd.store.cursors import CursorsTable
 from tobsd.store.db import Database
 from tobsd.store.floodwait import FloodWaits
 from tobsd.store.index import MessageIndex
+from tobsd.store.media import MediaTable
 from tobsd.store.pending import PendingWrites
 from tobsd.store.replies import ReplyWaits
 from tobsd.store.shards import ShardsTable
@@ -63,6 +65,7 @@ class Store:
         self.topics = TopicsTable(db)
         self.replies = ReplyWaits(db)
         self.updates = UpdateStateTable(db)
+        self.media = MediaTable(db)
         self._closed = False
 
     @classmethod

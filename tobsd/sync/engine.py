@@ -29,11 +29,12 @@ import errno
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 from datetime import date, datetime, timezone
 
 from tobsd.core.errors import ChatUnavailable, DiskFull, NeedsLogin
-from tobsd.core.models import Chat
+from tobsd.core.media_ports import MediaPort
+from tobsd.core.models import Chat, Message
 from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, VaultPort
 from tobsd.core.states import ChatState, DaemonState
 
@@ -103,13 +104,16 @@ class TrackedChat:
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
                  reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None,
-                 verify_full: bool = False):
+                 verify_full: bool = False, media: MediaPort | None = None):
         """`on_change()` is called when the engine's or a chat's state
         changes (so a status report can go out at once). `verify_full`:
-        verification passes read every page whole (verify.py)."""
+        verification passes read every page whole (verify.py). `media`: the
+        download side stream, told of every batch before it is written and
+        of every deletion (None: attachments stay placeholders)."""
         self.source, self.store, self.writer = source, store, writer
         self.titles = Titles(source, store, writer)
-        self.applier = Applier(store, writer, prepare=self.titles.prepare)
+        self.media = media
+        self.applier = Applier(store, writer, prepare=self._prepare)
         self.workers = workers
         self.requests = RequestBudget(workers)
         self.reconcile_every_s = reconcile_every_s
@@ -476,6 +480,23 @@ class SyncEngine:
     async def _delete_in(self, st: ChatState, ids: list[int]) -> None:
         if await self.applier.delete(st.chat, ids):
             self._notes_due.add(st.chat.id)
+        if self.media is not None:
+            await self.media.released(st.chat.id, ids)
+
+    async def _prepare(self, chat: Chat, messages: Sequence[Message]) -> None:
+        await self.titles.prepare(chat, messages)
+        if self.media is not None:
+            await self.media.prepare(chat, messages)
+
+    async def rerender(self, chat_id: int, msg_ids: list[int]) -> None:
+        """Write these messages again as Telegram has them now (their media
+        landed or failed: what the note shows of it changed)."""
+        st = self.chats.get(chat_id)
+        if st is None:
+            return
+        found = [m for m in await self.source.messages(st.chat, msg_ids) if m is not None]
+        if found and await self.applier.apply(st.chat, found):
+            self._notes_due.add(chat_id)
 
     # --- reporting ----------------------------------------------------------------------
     async def status(self) -> dict:

@@ -1,32 +1,32 @@
-"""Media downloads over warm per-DC connections.
+"""Media bytes over warm per-DC connections: the `FileSource` of the media queue.
 
-A file lives on one data centre. Telethon keeps one exported (authorised)
-connection per DC once it was needed, reuses it while downloads run, and
-closes it after a minute without use; `DcPool` bounds how many downloads use
-each DC at once, from help.getAppConfig (`small_queue_max_active_operations_count`,
-capped by `[limits].connections_per_dc`), and sends every download through
-the rate scheduler under "upload.getFile@dc<N>" so a flood wait on a DC
-holds every download from it.
+A file lives on one data centre. `DcPool` keeps up to `per_dc` download
+connections per DC (senders.py), the number asked once from
+help.getAppConfig (`small_queue_max_active_operations_count`, capped by
+`[limits].connections_per_dc`), and sends every part request through the
+rate scheduler under "upload.getFile@dc<N>" / "upload.getFileHashes@dc<N>"
+(their own family: a flood wait on a DC holds every download from it, and
+nothing else).
 
-`download(file_id, dest)` takes the `MediaRef.file_id` the mapping made
+`locate(file_id)` takes the `MediaRef.file_id` the mapping made
 ("<chat_id>:<msg_id>"), fetches the message (which carries a fresh file
-reference) and writes the file atomically: a temporary file in the same
-folder, fsync, rename. FILE_REFERENCE_EXPIRED refetches the message and
-tries again.
+reference) and remembers the file's location. `read` and `hashes`:
+FILE_REFERENCE_EXPIRED fetches the message again and repeats the request
+with the new reference (the parts already fetched stay valid);
+FILE_MIGRATE_X moves the file to DC X and repeats it there.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from pathlib import Path
+from dataclasses import dataclass
 
-from telethon import errors, functions
+from telethon import errors, functions, types
 
-from tobsd.core.errors import TobsError
+from tobsd.core.media_ports import ChunkHash, MediaGone, RemoteFile
 
-from .internals import close_idle_exported_senders
 from .mapping_media import parse_file_id
+from .senders import SenderPool
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +34,57 @@ DEFAULT_PER_DC = 4
 REFRESH_ATTEMPTS = 3
 
 
-class MediaGone(TobsError):
-    """The message or its file no longer exists; nothing to download."""
+@dataclass(slots=True)
+class _Located:
+    location: object
+    dc_id: int
 
 
-def _file_dc(media) -> int | None:
-    inner = getattr(media, "document", None) or getattr(media, "photo", None)
-    return getattr(inner, "dc_id", None)
+def _photo_size(size) -> int:
+    if isinstance(size, types.PhotoSizeProgressive):
+        return max(size.sizes or [0])
+    if isinstance(size, types.PhotoCachedSize):
+        return len(size.bytes)
+    return getattr(size, "size", 0) or 0
+
+
+def file_location(media) -> tuple[object, int | None, int | None, str]:
+    """(input location, size, dc id, content key) of a message's photo or
+    document (the largest photo size, as the mapping describes it)."""
+    photo = getattr(media, "photo", None)
+    document = getattr(media, "document", None)
+    if isinstance(document, types.Document):
+        return (types.InputDocumentFileLocation(id=document.id, access_hash=document.access_hash,
+                                                file_reference=document.file_reference, thumb_size=""),
+                document.size, document.dc_id, f"document:{document.id}")
+    if isinstance(photo, types.Photo):
+        sizes = [s for s in photo.sizes or () if isinstance(s, (types.PhotoSize, types.PhotoSizeProgressive))]
+        if not sizes:
+            raise MediaGone("the photo has no downloadable size")
+        best = max(sizes, key=lambda s: (s.w * s.h, _photo_size(s)))
+        return (types.InputPhotoFileLocation(id=photo.id, access_hash=photo.access_hash,
+                                             file_reference=photo.file_reference, thumb_size=best.type),
+                _photo_size(best) or None, photo.dc_id, f"photo:{photo.id}")
+    raise MediaGone("the message has no downloadable file")
 
 
 class DcPool:
-    """Bounded, flood-aware downloads per DC for one `TelethonSource`."""
+    """Part requests per DC for one `TelethonSource` (see the module docstring)."""
 
     def __init__(self, source, *, connections_per_dc: int | None = None) -> None:
         self._source = source
         self._cap = connections_per_dc or source.config.limits.connections_per_dc
         self._per_dc: int | None = None
-        self._slots: dict[int, asyncio.Semaphore] = {}
         self._sizing = asyncio.Lock()
+        self._files: dict[str, _Located] = {}
+        self._senders: SenderPool | None = None
         self.refetches = 0
+        self.migrations = 0
+        self.parts = 0
+        self.bytes = 0
 
     async def per_dc(self) -> int:
-        """Downloads allowed at once per DC (asked from help.getAppConfig once)."""
+        """Requests allowed at once per DC (asked from help.getAppConfig once)."""
         async with self._sizing:
             if self._per_dc is None:
                 self._per_dc = min(self._cap, await self._app_limit())
@@ -73,59 +102,94 @@ class DcPool:
                 return max(1, int(getattr(item.value, "value", DEFAULT_PER_DC)))
         return DEFAULT_PER_DC
 
-    async def _slot(self, dc_id: int) -> asyncio.Semaphore:
-        limit = await self.per_dc()
-        if dc_id not in self._slots:
-            self._slots[dc_id] = asyncio.Semaphore(limit)
-        return self._slots[dc_id]
+    async def streams(self, dc_id: int) -> int:
+        return await self.per_dc()
 
     async def _message(self, chat_id: int, msg_id: int):
         client = self._source.client
         peer = await self._source.input_peer(chat_id)
         msg = await self._source.run_guarded("messages.getMessages",
-                                          lambda: client.get_messages(peer, ids=msg_id))
+                                             lambda: client.get_messages(peer, ids=msg_id))
         if msg is None or getattr(msg, "media", None) is None:
             raise MediaGone(f"message {msg_id} of chat {chat_id} has no file any more")
         return msg
 
-    async def download(self, file_id: str, dest: str | os.PathLike) -> int:
-        """Download the file into `dest` (replaced atomically); returns its size."""
+    async def locate(self, file_id: str) -> RemoteFile:
         chat_id, msg_id = parse_file_id(file_id)
-        dest = Path(dest)
         msg = await self._message(chat_id, msg_id)
-        dc_id = _file_dc(msg.media) or self._source.home_dc
-        async with await self._slot(dc_id):
-            for attempt in range(REFRESH_ATTEMPTS):
-                try:
-                    return await self._source.scheduler.call(
-                        "upload.getFile", dc_id, lambda m=msg: self._fetch(m, dest))
-                except errors.FileReferenceExpiredError:
-                    if attempt + 1 == REFRESH_ATTEMPTS:
-                        raise
-                    self.refetches += 1
-                    log.info("file reference expired; fetching the message again")
-                    msg = await self._message(chat_id, msg_id)
+        location, size, dc_id, key = file_location(msg.media)
+        known = self._files.get(file_id)
+        dc = known.dc_id if known is not None else (dc_id or self._source.home_dc)
+        self._files[file_id] = _Located(location, dc)
+        return RemoteFile(file_id=file_id, key=key, size=size, dc_id=dc)
+
+    async def _refresh(self, file_id: str) -> None:
+        self.refetches += 1
+        log.info("file reference expired; fetching the message again")
+        chat_id, msg_id = parse_file_id(file_id)
+        msg = await self._message(chat_id, msg_id)
+        location, _size, _dc, _key = file_location(msg.media)
+        self._files[file_id].location = location
+
+    async def _call(self, method: str, remote: RemoteFile, build):
+        if remote.file_id not in self._files:
+            await self.locate(remote.file_id)
+        per_dc = await self.per_dc()
+        if self._senders is None:
+            self._senders = SenderPool(self._source.client, self._source.home_dc)
+        for attempt in range(REFRESH_ATTEMPTS + 1):
+            located = self._files[remote.file_id]
+            request = build(located.location)
+            try:
+                return await self._source.scheduler.call(
+                    method, located.dc_id,
+                    lambda dc=located.dc_id, r=request: self._senders.call(dc, per_dc, r))
+            except errors.FileReferenceExpiredError:
+                if attempt >= REFRESH_ATTEMPTS:
+                    raise
+                await self._refresh(remote.file_id)
+            except errors.FileMigrateError as exc:
+                if attempt >= REFRESH_ATTEMPTS:
+                    raise
+                self.migrations += 1
+                log.info("file on DC %d, not %d: following", exc.new_dc, located.dc_id)
+                located.dc_id = exc.new_dc
+            except (errors.FileIdInvalidError, errors.LocationInvalidError) as exc:
+                raise MediaGone(f"Telegram no longer serves the file ({exc.message})") from None
         raise AssertionError("unreachable")
 
-    async def _fetch(self, msg, dest: Path) -> int:
-        tmp = dest.with_name(f".{dest.name}.part")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+    async def read(self, remote: RemoteFile, offset: int, limit: int) -> bytes:
+        result = await self._call("upload.getFile", remote, lambda loc: functions.upload.GetFileRequest(
+            location=loc, offset=offset, limit=limit))
+        if not isinstance(result, types.upload.File):
+            raise MediaGone("the file is served from a CDN, which tobsd does not use")
+        self.parts += 1
+        self.bytes += len(result.bytes)
+        return result.bytes
+
+    async def hashes(self, remote: RemoteFile, offset: int) -> list[ChunkHash] | None:
         try:
-            with open(tmp, "wb") as out:
-                result = await self._source.client.download_media(msg, file=out)
-                if result is None:
-                    raise MediaGone("the message's media cannot be downloaded")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, dest)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return dest.stat().st_size
+            result = await self._call("upload.getFileHashes", remote,
+                                      lambda loc: functions.upload.GetFileHashesRequest(location=loc, offset=offset))
+        except errors.RPCError as exc:
+            if isinstance(exc, (errors.FloodWaitError, errors.FileReferenceExpiredError)):
+                raise
+            return None   # not served for this file: parts are checked by length and SHA-256 only
+        return [ChunkHash(h.offset, h.limit, bytes(h.hash)) for h in result or ()] or None
+
+    def forget(self, file_id: str) -> None:
+        self._files.pop(file_id, None)
+
+    def stats(self) -> dict:
+        return {"parts": self.parts, "bytes": self.bytes, "reference_refreshes": self.refetches,
+                "dc_migrations": self.migrations,
+                "connections": self._senders.count() if self._senders else {}}
 
     async def close(self) -> None:
-        """Close idle exported connections now (Telethon also does it on its own)."""
-        await close_idle_exported_senders(self._source.client)
+        """Close the download connections."""
+        if self._senders is not None:
+            await self._senders.close()
+            self._senders = None
 
 
-__all__ = ["DcPool", "MediaGone"]
+__all__ = ["DcPool", "MediaGone", "file_location"]

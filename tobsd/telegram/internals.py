@@ -22,3 +22,44 @@ from __future__ import annotations
 async def close_idle_exported_senders(client) -> None:
     """Close the exported (other-DC) connections Telethon keeps for downloads."""
     await client._clean_exported_senders()
+
+
+async def open_download_sender(client, dc_id: int, auth_key=None):
+    """A new connection to `dc_id` for downloads, authorised; returns it.
+
+    Telethon keeps one exported connection per DC (`_borrow_exported_sender`);
+    parallel part requests want several, and downloads on the home DC must
+    not share the connection that carries updates and history. This builds
+    what `_create_exported_sender` builds, from the same parts
+    (`_get_dc`, `_connection`, `_log`, `_proxy`, `_local_addr`,
+    `_init_request`): with `auth_key` None a fresh key (DH) and the user's
+    authorisation exported to it; with a key already authorised there (the
+    session's on the home DC, or another connection's), that key.
+    """
+    import copy
+
+    from telethon import functions
+    from telethon.network import MTProtoSender
+    from telethon.tl.alltlobjects import LAYER
+
+    dc = await client._get_dc(dc_id)
+    sender = MTProtoSender(auth_key, loggers=client._log)
+    await sender.connect(client._connection(dc.ip_address, dc.port, dc.id, loggers=client._log,
+                                            proxy=client._proxy, local_addr=client._local_addr))
+    init = copy.copy(client._init_request)   # shared by Telethon: never mutated here
+    try:
+        if auth_key is None:
+            auth = await client(functions.auth.ExportAuthorizationRequest(dc_id))
+            init.query = functions.auth.ImportAuthorizationRequest(id=auth.id, bytes=auth.bytes)
+        else:
+            init.query = functions.help.GetNearestDcRequest()
+        await sender.send(functions.InvokeWithLayerRequest(LAYER, init))
+    except BaseException:
+        await sender.disconnect()
+        raise
+    return sender
+
+
+async def call_on(client, sender, request):
+    """Send `request` on `sender` with Telethon's error translation (`_call`)."""
+    return await client._call(sender, request)

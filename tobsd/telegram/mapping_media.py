@@ -50,6 +50,7 @@ def _photo(media, file_id: str) -> MediaRef:
     ref = MediaRef(MediaKind.PHOTO, type_name="MessageMediaPhoto", mime="image/jpeg")
     if isinstance(photo, types.Photo):
         ref.file_id = file_id
+        ref.media_key = f"photo:{photo.id}"
         best = _largest_photo_size(photo)
         if best is not None:
             (ref.width, ref.height), ref.size = best
@@ -82,7 +83,8 @@ def _document(media, file_id: str) -> MediaRef:
         return MediaRef(MediaKind.DOCUMENT, type_name="MessageMediaDocument")
     attrs = list(document.attributes or ())
     ref = MediaRef(_document_kind(document, attrs), type_name="MessageMediaDocument",
-                   file_id=file_id, mime=document.mime_type or None, size=document.size)
+                   file_id=file_id, mime=document.mime_type or None, size=document.size,
+                   media_key=f"document:{document.id}")
     for a in attrs:
         if isinstance(a, types.DocumentAttributeFilename):
             ref.file_name = a.file_name

@@ -56,7 +56,9 @@ class TelethonSource:
         self._client = build_client(config, **(client_options or {}))
         self.scheduler = scheduler or RateScheduler(flood_store, limits={
             "messages.getHistory": config.limits.backfill_requests_in_flight,
-            "upload.getFile": config.limits.media_downloads,
+            # Part requests in flight per DC (the download pool's connections).
+            "upload.getFile": config.limits.connections_per_dc,
+            "upload.getFileHashes": config.limits.connections_per_dc,
         })
         self.takeout = TakeoutManager(self._invoke, self._client.session, flood_store,
                                       enabled=use_takeout)

@@ -91,13 +91,47 @@ def attachment_extension(head: bytes, declared_name: str | None) -> str:
     return "bin"
 
 
-def attachment_name(media: MediaRef, msg_id: int, head: bytes) -> str:
+#: The extension a MIME type's content gets from `sniff_extension`, for
+#: naming a file before its first bytes are here.
+_MIME_EXTS = {
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+    "image/heic": "heic", "image/avif": "avif", "image/bmp": "bmp",
+    "audio/ogg": "ogg", "audio/opus": "ogg", "audio/mpeg": "mp3", "audio/mp3": "mp3",
+    "audio/mp4": "m4a", "audio/x-m4a": "m4a", "audio/flac": "flac", "audio/wav": "wav",
+    "audio/x-wav": "wav", "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
+    "video/x-matroska": "mkv", "video/3gpp": "3gp", "application/pdf": "pdf",
+    "application/x-tgsticker": "tgs", "application/zip": "zip",
+}
+
+
+def expected_extension(mime: str | None, declared_name: str | None) -> str:
+    """The extension a file will most likely get once its bytes are sniffed:
+    from its MIME type, else a plain-text declared extension, else ``bin``.
+    The downloader names a file with it before the download and renames it
+    (and rewrites the note) in the rare case the content says otherwise."""
+    ext = _MIME_EXTS.get((mime or "").split(";")[0].strip().lower())
+    if ext:
+        return ext
+    declared = (declared_name or "").rsplit(".", 1)
+    ext = declared[1].lower() if len(declared) == 2 else ""
+    return ext if ext in _TEXT_EXTS else "bin"
+
+
+def _stem(media: MediaRef) -> str:
+    if media.file_name:
+        return media.file_name.rsplit(".", 1)[0] if "." in media.file_name else media.file_name
+    return media.kind.value
+
+
+def attachment_name(media: MediaRef, msg_id: int, head: bytes, prefix: str = "") -> str:
     """A safe, unique-per-message file name for ``media`` of message ``msg_id``.
 
     The stem is the sender's file name (without its extension) or the media
-    kind, always prefixed by the message id so two messages never collide.
+    kind, always prefixed by the message id so two messages never collide
+    (and by ``prefix``, the chat's id, in a folder several chats share).
+    With ``head`` empty (nothing downloaded yet) the extension is the one the
+    MIME type promises (see `expected_extension`).
     """
-    stem = media.kind.value
-    if media.file_name:
-        stem = media.file_name.rsplit(".", 1)[0] if "." in media.file_name else media.file_name
-    return safe_file_name(f"{msg_id}_{stem}", attachment_extension(head, media.file_name))
+    ext = attachment_extension(head, media.file_name) if head else \
+        expected_extension(media.mime, media.file_name)
+    return safe_file_name(f"{prefix}{msg_id}_{_stem(media)}", ext)

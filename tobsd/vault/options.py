@@ -36,6 +36,7 @@ class VaultConfig:
     people_notes: bool = True
     people_folder: str = "People"
     attachments_folder: str = "attachments"
+    shared_attachments: str | None = None   # one media folder under root for every chat
     default_chat: ChatSettings = field(default_factory=ChatSettings)
     per_chat: dict[int, ChatSettings] = field(default_factory=dict)
 

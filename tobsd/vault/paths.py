@@ -139,7 +139,8 @@ class VaultLayout:
         """``<root>/<Chat>``; the name is chosen at first sight and then kept."""
         name = self.state.name_for("chats", str(chat.id))  # known: the usual case, asked per message
         if name is None:
-            reserved = {self.config.people_folder}
+            reserved = {self.config.people_folder} | (
+                {self.config.shared_attachments} if self.config.shared_attachments else set())
             name = self._allocate("chats", str(chat.id), chat.title, chat.id, self.config.root, reserved)
         return f"{self.config.root}/{name}"
 

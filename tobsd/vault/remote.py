@@ -320,3 +320,7 @@ class RemoteWriter:
         result = await self._call("purge_chat", chat)
         self._user_deleted.pop(chat.id, None)
         return result
+
+    async def attachments_folder(self, chat: Chat) -> str:
+        """See :meth:`VaultWriter.attachments_folder`."""
+        return await self._call("attachments_folder", chat)

@@ -65,20 +65,71 @@ def _details(m: MediaRef) -> list[str]:
                         f"{m.width}×{m.height}" if m.width and m.height else "") if d]
 
 
+def _linkable(path: str | None) -> bool:
+    return bool(path) and all(is_safe_component(part) for part in path.split("/"))
+
+
+def _ext(path: str) -> str:
+    return path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+
+
+def _derived(m: MediaRef, role: str) -> str | None:
+    for r, path in m.derived:
+        if r == role and _linkable(path) and _ext(path) in EMBEDDABLE:
+            return path
+    return None
+
+
+def _status_line(m: MediaRef) -> list[str]:
+    detail = f": {_one_line(m.status_detail)}" if m.status_detail else ""
+    if m.status == "downloading":
+        return ["⏳ *downloading…*"]
+    if m.status == "failed":
+        return [f"⚠️ *download failed{detail}*"]
+    return []
+
+
+def _transcript_lines(m: MediaRef) -> list[str]:
+    if not m.transcript or not m.transcript.strip():
+        return []
+    lines = ["> [!quote]- Transcript"]
+    lines += ["> " + _one_line(line) for line in m.transcript.strip().splitlines() if line.strip()]
+    return lines
+
+
 def _file_lines(m: MediaRef) -> list[str]:
-    linkable = bool(m.path) and all(is_safe_component(part) for part in m.path.split("/"))
+    """An embed of the file (or of what processing made of it: the playable
+    .ogg of a voice note, the animated .webp of a sticker, a compact video,
+    with a video's poster above it), its download status, and a voice note's
+    transcript as a collapsed callout."""
+    linkable = _linkable(m.path)
     if linkable:
-        ext = m.path.rsplit(".", 1)[-1].lower() if "." in m.path else ""
-        if ext in EMBEDDABLE:
-            return [f"![[{m.path}]]"]  # the embed shows the file itself: no details to format
+        shown = (_derived(m, "playable") or _derived(m, "compact") or _derived(m, "animation")
+                 or _derived(m, "still") or m.path)
+        if _ext(shown) in EMBEDDABLE:
+            lines = []
+            poster = _derived(m, "poster")
+            if poster and m.status is None:
+                lines.append(f"![[{poster}]]")
+            lines.append(f"![[{shown}]]")   # the embed shows the file itself: no details to format
+            if shown != m.path and m.status is None:
+                lines.append(f"📎 [[{m.path}|original]]")
+            return lines + _status_line(m) + _transcript_lines(m)
     icon = _ICONS.get(m.kind, "📎")
     details = _details(m)
     if linkable:
         label = link_label(m.file_name or m.emoji or m.kind.value)
-        return [f"{icon} [[{m.path}|{label}]]" + (" · " + " · ".join(details) if details else "")]
+        return ([f"{icon} [[{m.path}|{label}]]" + (" · " + " · ".join(details) if details else "")]
+                + _status_line(m) + _transcript_lines(m))
     name = f" {_one_line(m.file_name)}" if m.file_name else ""
     extra = (" · " + " · ".join(details)) if details else ""
-    return [f"{icon} {m.kind.value.replace('_', ' ')}{name}{extra} · *not downloaded*"]
+    if m.status == "failed":
+        why = f"download failed: {_one_line(m.status_detail)}" if m.status_detail else "download failed"
+    elif m.status == "skipped" and m.status_detail:
+        why = f"not downloaded: {_one_line(m.status_detail)}"
+    else:
+        why = "not downloaded"
+    return [f"{icon} {m.kind.value.replace('_', ' ')}{name}{extra} · *{why}*"]
 
 
 def _poll_lines(m: MediaRef) -> list[str]:

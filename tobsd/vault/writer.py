@@ -483,6 +483,14 @@ class VaultWriter:
                 result.record(outcome, rel)
             return result
 
+    async def attachments_folder(self, chat: Chat) -> str:
+        """The vault folder a chat's media files go to: the chat's own
+        ``attachments`` folder, or the shared one when configured."""
+        if self.config.shared_attachments:
+            return f"{self.config.root}/{self.config.shared_attachments}"
+        async with self._lock:
+            return self.layout.attachments_folder(chat)
+
     # -- chat and people notes ------------------------------------------------------
 
     async def write_chat_note(self, chat: Chat, *, synced_through: datetime | None = None,

@@ -80,6 +80,7 @@ HANDLERS = {
     "apply": _apply,
     "mark_deleted": _mark_deleted,
     "write_chat_note": VaultWriter.write_chat_note,
+    "attachments_folder": VaultWriter.attachments_folder,
     "remember_location": _remember_location,
     "relink_replies": _relink_replies,
     "register_topic": _register_topic,

@@ -27,6 +27,8 @@ async def test_tobsd_brings_an_earlier_vault_up_to_date_on_start(make_server, tm
         tobsd = TobsdProcess(config).start()
         try:
             await tobsd.wait_synced(1)
+            await tobsd.wait_for(lambda s: all(c.get("media") and not int(c["media"].get("queued", 0))
+                                               for c in s["chats"]), 120, "the chat's media downloaded")
         finally:
             code = await tobsd.terminate(timeout=20)
         assert code == 0, tobsd.log()[-3000:]
@@ -42,6 +44,10 @@ async def test_tobsd_brings_an_earlier_vault_up_to_date_on_start(make_server, tm
     # the chat synced now sits beside the old one, in the current rules
     news = [b for b in scan(vault) if b.note.startswith("Telegram/News/")]
     assert news and all(len(v) == 1 for v in by_message(news).values())
+    # Attachments tobsd downloaded are embedded or linked; nothing else is.
+    files = {p.relative_to(vault).as_posix() for p in vault.rglob("*")
+             if p.is_file() and "/attachments/" in p.relative_to(vault).as_posix()}
+    assert files
     for path in (vault / "Telegram/News").rglob("*.md"):
         notes = {p.relative_to(vault).as_posix()[:-3] for p in vault.rglob("*.md")}
-        assert hazards(path.read_text("utf-8"), Allowed(links=notes)) == [], path
+        assert hazards(path.read_text("utf-8"), Allowed(links=notes | files, embeds=files)) == [], path

@@ -1,11 +1,14 @@
-"""Media downloads through the per-DC pool: byte-exact from another DC, an
-expired file reference refetched, limits from help.getAppConfig."""
+"""Media bytes through the per-DC pool against fakegram: parallel 1 MiB
+parts from another DC on several connections, byte-exact; an expired file
+reference refreshed mid-file; FILE_MIGRATE followed; hashes checked; a
+partial file resumed without refetching what it holds."""
 from __future__ import annotations
-
-import asyncio
 
 from fakegram.faults import FaultRule
 from tobsd.core.models import MediaKind
+from tobsd.media.chunks import valid_part
+from tobsd.media.fetch import fetch
+from tobsd.media.partial import PartialFile
 from tobsd.telegram.dcpool import DcPool
 
 
@@ -23,40 +26,62 @@ async def big_file(source, world):
     return msg, key
 
 
-async def test_download_from_another_dc_is_byte_exact(source, server, world, tmp_path):
+async def download(pool, file_id, folder, key="f"):
+    remote = await pool.locate(file_id)
+    partial = PartialFile(folder, key)
+    stats = await fetch(pool, remote, partial, streams=await pool.streams(remote.dc_id))
+    partial.close()
+    return stats, partial.data_path.read_bytes()
+
+
+async def test_parallel_parts_from_another_dc_are_byte_exact(source, server, world, tmp_path):
     msg, key = await big_file(source, world)
     pool = DcPool(source)
-    dest = tmp_path / "media" / "big.bin"
-    size = await pool.download(msg.media.file_id, dest)
-    assert size == msg.media.size == 600_123
-    assert dest.read_bytes() == world_bytes(world, key, msg.id)
-    assert {r["dc"] for r in server.request_log(method="upload.getFile") if not r["error"]} == {4}
-    assert not list(dest.parent.glob(".*.part"))
+    stats, data = await download(pool, msg.media.file_id, tmp_path)
+    assert len(data) == stats.size == msg.media.size == 600_123
+    assert data == world_bytes(world, key, msg.id)
+    log = [r for r in server.request_log(method="upload.getFile") if not r["error"]]
+    assert {r["dc"] for r in log} == {4}
     # Sized from the app config (5) capped by [limits].connections_per_dc (4).
     assert await pool.per_dc() == 4
-    # A second download reuses the warm DC 4 connection: no new authorization.
+    # Every part asked for follows upload.getFile's offset/limit rules.
+    assert stats.hash_checked == stats.parts == 1
     imports = len(server.request_log(method="auth.importAuthorization"))
-    assert imports >= 1                      # the first one did authorize on DC 4
-    await pool.download(msg.media.file_id, tmp_path / "again.bin")
+    assert imports == 1   # one authorisation on DC 4, whatever the connections
+    await download(pool, msg.media.file_id, tmp_path, "again")
     assert len(server.request_log(method="auth.importAuthorization")) == imports
     await pool.close()
 
 
-async def test_expired_file_reference_is_refetched(source, server, world, tmp_path):
+async def test_expired_file_reference_is_refreshed(source, server, world, tmp_path):
     msg, key = await big_file(source, world)
-    server.faults.add(FaultRule(error="FILE_REFERENCE_EXPIRED", method="upload.getFile", dc=4,
-                                times=2))
-    dest = tmp_path / "big.bin"
-    await DcPool(source).download(msg.media.file_id, dest)
-    assert dest.read_bytes() == world_bytes(world, key, msg.id)
+    server.faults.add(FaultRule(error="FILE_REFERENCE_EXPIRED", method="upload.getFile", dc=4, times=2))
+    pool = DcPool(source)
+    _stats, data = await download(pool, msg.media.file_id, tmp_path)
+    assert data == world_bytes(world, key, msg.id)
     errors = [r["error"] for r in server.request_log(method="upload.getFile")]
     assert errors.count("FILE_REFERENCE_EXPIRED") == 2
+    assert pool.refetches == 2
+    await pool.close()
 
 
-async def test_parallel_downloads_share_the_dc_budget(source, world, tmp_path):
+async def test_file_migrate_is_followed(source, server, world, tmp_path):
     msg, key = await big_file(source, world)
-    pool = DcPool(source, connections_per_dc=2)
-    sizes = await asyncio.gather(*(pool.download(msg.media.file_id, tmp_path / f"{i}.bin")
-                                   for i in range(3)))
-    assert sizes == [600_123] * 3
-    assert await pool.per_dc() == 2
+    pool = DcPool(source)
+    remote = await pool.locate(msg.media.file_id)
+    pool._files[remote.file_id].dc_id = 2      # as if the message named the wrong DC
+    partial = PartialFile(tmp_path, "m")
+    await fetch(pool, remote, partial, streams=2)
+    partial.close()
+    assert partial.data_path.read_bytes() == world_bytes(world, key, msg.id)
+    assert pool.migrations >= 1
+    assert any(r["error"] == "FILE_MIGRATE_4" for r in server.request_log(method="upload.getFile"))
+    await pool.close()
+
+
+def test_parts_follow_telegrams_rules():
+    mib = 1024 * 1024
+    assert valid_part(0, mib) and valid_part(5 * mib, mib)
+    assert not valid_part(4096, mib)          # crosses a 1 MiB boundary
+    assert not valid_part(0, 3 * 4096)        # 1 MiB not divisible by the limit
+    assert not valid_part(100, 4096)          # offset not divisible by 4096

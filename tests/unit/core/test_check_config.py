@@ -87,14 +87,21 @@ def test_an_api_hash_typed_into_api_id_is_never_echoed(tmp_path, capsys):
     assert number not in out + err
 
 
-def test_keys_that_do_nothing_yet_are_named(tmp_path, capsys):
+def test_the_media_keys_are_active_without_warnings(tmp_path, capsys):
     body = ('[sync]\nmedia = false\n[limits]\nconnections_per_dc = 2\nmedia_downloads = 3\n'
-            '[[chats]]\nchat = "@news"\nmedia = true\n')
+            '[media]\nkinds = ["photo", "voice"]\nmax_size_mb = 10\ndisk_budget_mb = 100\n'
+            'shared_folder = "Attachments"\n'
+            '[[chats]]\nchat = "@news"\nmedia = true\nmedia_kinds = ["video"]\nmedia_max_size_mb = 5\n')
     code, out, err = check(config_file(tmp_path, body), capsys)
-    assert code == 0 and "4 warnings" in out
-    for key in ("sync.media", "limits.connections_per_dc", "limits.media_downloads",
-                "chats[0].media"):
-        assert f"warning: {key}: " in err and "not active yet" in err, key
+    assert code == 0 and "warning" not in out + err
+
+
+def test_bad_media_keys_are_named(tmp_path, capsys):
+    body = '[media]\nkinds = ["photos"]\nshared_folder = "../x"\n'
+    code, out, err = check(config_file(tmp_path, body), capsys)
+    assert code == 2
+    assert 'media.kinds[0]: expected one of' in err and 'did you mean "photo"' in err
+    assert "media.shared_folder: must be one folder name" in err
 
 
 def test_a_state_folder_readable_by_others_gets_a_warning(tmp_path, capsys):

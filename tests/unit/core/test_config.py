@@ -268,3 +268,23 @@ def test_sync_all_selection(tmp_path):
     assert not sync.selects({"users"}, ["Alice", "@alice"])
     assert config.chats[0].media is False  # from [sync] media
 
+
+
+def test_media_settings_are_read_with_per_chat_overrides(tmp_path):
+    from tobsd.core.config import load_config
+    from tobsd.core.config_media import MB, chat_media
+    path = tmp_path / "tobsd.toml"
+    (tmp_path / "vault").mkdir()
+    path.write_text('api_id = 1\napi_hash = "abc"\n[vault]\npath = "vault"\n'
+                    '[media]\nkinds = ["photo", "voice"]\nmax_size_mb = 10\ndisk_budget_mb = 100\n'
+                    'shared_folder = "Attachments"\n'
+                    '[[chats]]\nchat = "@news"\nmedia_kinds = ["video"]\nmedia_max_size_mb = 5\n'
+                    '[[chats]]\nchat = "@other"\nmedia = false\n')
+    config = load_config(path, env={})
+    assert config.media.kinds == {"photo", "voice"} and config.media.max_size == 10 * MB
+    assert config.media.disk_budget == 100 * MB and config.media.shared_folder == "Attachments"
+    news, other = config.chats
+    settings = chat_media(config.media, news.media, news.media_kinds, news.media_max_size_mb)
+    assert settings.kinds == {"video"} and settings.max_size == 5 * MB and settings.enabled
+    assert not chat_media(config.media, other.media, other.media_kinds, other.media_max_size_mb).enabled
+    assert config.warnings() == []

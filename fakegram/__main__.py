@@ -58,6 +58,7 @@ async def serve(args) -> None:
         ports = {dc: args.base_port + dc for dc in (1, 2, 3, 4, 5)}
     server = Server(world, state_dir=args.state_dir, host=args.host,
                     rtt_ms=args.rtt_ms, ports=ports, flood_model=load_model(args.flood_model))
+    server.file_ref_ttl_s = args.file_ref_ttl_s
     await server.start()
     control = ControlHTTP(Control(server), host=args.host, port=args.control_port)
     await control.start()
@@ -90,6 +91,8 @@ def main(argv=None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--state-dir", default=".fakegram", help="RSA key and auth keys live here")
     p.add_argument("--rtt-ms", type=float, default=0, help="delay every answer by this much")
+    p.add_argument("--file-ref-ttl-s", type=float, default=0,
+                   help="file references expire every this many seconds (0: never)")
     p.add_argument("--base-port", type=int, default=0, help="DC n listens on base+n (0: any free port)")
     p.add_argument("--control-port", type=int, default=0)
     p.add_argument("--flood-model", default=None, metavar="PATH|default",

@@ -20,6 +20,7 @@ read login codes and the log of served requests. `Control` does the work;
     POST /faults  {"error": "FLOOD_WAIT_5", "method": "messages.getHistory", "nth": 3, ...}
     GET  /faults; DELETE /faults; DELETE /faults/<id>
     POST /rtt     {"ms": 100}
+    POST /file_refs {"ttl_s": 5}   file references expire every 5 s (0: never)
     POST /drop    {"dc": N?}     close client connections
     POST /revoke                 log the user out of every session
     POST /suppress_pushes {"count": N}   leave the next N updates unpushed (a pts gap)
@@ -135,6 +136,10 @@ class Control:
     def set_rtt(self, ms: float) -> dict:
         self.server.rtt_ms = float(ms)
         return {"rtt_ms": self.server.rtt_ms}
+
+    def set_file_ref_ttl(self, ttl_s: float) -> dict:
+        self.server.file_ref_ttl_s = float(ttl_s)
+        return {"file_ref_ttl_s": self.server.file_ref_ttl_s}
 
     def drop(self, dc: int | None = None) -> dict:
         return {"dropped": self.server.drop_connections(dc)}
@@ -256,6 +261,7 @@ class ControlHTTP:
                  "/rename_user": c.rename_user,
                  "/pin": c.pin, "/update_log": c.update_log,
                  "/faults": c.add_fault, "/rtt": c.set_rtt, "/drop": c.drop,
+                 "/file_refs": c.set_file_ref_ttl,
                  "/revoke": c.revoke, "/suppress_pushes": c.suppress_pushes,
                  "/flood_model": c.set_flood_model}
         if method == "POST" and path in posts:
@@ -308,6 +314,7 @@ class ControlClient:
     def faults(self): return self._call("GET", "/faults")
     def clear_faults(self): return self._call("DELETE", "/faults")
     def set_rtt(self, ms): return self._call("POST", "/rtt", {"ms": ms})
+    def set_file_ref_ttl(self, ttl_s): return self._call("POST", "/file_refs", {"ttl_s": ttl_s})
     def drop(self, dc=None): return self._call("POST", "/drop", {"dc": dc})
     def revoke(self): return self._call("POST", "/revoke", {})
     def suppress_pushes(self, count): return self._call("POST", "/suppress_pushes", {"count": count})

@@ -99,6 +99,10 @@ class Server:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.rtt_ms = rtt_ms
+        # File references expire every file_ref_ttl_s seconds (0: never),
+        # checked lazily as requests come.
+        self.file_ref_ttl_s = 0.0
+        self._refs_since = time.monotonic()
         self.rsa_key = rsa_key or ServerKey.load_or_create(self.state_dir)
         self.listeners = {dc: DcListener(self, dc, host, (ports or {}).get(dc, 0))
                           for dc in dc_ids}
@@ -230,9 +234,15 @@ class Server:
         if self.rtt_ms > 0:
             await asyncio.sleep(self.rtt_ms / 1000)
 
+    def expire_refs_on_schedule(self, now: float) -> None:
+        if self.file_ref_ttl_s > 0 and now - self._refs_since >= self.file_ref_ttl_s:
+            self._refs_since = now
+            self.world.expire_file_references()
+
     async def call(self, conn: Connection, msg_id: int, request) -> Outcome:
         """Answer one RPC: unwrap it, wait the RTT, apply faults, run its handler."""
         started = time.monotonic()
+        self.expire_refs_on_schedule(started)
         ctx = RequestContext(world=self.world, dc_id=conn.dc_id, home_dc=self.home_dc,
                              auth=conn.auth, server=self)
         query = await self._unwrap(conn, request, ctx)

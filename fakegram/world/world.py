@@ -11,6 +11,8 @@ server turns into pushed updates.
 """
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from typing import Callable, Iterable
@@ -237,6 +239,17 @@ class World:
         if media.id:
             self._media[media.id] = media
         return media
+
+    def expire_file_references(self) -> int:
+        """Give every registered photo and document a new file reference, as
+        Telegram's expire: a client holding an old one gets
+        FILE_REFERENCE_EXPIRED and must fetch the message again (which
+        carries the new one). Media of synthetic histories are made on demand
+        with their first reference and do not expire. Returns how many changed."""
+        for media in self._media.values():
+            if media.file_reference:
+                media.file_reference = hashlib.sha256(b"ref" + media.file_reference).digest()[:16]
+        return len(self._media)
 
     def read_file(self, blob: FileBlob, offset: int, limit: int) -> bytes:
         """Bytes [offset, offset+limit) of the file (shorter at its end)."""

@@ -77,6 +77,7 @@ class DcPool:
         self._per_dc: int | None = None
         self._sizing = asyncio.Lock()
         self._files: dict[str, _Located] = {}
+        self._refreshing: dict[str, asyncio.Lock] = {}
         self._senders: SenderPool | None = None
         self.refetches = 0
         self.migrations = 0
@@ -123,7 +124,14 @@ class DcPool:
         self._files[file_id] = _Located(location, dc)
         return RemoteFile(file_id=file_id, key=key, size=size, dc_id=dc)
 
-    async def _refresh(self, file_id: str) -> None:
+    async def _refresh(self, file_id: str, stale) -> None:
+        """A new file reference, once for all the parts that met the old one."""
+        async with self._refreshing.setdefault(file_id, asyncio.Lock()):
+            if self._files[file_id].location is not stale:
+                return   # another part refreshed it meanwhile
+            await self._refetch(file_id)
+
+    async def _refetch(self, file_id: str) -> None:
         self.refetches += 1
         log.info("file reference expired; fetching the message again")
         chat_id, msg_id = parse_file_id(file_id)
@@ -139,7 +147,8 @@ class DcPool:
             self._senders = SenderPool(self._source.client, self._source.home_dc)
         for attempt in range(REFRESH_ATTEMPTS + 1):
             located = self._files[remote.file_id]
-            request = build(located.location)
+            used = located.location
+            request = build(used)
             try:
                 return await self._source.scheduler.call(
                     method, located.dc_id,
@@ -147,7 +156,7 @@ class DcPool:
             except errors.FileReferenceExpiredError:
                 if attempt >= REFRESH_ATTEMPTS:
                     raise
-                await self._refresh(remote.file_id)
+                await self._refresh(remote.file_id, used)
             except errors.FileMigrateError as exc:
                 if attempt >= REFRESH_ATTEMPTS:
                     raise
@@ -179,6 +188,7 @@ class DcPool:
 
     def forget(self, file_id: str) -> None:
         self._files.pop(file_id, None)
+        self._refreshing.pop(file_id, None)
 
     def stats(self) -> dict:
         return {"parts": self.parts, "bytes": self.bytes, "reference_refreshes": self.refetches,

@@ -85,3 +85,18 @@ def test_parts_follow_telegrams_rules():
     assert not valid_part(4096, mib)          # crosses a 1 MiB boundary
     assert not valid_part(0, 3 * 4096)        # 1 MiB not divisible by the limit
     assert not valid_part(100, 4096)          # offset not divisible by 4096
+
+
+async def test_references_that_expire_on_schedule_are_refreshed(source, server, world, tmp_path):
+    msg, key = await big_file(source, world)
+    pool = DcPool(source)
+    remote = await pool.locate(msg.media.file_id)
+    server.file_ref_ttl_s = 3600
+    server.expire_refs_on_schedule(server._refs_since + 3600)   # the hour passed: every reference expired
+    partial = PartialFile(tmp_path, "s")
+    await fetch(pool, remote, partial, streams=2)
+    partial.close()
+    assert partial.data_path.read_bytes() == world_bytes(world, key, msg.id)
+    assert pool.refetches == 1
+    assert [r["error"] for r in server.request_log(method="upload.getFile")].count("FILE_REFERENCE_EXPIRED") == 1
+    await pool.close()

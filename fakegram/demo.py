@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -218,6 +219,36 @@ def stop(proc: subprocess.Popen | None, name: str) -> None:
             proc.kill()
 
 
+EMBED = re.compile(r"!?\[\[([^\]|#]+)(?:\|[^\]]*)?\]\]")
+
+
+def wait_media(timeout: float = 300) -> None:
+    """Until no chat has an attachment queued (as `tobsctl status` reports)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = tobsctl("--json", "status", show=False, check=False)
+        if run.returncode == 0:
+            chats = json.loads(run.stdout)["chats"]
+            if chats and not any(int((c.get("media") or {}).get("queued", 0)) for c in chats):
+                return
+        time.sleep(0.5)
+    raise SystemExit("media downloads did not finish; see .fakegram-demo/tobsd.log")
+
+
+def check_embeds() -> tuple[list[str], int]:
+    """Attachment links of the notes that name no file (and how many do)."""
+    missing, found = [], 0
+    for note in (VAULT / "Telegram").rglob("*.md"):
+        for target in EMBED.findall(note.read_text(encoding="utf-8")):
+            if target.endswith(".md") or "." not in target.rsplit("/", 1)[-1]:
+                continue
+            if (VAULT / target).is_file():
+                found += 1
+            else:
+                missing.append(target)
+    return missing, found
+
+
 def main() -> int:
     for path in (VAULT, WORK):
         if path.exists():
@@ -254,8 +285,15 @@ def main() -> int:
         finally:
             events.send_signal(signal.SIGINT)
             events.wait(10)
+        say("\nWaiting for the media downloads (a side stream: the notes were written first) ...")
+        wait_media()
         say("")
         tobsctl("status")
+        missing, found = check_embeds()
+        if missing:
+            say(f"\n{len(missing)} embeds do not resolve to a file: {missing[:5]}")
+            return 1
+        say(f"\nEvery one of the {found} attachment embeds in the notes resolves to a real file.")
         notes = sum(1 for _ in VAULT.rglob("*.md"))
         say(f"\nThe vault is in {VAULT}/ ({notes} notes). To open it in Obsidian: "
             "\"Open folder as vault\" and pick that folder. Start with")

@@ -24,7 +24,8 @@ from .server import Server
 
 
 def make_world(spec: str):
-    """"demo", "synthetic:N" (one channel of N messages), "account:N" (a
+    """"demo", "synthetic:N" (one channel of N messages), "media:MB" (the
+    media benchmark's world, see fakegram.world.media_bench), "account:N" (a
     generated account of N chats of every kind, see fakegram.world.account)
     or a scenario path."""
     from . import world as worlds
@@ -35,6 +36,9 @@ def make_world(spec: str):
         builder = worlds.WorldBuilder(seed=1)
         builder.synthetic_channel("Synthetic", count=count, username="synthetic")
         return builder.build()
+    if spec.startswith("media:"):
+        from .world.media_bench import media_world
+        return media_world(float(spec.split(":", 1)[1]))
     if spec.startswith("account:"):
         from .world.account import account_world
         return account_world(int(spec.split(":", 1)[1]))

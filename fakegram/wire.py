@@ -21,6 +21,9 @@ GZIP_PACKED = 0x3072CFA1
 
 # Results larger than this travel gzip_packed, as Telegram does for big answers.
 GZIP_THRESHOLD = 16 * 1024
+# ...except file parts (upload.file), which Telegram sends as they are: media
+# hardly compress, and packing a 1 MiB part would cost more than it saves.
+UPLOAD_FILE = struct.pack("<I", 0x096A18D5)
 
 
 def pack_result(value) -> bytes:
@@ -41,7 +44,7 @@ def pack_result(value) -> bytes:
 
 
 def rpc_result(req_msg_id: int, body: bytes) -> bytes:
-    if len(body) > GZIP_THRESHOLD:
+    if len(body) > GZIP_THRESHOLD and not body.startswith(UPLOAD_FILE):
         packed = gzip.compress(body, compresslevel=1, mtime=0)
         body = struct.pack("<I", GZIP_PACKED) + TLObject.serialize_bytes(packed)
     return struct.pack("<Iq", RPC_RESULT, req_msg_id) + body

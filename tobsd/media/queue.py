@@ -98,12 +98,18 @@ class MediaQueue:
         if not wanted:
             return
         items = await self.store.get_many(chat.id, [m.id for m in wanted])
-        new = []
+        new, replaced = [], []
         for m in wanted:
-            if m.id not in items:
+            known = items.get(m.id)
+            if known is None:
                 items[m.id] = await self._plan(chat, m)
                 new.append(items[m.id])
+            elif known.tg_key and m.media.media_key and known.tg_key != m.media.media_key:
+                items[m.id] = await self._plan(chat, m)   # an edit replaced the file
+                replaced.append(items[m.id])
         await self.store.insert(new)
+        await self.store.replace(replaced)
+        new += replaced
         stored = await self.store.files(i.sha256 for i in items.values() if i.sha256)
         for m in wanted:
             item = items[m.id]

@@ -52,11 +52,19 @@ class MediaTable:
         return (await self.get_many(chat_id, [msg_id])).get(msg_id)
 
     async def insert(self, items: Sequence[MediaItem]) -> None:
-        """Record new items (an item already recorded is left as it is)."""
+        """Record new items (an item already recorded is left as it is);
+        they are planned for a note about to be written, which shows them."""
         if items:
             await self._db.executemany(
-                f"INSERT OR IGNORE INTO media_items ({_ITEM}) VALUES ({','.join('?' * 14)})",
-                [i.row() for i in items])
+                f"INSERT OR IGNORE INTO media_items ({_ITEM}, shown) VALUES ({','.join('?' * 15)})",
+                [(*i.row(), 1) for i in items])
+
+    async def replace(self, items: Sequence[MediaItem]) -> None:
+        """Record items in place of the message's earlier one (an edit gave it another file)."""
+        if items:
+            await self._db.executemany(
+                f"INSERT OR REPLACE INTO media_items ({_ITEM}, shown) VALUES ({','.join('?' * 15)})",
+                [(*i.row(), 1) for i in items])
 
     async def done_by_key(self, tg_key: str) -> tuple[MediaItem, StoredFile] | None:
         """A downloaded copy of the content Telegram calls `tg_key`, if any."""

@@ -249,7 +249,7 @@ async def test_kinds_size_and_budget_decide_what_is_fetched(store, source, tmp_p
     await q.prepare(CHAT, [photo])
     q.start()
     try:
-        await wait_for(lambda: rendered, what="the note rewritten")
+        await wait_for(lambda: (CHAT.id, [3]) in rendered, what="the photo's note rewritten")
         (again,) = await settle(q, [photo])
         assert again.media.status == "skipped" and "budget" in again.media.status_detail
         assert (await q.status())["disk"]["budget_reached"]
@@ -323,3 +323,27 @@ async def test_bytes_that_do_not_match_telegrams_hashes_are_not_recorded(source,
         await fetch(source, remote, partial, streams=1)
     partial.close()
     assert PartialFile(tmp_path, "document:2").open() == set()
+
+
+async def test_a_stop_between_landing_and_the_rewrite_is_caught_up_at_start(store, source, tmp_path):
+    source.add("f", "photo:12", JPEG)
+    q, vault, rendered = make_queue(store, source, tmp_path)
+    await q.prepare(CHAT, [message(CHAT, 6, "f", "photo:12")])
+    item = await store.media.get(CHAT.id, 6)
+    await store.media.land(item, hashlib.sha256(JPEG).digest(), "Telegram/Chan/attachments/6_photo.jpg",
+                           len(JPEG))          # landed, and the stop came before the rewrite
+    q.start()
+    try:
+        await wait_for(lambda: rendered == [(CHAT.id, [6])], what="the note rewritten at start")
+        assert await store.media.unshown() == {}
+    finally:
+        await q.stop()
+
+
+async def test_an_edit_that_replaces_the_file_plans_the_new_one(store, source, tmp_path):
+    q, vault, rendered = make_queue(store, source, tmp_path)
+    await q.prepare(CHAT, [message(CHAT, 8, "f", "photo:13")])
+    edited = message(CHAT, 8, "f", "photo:14", mime="application/pdf")
+    await q.prepare(CHAT, [edited])
+    item = await store.media.get(CHAT.id, 8)
+    assert item.tg_key == "photo:14" and item.state == "queued" and edited.media.path.endswith(".pdf")

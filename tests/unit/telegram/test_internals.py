@@ -39,3 +39,18 @@ def test_the_dc_lookup_override_matches_telethon():
     assert list(base.parameters) == list(ours.parameters) == ["self", "dc_id", "cdn"]
     assert inspect.iscoroutinefunction(TelegramClient._get_dc)
     assert hasattr(TelegramClient, "_config")
+
+
+def test_the_download_connection_parts_exist():
+    """open_download_sender builds what Telethon's _create_exported_sender
+    builds, from the same parts; call_on uses _call."""
+    from telethon.client import telegrambaseclient
+    from telethon.network import MTProtoSender
+    source = inspect.getsource(telegrambaseclient.TelegramBaseClient._create_exported_sender)
+    for part in ("self._get_dc(dc_id)", "self._connection(", "loggers=self._log", "proxy=self._proxy",
+                 "local_addr=self._local_addr", "self._init_request", "ImportAuthorizationRequest"):
+        assert part in source, part
+    assert list(inspect.signature(MTProtoSender.__init__).parameters)[:2] == ["self", "auth_key"]
+    c = client()
+    assert hasattr(c, "_init_request") and hasattr(c, "_log") and inspect.iscoroutinefunction(c._call)
+    assert list(inspect.signature(c._call).parameters)[:2] == ["sender", "request"]

@@ -241,3 +241,13 @@ async def test_a_note_deleted_by_the_user_comes_back_with_new_messages_only(writ
     # An explicit resync brings everything back.
     await restarted.apply(CHAT, [msg(1), msg(2), msg(3), msg(4)], resync=True)
     assert [i for i, _ in ids(tmp_path)] == [1, 2, 3, 4]
+
+
+async def test_media_go_to_the_chats_attachments_folder_or_the_shared_one(tmp_path):
+    own = VaultWriter(tmp_path / "a", durable=False)
+    assert await own.attachments_folder(Chat(-5, ChatKind.CHANNEL, "News")) == "Telegram/News/attachments"
+    shared = VaultWriter(tmp_path / "b", VaultConfig(shared_attachments="Attachments"), durable=False)
+    assert await shared.attachments_folder(Chat(-5, ChatKind.CHANNEL, "News")) == "Telegram/Attachments"
+    # A chat whose title is the shared folder's name gets a folder of its own.
+    clash = Chat(-6, ChatKind.CHANNEL, "Attachments")
+    assert shared.layout.chat_folder(clash) != "Telegram/Attachments"

@@ -149,8 +149,6 @@ def phase_throughput(r: dict, fg: FakegramProcess, tmp: Path, size: int, rtt: in
         if len(latencies) < 20:
             r["notes"].append(f"only {len(latencies)} live posts fitted in the download: "
                               "the latency percentiles rest on few samples")
-        status = run.status() or {}
-        r["tobsd_connections_per_dc"] = ((status.get("daemon") or {}).get("media") or {})
         r["tobsd_file_ok"] = path.stat().st_size == size
     finally:
         stop_quietly(run)
@@ -195,7 +193,11 @@ def phase_resume(r: dict, fg: FakegramProcess, tmp: Path, size: int, rtt: int) -
     run.start()
     try:
         wait(lambda: landed(run.vault, size), 600, "the resumed file in the vault", run)
-        status = run.status() or {}
+
+        def resumed():   # the status snapshot is refreshed every second
+            s = run.status() or {}
+            return s if int(((s.get("daemon") or {}).get("media") or {}).get("files_stored", 0)) else None
+        status = wait(resumed, 30, "the status to count the landed file", run, 0.1)
     finally:
         stop_quietly(run)
     after, _ = successful_getfile(fg, mark)

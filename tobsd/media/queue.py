@@ -210,8 +210,12 @@ class MediaQueue:
             except asyncio.CancelledError:
                 if asyncio.current_task().cancelling():
                     raise   # the queue is stopping
-            except Exception:
+            except Exception as exc:   # landing or the database: back off like a fetch failure
                 log.exception("media download of message %s in chat %s failed", item.msg_id, item.chat_id)
+                try:
+                    await self._retry(item, exc)
+                except Exception:
+                    log.exception("recording the failure failed")
             finally:
                 self._active.pop(key, None)
                 if item.tg_key:

@@ -347,3 +347,23 @@ async def test_an_edit_that_replaces_the_file_plans_the_new_one(store, source, t
     await q.prepare(CHAT, [edited])
     item = await store.media.get(CHAT.id, 8)
     assert item.tg_key == "photo:14" and item.state == "queued" and edited.media.path.endswith(".pdf")
+
+
+async def test_a_symlink_in_the_vault_path_never_leads_a_file_outside(store, source, tmp_path, monkeypatch):
+    monkeypatch.setattr(queue_module, "BACKOFF_S", 0.01)
+    monkeypatch.setattr(queue_module, "MAX_ATTEMPTS", 2)
+    source.add("f", "photo:20", JPEG)
+    q, vault, rendered = make_queue(store, source, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (vault / "Telegram").symlink_to(outside)
+    msg = message(CHAT, 10, "f", "photo:20")
+    await q.prepare(CHAT, [msg])
+    q.start()
+    try:
+        await wait_for(lambda: rendered, what="the note rewritten")
+        item = await store.media.get(CHAT.id, 10)
+        assert item.state == "failed" and "symbolic link" in item.error
+        assert not any(outside.rglob("*"))
+    finally:
+        await q.stop()

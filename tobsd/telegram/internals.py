@@ -43,7 +43,9 @@ async def open_download_sender(client, dc_id: int, auth_key=None):
     from telethon.tl.alltlobjects import LAYER
 
     dc = await client._get_dc(dc_id)
-    sender = MTProtoSender(auth_key, loggers=client._log)
+    # Updates belong to the main connection: this one asks for none (every
+    # request goes in invokeWithoutUpdates) and drops any that still come.
+    sender = MTProtoSender(auth_key, loggers=client._log, updates_queue=_DropUpdates())
     await sender.connect(client._connection(dc.ip_address, dc.port, dc.id, loggers=client._log,
                                             proxy=client._proxy, local_addr=client._local_addr))
     init = copy.copy(client._init_request)   # shared by Telethon: never mutated here
@@ -53,7 +55,8 @@ async def open_download_sender(client, dc_id: int, auth_key=None):
             init.query = functions.auth.ImportAuthorizationRequest(id=auth.id, bytes=auth.bytes)
         else:
             init.query = functions.help.GetNearestDcRequest()
-        await sender.send(functions.InvokeWithLayerRequest(LAYER, init))
+        await sender.send(functions.InvokeWithoutUpdatesRequest(
+            functions.InvokeWithLayerRequest(LAYER, init)))
     except BaseException:
         await sender.disconnect()
         raise
@@ -61,5 +64,14 @@ async def open_download_sender(client, dc_id: int, auth_key=None):
 
 
 async def call_on(client, sender, request):
-    """Send `request` on `sender` with Telethon's error translation (`_call`)."""
-    return await client._call(sender, request)
+    """Send `request` on `sender` (without updates) with Telethon's error
+    translation (`_call`)."""
+    from telethon import functions
+    return await client._call(sender, functions.InvokeWithoutUpdatesRequest(request))
+
+
+class _DropUpdates:
+    """The updates queue of a download connection: updates are not its job."""
+
+    def put_nowait(self, item) -> None:
+        pass

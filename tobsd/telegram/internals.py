@@ -64,10 +64,13 @@ async def open_download_sender(client, dc_id: int, auth_key=None):
 
 
 async def call_on(client, sender, request):
-    """Send `request` on `sender` (without updates) with Telethon's error
-    translation (`_call`)."""
+    """Send `request` on `sender`, without updates. The sender turns an RPC
+    error into Telethon's typed error (FloodWaitError, FileMigrateError...).
+    Not through `client._call`: its flood-wait cache is keyed by the outer
+    request's constructor, the same invokeWithoutUpdates for every part, so
+    one flood wait would spread to every DC; the rate scheduler owns them."""
     from telethon import functions
-    return await client._call(sender, functions.InvokeWithoutUpdatesRequest(request))
+    return await sender.send(functions.InvokeWithoutUpdatesRequest(request))
 
 
 class _DropUpdates:

@@ -100,3 +100,14 @@ async def test_references_that_expire_on_schedule_are_refreshed(source, server, 
     assert pool.refetches == 1
     assert [r["error"] for r in server.request_log(method="upload.getFile")].count("FILE_REFERENCE_EXPIRED") == 1
     await pool.close()
+
+
+async def test_a_flood_wait_on_parts_holds_that_dc_and_the_file_completes(source, server, world, tmp_path):
+    msg, key = await big_file(source, world)
+    server.faults.add(FaultRule(error="FLOOD_WAIT_1", code=420, method="upload.getFile", dc=4, times=1))
+    pool = DcPool(source)
+    _stats, data = await download(pool, msg.media.file_id, tmp_path)
+    assert data == world_bytes(world, key, msg.id)
+    assert source.scheduler.flood_waits_seen >= 1
+    assert any(r["error"] == "FLOOD_WAIT_1" for r in server.request_log(method="upload.getFile"))
+    await pool.close()

@@ -89,6 +89,9 @@ class DcPool:
         async with self._sizing:
             if self._per_dc is None:
                 self._per_dc = min(self._cap, await self._app_limit())
+                # The scheduler bounds part requests per DC by the same number.
+                for method in ("upload.getFile", "upload.getFileHashes"):
+                    self._source.scheduler.set_limit(method, self._per_dc)
         return self._per_dc
 
     async def _app_limit(self) -> int:

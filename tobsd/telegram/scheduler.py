@@ -127,6 +127,10 @@ class RateScheduler:
         self._saved_at[key] = now
         await self._persistence.save_rate(key, pacer.state().to_dict())
 
+    def set_limit(self, method: str, limit: int) -> None:
+        """Requests of `method` in flight per DC from now on (keys not used yet)."""
+        self._limits[method] = max(1, limit)
+
     def in_flight_limit(self, method: str) -> int:
         return self._limits.get(method, self._default_limit)
 

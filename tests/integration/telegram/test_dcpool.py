@@ -42,8 +42,10 @@ async def test_parallel_parts_from_another_dc_are_byte_exact(source, server, wor
     assert data == world_bytes(world, key, msg.id)
     log = [r for r in server.request_log(method="upload.getFile") if not r["error"]]
     assert {r["dc"] for r in log} == {4}
-    # Sized from the app config (5) capped by [limits].connections_per_dc (4).
-    assert await pool.per_dc() == 4
+    # Sized from the app config (5) capped by [limits].connections_per_dc (4),
+    # and the scheduler bounds part requests per DC by the same number.
+    assert await pool.per_dc() == 4 == source.scheduler.in_flight_limit("upload.getFile")
+    assert 1 <= pool.stats()["connections"][4] <= 4   # opened as parts need them
     # Every part asked for follows upload.getFile's offset/limit rules.
     assert stats.hash_checked == stats.parts == 1
     imports = len(server.request_log(method="auth.importAuthorization"))

@@ -91,24 +91,35 @@ def big_world(size: int):
     return b.build()
 
 
+def note_says_downloading(base: Path) -> bool:
+    return any("downloading…" in p.read_text() for p in (base / "vault" / "Telegram").rglob("*.md"))
+
+
 def recorded_parts(state: Path) -> int:
     return sum(len(p.read_bytes().split(b"\n")) - 1 for p in (state / "media-partial").glob("*.parts"))
 
 
 async def test_a_killed_download_resumes_from_its_recorded_parts(make_server, tmp_path):
-    parts = 24
+    parts = 32
     world = big_world(parts * PART - 1000)
     async with make_server(world) as server:
-        server.rtt_ms = 40      # slow enough that the kill lands mid-file on any machine
+        server.rtt_ms = 100     # slow enough that the kill lands mid-file on any machine
         config = write_config(tmp_path, server, ["@archive"])
         first = TobsdProcess(config).start()
         try:
-            await wait_for(lambda: recorded_parts(tmp_path / "state") >= 4, timeout=120,
-                           what="four parts recorded", describe=lambda: first.log()[-2000:])
+            await wait_for(lambda: recorded_parts(tmp_path / "state") >= 4 and note_says_downloading(tmp_path),
+                           timeout=120, what="four parts recorded and the note written",
+                           describe=lambda: first.log()[-2000:])
         finally:
             await first.kill()
         held = recorded_parts(tmp_path / "state")
         assert held < parts, "the kill came after the download finished"
+        # The note was written at once: its embed names the file's final
+        # place, which does not exist yet, and says it is downloading.
+        (planned,) = attachment_links(tmp_path / "vault")
+        assert not (tmp_path / "vault" / planned).exists()
+        notes = "".join(p.read_text() for p in (tmp_path / "vault" / "Telegram").rglob("*.md"))
+        assert "downloading…" in notes and "the big one" in notes
         before = len([r for r in server.request_log(method="upload.getFile") if not r["error"]])
         server.rtt_ms = 0
         second = TobsdProcess(config).start()
@@ -121,6 +132,9 @@ async def test_a_killed_download_resumes_from_its_recorded_parts(make_server, tm
     assert fetched_after == parts - held, (fetched_after, parts, held)
     assert int(status["daemon"]["media"]["parts_resumed"]) == held
     links = attachment_links(tmp_path / "vault")
+    assert links == [planned]            # the same name, now a file
     (link,) = links
+    notes = "".join(p.read_text() for p in (tmp_path / "vault" / "Telegram").rglob("*.md"))
+    assert "downloading…" not in notes
     key = ("channel", next(c.id for c in world.chats() if c.title == "Archive"))
     assert (tmp_path / "vault" / link).read_bytes() == world_files(world, key)[0]

@@ -22,8 +22,11 @@ of reposts, and a text channel. In this order:
 4. dedup: a fresh tobsd at RTT 0 follows @reposts; bytes fetched (the
    daemon's status) against bytes the notes link to.
 
-Processing throughput (ffmpeg) is not measured here: this benchmark covers
-the download stage. Progress goes to stderr.
+5. processing throughput (bench/media_processing.py's quick corpus on the
+   CPU pool, one worker, and the GPU when detection finds one), under the
+   key `processing` (`--skip-processing` leaves it out).
+
+Progress goes to stderr.
 """
 from __future__ import annotations
 
@@ -254,7 +257,15 @@ def run(args) -> dict:
                     phase()
                 except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                     r["notes"].append(f"{name} failed: {str(exc)[:800]}")
-    r["notes"].append("processing throughput (ffmpeg) is not measured by this benchmark")
+    if args.skip_processing:
+        r["notes"].append("processing throughput not measured (--skip-processing)")
+    else:
+        progress("processing throughput (bench/media_processing.py, quick corpus)")
+        try:
+            from media_processing import processing_throughput
+            r["processing"] = processing_throughput(quick=True)
+        except Exception as exc:   # reported, the download numbers stand
+            r["notes"].append(f"processing throughput failed: {type(exc).__name__}: {str(exc)[:300]}")
     r["notes"].append(f"tobsd uses {r['streams_per_dc']} parallel 1 MiB part requests per DC "
                       "(fakegram's app config allows 5, [limits] connections_per_dc caps at 4)")
     r["duration_s"] = time.perf_counter() - started
@@ -278,6 +289,9 @@ def table(r: dict) -> str:
          f"{fmt(r.get('live_latency_p50_s'), ' s', 3)} / {fmt(r.get('live_latency_p99_s'), ' s', 3)}"),
         ("resume: parts refetched (per stream)",
          f"{fmt(r.get('resume_refetched_parts'))} ({fmt(r.get('resume_refetched_per_stream'), '', 2)})"),
+        ("processing, CPU pool / one worker",
+         f"{fmt((r.get('processing') or {}).get('cpu', {}).get('files_per_s'), ' files/s', 2)} / "
+         f"{fmt((r.get('processing') or {}).get('one_worker', {}).get('files_per_s'), ' files/s', 2)}"),
         ("dedup: bytes fetched / referenced",
          f"{fmt(r.get('dedup_bytes_fetched'))} / {fmt(r.get('dedup_bytes_referenced'))}"
          f"  ({fmt(r.get('dedup_saving_ratio'), 'x', 1)})"),
@@ -297,6 +311,7 @@ def main(argv=None) -> int:
     p.add_argument("--size-mb", type=float, default=48, help="the big file's size in MiB (full run: 200)")
     p.add_argument("--rtt-ms", type=int, default=100)
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    p.add_argument("--skip-processing", action="store_true", help="leave out processing throughput")
     args = p.parse_args(argv)
     result = run(args)
     print(json.dumps(result, indent=1, default=str) if args.json else table(result))

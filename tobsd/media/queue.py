@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Awaitable, Callable, Iterable, Sequence
 
 from tobsd.core.config_media import ChatMedia, MediaConfig
+from tobsd.core.errors import NeedsLogin
 from tobsd.core.media import MediaProcessor, ProcessRequest
 from tobsd.core.media_ports import FileSource, MediaGone, MediaItem
 from tobsd.core.models import FILE_MEDIA_KINDS, Chat, MediaKind, MediaRef, Message
@@ -42,6 +43,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_S = 2.0
 MAX_BACKOFF_S = 600.0
 IDLE_POLL_S = 30.0
+STOP_WAIT_S = 5.0
 
 Namer = Callable[[MediaRef, int, bytes, str], str]   # (media, msg id, head, prefix) -> file name
 Rerender = Callable[[int, list[int]], Awaitable[None]]
@@ -181,9 +183,10 @@ class MediaQueue:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
+        for task in tasks + [t for t in self._active.values() if t is not None]:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:   # bounded: a stop must not wait on a connection that hangs
+            await asyncio.wait(tasks, timeout=STOP_WAIT_S)
 
     def wake(self) -> None:
         self._wake.set()
@@ -278,6 +281,11 @@ class MediaQueue:
         except asyncio.CancelledError:
             partial.close()
             raise
+        except NeedsLogin:
+            partial.close()   # not the file's fault: it waits, untouched, for the next session
+            await self.store.set_state(item.chat_id, item.msg_id, "queued", error=item.error,
+                                       next_try=self.clock() + MAX_BACKOFF_S)
+            return
         except Exception as exc:
             partial.close()
             await self._retry(item, exc)

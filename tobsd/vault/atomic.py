@@ -144,6 +144,21 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None, *,
     except OSError as exc:
         raise _full(path, exc) from exc
     try:
+        swapped = swap_in(tmp, path, expected)
+    finally:
+        _unlink_quietly(tmp)
+    if swapped and durable:
+        fsync_dir(path.parent)
+    return swapped
+
+
+def swap_in(tmp: Path, path: Path, expected: bytes | None) -> bool:
+    """The compare-and-swap step of :func:`replace_if_unchanged`: put the
+    fully written ``tmp`` at ``path`` if ``path`` still holds ``expected``
+    (None: does not exist). Neither file nor folder is fsynced here; the
+    caller removes ``tmp`` afterwards (after a swap it holds the old note, or
+    is a second link to the new one). False on a mismatch."""
+    try:
         if expected is None:
             try:
                 os.link(tmp, path, follow_symlinks=False)
@@ -168,11 +183,21 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None, *,
             os.replace(tmp, path)
     except OSError as exc:
         raise _full(path, exc) from exc
-    finally:
-        _unlink_quietly(tmp)
-    if durable:
-        fsync_dir(path.parent)
     return True
+
+
+def temp_copy(path: Path, data: bytes, *, durable: bool) -> Path:
+    """A temp file next to ``path`` holding ``data`` (fsynced when
+    ``durable``); DiskFull when the disk is full, and nothing left behind."""
+    try:
+        return _temp_with(path, data, durable)
+    except OSError as exc:
+        raise _full(path, exc) from exc
+
+
+def unlink_quietly(path: Path) -> None:
+    """Remove ``path`` if it is there."""
+    _unlink_quietly(path)
 
 
 def make_dirs(vault_dir: Path, rel_folder: str) -> Path:

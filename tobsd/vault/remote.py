@@ -126,6 +126,7 @@ class RemoteWriter:
         self._pending: dict[int, asyncio.Future] = {}
         self._ids = itertools.count(1)
         self._starting = asyncio.Lock()
+        self._broken = False   # a send failed: the child is replaced at the next request
 
     # -- lifecycle --------------------------------------------------------------
     async def start(self) -> None:
@@ -154,7 +155,7 @@ class RemoteWriter:
         self._proc = self._stream = self._replies = None
 
     def _running(self) -> bool:
-        return self._proc is not None and self._stream is not None and \
+        return self._proc is not None and self._stream is not None and not self._broken and \
             self._replies is not None and not self._replies.done()
 
     async def _ensure_running(self) -> None:
@@ -167,6 +168,10 @@ class RemoteWriter:
                 self._stream.close()
                 self._proc.kill()
                 await asyncio.to_thread(self._proc.wait)
+                # The old child's reader fails what was sent to it, and must
+                # be over before anything is sent to the new one.
+                await asyncio.gather(self._replies, return_exceptions=True)
+            self._broken = False
             if self._spawned is not None and self._spawned.proc.poll() is None:
                 self._proc, ours = self._spawned.take()
             else:
@@ -227,6 +232,7 @@ class RemoteWriter:
             await self._stream.drain()
         except (ConnectionError, OSError) as exc:
             self._pending.pop(req_id, None)
+            self._broken = True
             raise WriterGone(f"the vault writer process is gone: {exc}") from exc
         return future
 

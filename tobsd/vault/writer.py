@@ -2,21 +2,21 @@
 
 Guarantees (each is tested):
 
-* **Atomic and durable**: every note is replaced with
-  :func:`~tobsd.vault.atomic.replace_if_unchanged` (temp file, fsync, atomic
-  swap, fsync of the folder). A full disk raises :class:`~tobsd.core.errors.DiskFull`
-  and leaves the old note intact and no temp file behind.
+* **Atomic and durable**: every note is replaced by compare-and-swap
+  (temp file, fsync, atomic swap, fsync of the folder; see
+  :mod:`tobsd.vault.notefiles`). A full disk raises :class:`~tobsd.core.errors.DiskFull`
+  and leaves the old note intact and no temp file behind. Each call is
+  durable when it returns, unless the writer is in a batch
+  (:meth:`VaultWriter.begin_batch`): then the calls' notes are staged and
+  :meth:`VaultWriter.end_batch` makes them all durable at once, with shared
+  fsyncs; nothing of the batch counts as written before it returns.
 * **Idempotent**: applying the same messages twice writes nothing the second
   time (see :mod:`tobsd.vault.merge` for the block rules).
 * **The user's writing survives**: only whole blocks that still hash to what
   TOBS recorded are replaced; user text between blocks is kept verbatim; a
   changed block gets a revision after it instead of being overwritten.
-* **Compare-and-swap**: a note is read, changed in memory, and written only
-  if the file on disk is still what was read: a cheap ``stat`` check first,
-  then an atomic exchange whose displaced file must equal what was read
-  (else the exchange is undone). On a conflict the whole step is redone from
-  a fresh read. The writer caches what it last wrote; a watcher report or a
-  changed ``stat`` makes it read the note again.
+* **Compare-and-swap**: a note changed on disk after it was read is never
+  overwritten: the step is redone on what is there (:mod:`tobsd.vault.notefiles`).
 * **Deleted notes keep their old messages out**: a note TOBS created and the
   user deleted gets none of the messages it held back unless ``resync=True``.
   A message new to TOBS (``new_ids``) that belongs there is still written:
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -42,33 +41,28 @@ from pathlib import Path
 
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.core.prioritylock import PriorityLock
-from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
-from tobsd.vault.blocks import Block, Note, UserText, parse_note
+from tobsd.vault.atomic import VaultError
+from tobsd.vault.blocks import Block, Note, UserText
 from tobsd.vault.escape import escape_name
 from tobsd.vault.lru import LRU
 from tobsd.vault.merge import apply_messages, link_reply, mark_blocks_deleted
 from tobsd.vault.migrate import migrate_note
+from tobsd.vault.notefiles import NOTES_CACHED, ConflictError, NoteFiles
 from tobsd.vault.notes import (chat_properties, index_lines, period_skeleton,
                                person_properties, replace_index)
 from tobsd.vault.options import VaultConfig
 from tobsd.vault.paths import VaultLayout, link_target
+from tobsd.vault.people import People
+from tobsd.vault.periods import period_groups
 from tobsd.vault.purge import PurgeResult, purge_chat_folder
 from tobsd.vault.render import RENDER_VERSION, RenderContext
 from tobsd.vault.state import VaultState
 
 log = logging.getLogger(__name__)
 
-MAX_CAS_ATTEMPTS = 5
-# Notes kept parsed in memory: enough for the notes the backfill's pages in
-# flight fall into, bounded by their size too (a parsed note takes many
-# times its text, and a busy chat's daily notes are large).
-NOTES_CACHED = 64
-NOTES_CACHED_CHARS = 4 * 2**20
 LOCATIONS_KNOWN = 20_000        # (chat, message) -> note entries kept
 
-
-class ConflictError(VaultError):
-    """A note kept changing under the writer; the step was not applied."""
+__all__ = ["ApplyResult", "ConflictError", "LOCATIONS_KNOWN", "VaultWriter"]
 
 
 @dataclass(slots=True)
@@ -89,17 +83,6 @@ class ApplyResult:
          "skipped": self.skipped_user_deleted, "recreated": self.recreated}[outcome].append(rel)
 
 
-@dataclass(slots=True)
-class _Cached:
-    text: str
-    note: Note | None
-    sig: tuple[int, int, int]
-
-
-def _sig(st: os.stat_result) -> tuple[int, int, int]:
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 class VaultWriter:
     """Writes chats, messages and people into the vault under ``vault_dir`` (see module doc)."""
 
@@ -113,16 +96,13 @@ class VaultWriter:
         self.layout = VaultLayout(self.vault_dir, self.config, self.state)
         self.durable = durable
         self._io = asyncio.to_thread if in_thread else _inline
-        # Bounded caches of what is on disk: recent notes, and where recent
-        # messages live (the sync engine tells the writer about older ones).
-        self._cache: LRU[str, _Cached] = LRU(NOTES_CACHED, max_weight=NOTES_CACHED_CHARS,
-                                             weigh=lambda c: len(c.text))
-        self._flagged: set[str] = set()
+        self.files = NoteFiles(self.vault_dir, self.config.root, self.layout, self.state,
+                               durable=durable)
+        # Where recent messages live (the sync engine tells the writer about older ones).
         self._where: LRU[tuple[int, int], str] = LRU(LOCATIONS_KNOWN)
         self._located: LRU[str, int] = LRU(4 * NOTES_CACHED)   # note -> id() of the parse registered
         self._user_deleted: dict[int, set[str]] = defaultdict(set)   # chat id -> notes
-        self._people: dict[int, Person] = {}
-        self._usernames: dict[str, int] = {}
+        self.people = People()
         # Urgent applies (live messages) go before queued ordinary ones.
         self._lock = PriorityLock()
         # Chats whose files purge_chat removed: a chat-note refresh that was
@@ -133,20 +113,7 @@ class VaultWriter:
 
     def external_change(self, path: str | Path) -> None:
         """The watcher saw ``path`` change: its next write re-reads and compares content."""
-        p = Path(path)
-        try:
-            rel = p.relative_to(self.vault_dir).as_posix() if p.is_absolute() else p.as_posix()
-        except ValueError:
-            return
-        cached = self._cache.get(rel)
-        if cached is not None:
-            try:
-                if _sig(os.lstat(self.vault_dir / rel)) == cached.sig:
-                    return  # our own write; a same-stat change by someone else is still
-                            # caught by the content check of the next commit's swap
-            except OSError:
-                pass
-        self._flagged.add(rel)
+        self.files.external_change(path)
 
     def set_chat_settings(self, chat_id: int, settings) -> None:
         """Per-chat rendering settings (time zone, period, removal of deleted messages)."""
@@ -174,83 +141,35 @@ class VaultWriter:
             log.info("%s was deleted in the vault: its old messages stay out (a resync brings "
                      "them back); new messages of its period are written to it", rel)
 
-    # -- reading and CAS writing (worker thread) -------------------------------
+    # -- batches ---------------------------------------------------------------------
 
-    def _read(self, rel: str) -> tuple[str | None, Note | None, tuple[int, int, int] | None]:
-        path = self.layout.absolute(rel)
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            self._cache.pop(rel, None)
-            return None, None, None
-        cached = self._cache.get(rel)
-        if cached and rel not in self._flagged and cached.sig == _sig(st):
-            return cached.text, cached.note, cached.sig
-        self._flagged.discard(rel)
-        text, st2 = _read_text(path), os.lstat(path)
-        while _sig(st2) != _sig(st):  # changed while being read: read again
-            st = st2
-            text, st2 = _read_text(path), os.lstat(path)
-        note = parse_note(_lf(text))
-        self._cache[rel] = _Cached(text, note, _sig(st2))
-        return text, note, _sig(st2)
+    def begin_batch(self) -> None:
+        """From now until :meth:`end_batch`, calls stage their notes instead
+        of writing each durably: a call's return no longer means its notes
+        are on disk. For a writer that alone decides when to acknowledge
+        (the writer process), not for one shared by callers."""
+        self.files.begin_batch()
 
-    def _commit(self, rel: str, expected: str | None, sig: tuple | None, new_text: str) -> bool:
-        """Write ``new_text`` if the note is still ``expected`` (None: still absent)."""
-        path = self.layout.absolute(rel)
-        # A name given in this step (a chat's folder, a topic's, a person's)
-        # must be durable before anything lands under it: after a crash the
-        # folder on disk would otherwise look like a stranger's and the chat
-        # would get a second folder.
-        if self.state.names_dirty:
+    async def end_batch(self) -> None:
+        """Make every note staged since :meth:`begin_batch` durable, with
+        shared fsyncs, then the vault state; the batch ends either way. On
+        an error none of the batch's calls may be taken as written."""
+        async with self._lock:
+            # In a thread even for a writer alone in its process: while the
+            # fsyncs wait on the disk its loop keeps taking in requests.
+            await asyncio.to_thread(self._flush)
+
+    def _flush(self) -> None:
+        self.files.flush()
+        self._save_state()
+
+    def _save_state(self) -> None:
+        """Save the vault state, unless a batch will (its flush comes after its notes)."""
+        if not self.files.batching:
             self.state.save(self.vault_dir, self.config.root, durable=self.durable)
-        make_dirs(self.vault_dir, rel.rsplit("/", 1)[0])
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            st = None
-        if (expected is None) != (st is None) or (st is not None and _sig(st) != sig):
-            return False  # cheap early answer; the swap below is the real check
-        old = None if expected is None else expected.encode("utf-8", "surrogateescape")
-        if not replace_if_unchanged(path, new_text.encode("utf-8", "surrogateescape"), old,
-                                    durable=self.durable):
-            return False
-        self._flagged.discard(rel)
-        self._cache[rel] = _Cached(new_text, None, _sig(os.lstat(path)))
-        self.state.note_created(rel)
-        return True
 
-    def _update_note(self, rel: str, change, create, resync: bool) -> str:
-        """Read-modify-CAS loop. ``change(note) -> bool``; ``create() -> Note`` for a new note.
-
-        Returns "written", "unchanged" or "skipped".
-        """
-        for _ in range(MAX_CAS_ATTEMPTS):
-            text, note, sig = self._read(rel)
-            if text is None:
-                if rel in self.state.known_notes and not resync:
-                    return "skipped"
-                note = create()
-            elif note is None:
-                note = parse_note(_lf(text))
-            changed = change(note)
-            if not changed:
-                return "unchanged"   # also: a missing note that would get nothing is not created
-            new_text = note.serialize()
-            if text is not None and new_text == _lf(text):
-                return "unchanged"
-            try:
-                committed = self._commit(rel, text, sig, new_text)
-            except BaseException:
-                self._cache.pop(rel, None)  # the cached note may hold the failed change
-                raise
-            if committed:
-                cached = self._cache.get(rel)
-                if cached is not None:
-                    cached.note = note
-                return "written"
-            self._cache.pop(rel, None)
-        raise ConflictError(f"{rel} kept changing while it was being updated")
+    def _update_note(self, rel, change, create, resync: bool) -> str:
+        return self.files.update(rel, change, create, resync)
 
     # -- notes written by an earlier version -------------------------------------
 
@@ -275,7 +194,7 @@ class VaultWriter:
                 written += outcome == "written"
             if not failed:
                 self.state.set_render_version(RENDER_VERSION)
-            await self._io(self.state.save, self.vault_dir, self.config.root, durable=self.durable)
+            await self._io(self._save_state)
             if written:
                 log.info("%d notes brought up to the current escaping rules", written)
             return written
@@ -292,13 +211,14 @@ class VaultWriter:
             return link_target(rel) if rel else None
 
         def person_link(uid: int) -> str | None:
-            person = self._people.get(uid)
-            rel = self.layout.person_note(person) if person else None
-            return link_target(rel) if rel else None
+            return _person_link(self.people.get(uid))
 
         def username_link(name: str) -> str | None:
-            uid = self._usernames.get(name.lower())
-            return person_link(uid) if uid is not None else None
+            return _person_link(self.people.by_username(name))
+
+        def _person_link(person: Person | None) -> str | None:
+            rel = self.layout.person_note(person) if person else None
+            return link_target(rel) if rel else None
 
         return RenderContext(tz=s.tz, period=s.period, hashtags_as_tags=s.hashtags_as_tags,
                              message_note=message_note,
@@ -307,28 +227,10 @@ class VaultWriter:
                              person_link=person_link,
                              username_link=username_link, chat_title=chat.title)
 
-    def _learn_people(self, messages: list[Message]) -> list[Person]:
-        new = []
-        for msg in messages:
-            found = [msg.sender, msg.via_bot]
-            if msg.action is not None:
-                found += [msg.action.actor, *msg.action.users]
-            for p in found:
-                if p is None or not self.config.people_notes:
-                    continue
-                if p.id not in self._people:
-                    new.append(p)
-                self._people[p.id] = p
-                if p.username:
-                    self._usernames[p.username.lower()] = p.id
-        return new
-
     async def learn_people(self, people: list[Person]) -> None:
         """Make people known (and write their notes) so mentions of them become links."""
         for p in people:
-            self._people[p.id] = p
-            if p.username:
-                self._usernames[p.username.lower()] = p.id
+            self.people.add(p)
             if self.config.people_notes:
                 await self.write_person(p)
 
@@ -338,16 +240,12 @@ class VaultWriter:
         and headers use it. Others are ignored (no note is made for them)."""
         async with self._lock:
             for p in people:
-                known = self._people.get(p.id)
+                known = self.people.get(p.id)
                 if known is None and self.state.name_for("people", str(p.id)) is None:
                     continue
                 if known is not None:
                     p = Person(p.id, p.name, p.username, known.is_bot)
-                    if known.username and known.username.lower() in self._usernames:
-                        self._usernames.pop(known.username.lower(), None)
-                self._people[p.id] = p
-                if p.username:
-                    self._usernames[p.username.lower()] = p.id
+                self.people.add(p)
                 await self._write_person_locked(p, False)
 
     async def apply(self, chat: Chat, messages: list[Message], *, resync: bool = False,
@@ -361,8 +259,9 @@ class VaultWriter:
         async with self._lock.hold(urgent=urgent):
             self._purged.discard(chat.id)
             result = ApplyResult()
-            for person in self._learn_people(messages):
-                await self._write_person_locked(person, resync)
+            if self.config.people_notes:
+                for person in self.people.learn(messages):
+                    await self._write_person_locked(person, resync)
             by_note: dict[str, list[Message]] = defaultdict(list)
             for msg in messages:
                 rel = self._where.get((chat.id, msg.id)) or self.layout.period_note(
@@ -377,8 +276,7 @@ class VaultWriter:
                 if outcome in ("skipped", "recreated"):
                     self._deleted_by_user(chat, rel)
                 result.record(outcome, rel)
-            await self._io(self.state.save, self.vault_dir, self.config.root,
-                           durable=self.durable)
+            await self._io(self._save_state)
             return result
 
     async def submit(self, chat: Chat, messages: list[Message], *, resync: bool = False,
@@ -401,7 +299,7 @@ class VaultWriter:
                 msgs = [m for m in msgs if m.id >= floor]
                 if not msgs:
                     return "skipped"
-            if rel in self.state.known_notes and not os.path.lexists(self.layout.absolute(rel)):
+            if rel in self.state.known_notes and not self.files.exists(rel):
                 msgs = [m for m in msgs if new_ids is not None and m.id in new_ids]
                 if not msgs:
                     return "skipped"
@@ -510,38 +408,15 @@ class VaultWriter:
                 # (the old title stays as an alias: links and searches by it keep working)
                 body = [ln for p in note.parts
                         for ln in (p.lines if isinstance(p, UserText) else p.all_lines())]
-                note.parts = [UserText(replace_index(body, index_lines(self._period_groups(chat))))]
+                groups = period_groups(self.vault_dir, self.config, self.layout, chat.id, folder,
+                                       self.files.staged_under(folder))
+                note.parts = [UserText(replace_index(body, index_lines(groups)))]
                 return True
 
             outcome = await self._io(self._update_note, rel, change,
                                      lambda: Note(None, [], True), resync)
-            await self._io(self.state.save, self.vault_dir, self.config.root,
-                           durable=self.durable)
+            await self._io(self._save_state)
             return outcome
-
-    def _period_groups(self, chat: Chat) -> list[tuple[str | None, list[tuple[str, str]]]]:
-        folder = self.layout.chat_folder(chat)
-        base = self.layout.absolute(folder)
-        groups: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
-        # Topic folders keep the name of their first title; the headings
-        # show the current one.
-        topics = {name: self.layout.topic_title(chat.id, int(key)) for key, name in
-                  self.state.names.get(f"topics:{chat.id}", {}).items()}
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                                 and d != self.config.attachments_folder)
-            rel_dir = Path(dirpath).relative_to(self.vault_dir).as_posix()
-            for name in sorted(filenames):
-                stem = name[:-3]
-                if not name.endswith(".md") or not _is_period_name(stem):
-                    continue
-                year_dir = rel_dir.rsplit("/", 1)
-                topic_dir = year_dir[0]
-                title = None if topic_dir == folder else topics.get(
-                    topic_dir.rsplit("/", 1)[1], topic_dir.rsplit("/", 1)[1])
-                groups[title].append((f"{rel_dir}/{stem}", stem))
-        ordered = sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
-        return [(title, sorted(notes)) for title, notes in ordered]
 
     async def purge_chat(self, chat: Chat) -> PurgeResult:
         """Remove the chat's files that are tobsd's alone (see
@@ -551,11 +426,16 @@ class VaultWriter:
             name = self.state.name_for("chats", str(chat.id))
             if name is None:
                 return PurgeResult()     # nothing was ever written for it
+            if self.files.batching:
+                # What the batch staged so far lands first (and goes with the
+                # rest); the batch goes on after.
+                await asyncio.to_thread(self.files.flush)
+                self.files.begin_batch()
             result = await self._io(purge_chat_folder, self.vault_dir, f"{self.config.root}/{name}",
                                     chat.id, self.config.attachments_folder)
             self._purged.add(chat.id)
             for rel in result.deleted_notes:
-                self._cache.pop(rel, None)
+                self.files.forget(rel)
                 self.state.forget_note(rel)
             self._user_deleted.pop(chat.id, None)
             await self._io(self.state.save, self.vault_dir, self.config.root, durable=self.durable)
@@ -587,23 +467,8 @@ async def _inline(fn, /, *args, **kwargs):
     return fn(*args, **kwargs)
 
 
-def _read_text(path: Path) -> str:
-    """A note's text; bytes that are not UTF-8 survive a rewrite unchanged (surrogateescape)."""
-    return path.read_bytes().decode("utf-8", "surrogateescape")
-
-
-def _lf(text: str) -> str:
-    """Text with CRLF line ends made LF (an editor may have converted the note)."""
-    return text.replace("\r\n", "\n") if "\r\n" in text else text
-
-
 def _heading(name: str) -> str:
     return escape_name(name or "?") or "?"
-
-
-def _is_period_name(stem: str) -> bool:
-    return (len(stem) in (7, 10) and stem[:4].isdigit() and stem[4] == "-"
-            and stem[5:7].isdigit() and (len(stem) == 7 or (stem[7] == "-" and stem[8:].isdigit())))
 
 
 def _link_replies(note: Note, items: list[tuple[int, int, str]]) -> bool:

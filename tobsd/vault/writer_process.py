@@ -4,9 +4,12 @@ Started as ``python -m tobsd.vault.writer_process FD PARENT_PID`` with one
 end of a socket pair. The first message is ``init`` (vault folder, vault
 config, log level, whether to watch the vault, known message locations);
 then requests ``(id, method, args, kwargs)`` are served one at a time, in
-the order sent, except that an urgent ``apply`` goes before the ordinary
-requests still waiting (see :class:`~tobsd.core.prioritylock.PriorityLock`). A request with id 0 gets no answer; every other gets ``(id, True,
-result)`` or ``(id, False, exception)``. The process ends on ``close``, at
+the order sent, except that urgent ``apply`` requests (live messages) go
+before the ordinary requests still waiting. A request with id 0 gets no answer; every other gets ``(id, True,
+result)`` or ``(id, False, exception)``. Requests that arrive while
+others are served are served together as one batch: their notes are staged
+and made durable at once, and none is answered before they all are (so an
+answer still means "durably on disk"). The process ends on ``close``, at
 the end of the stream, or with its parent.
 """
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pickle
 import signal
 import socket
 import sys
+from collections import deque
 from pathlib import Path
 
 from tobsd.core.errors import DiskFull
@@ -29,6 +33,11 @@ from tobsd.vault.watch import VaultWatcher
 from tobsd.vault.writer import VaultWriter
 
 log = logging.getLogger("tobsd.vault.writer_process")
+
+# Requests served as one batch at most: the notes of all are made durable
+# together (see VaultWriter.begin_batch), so the more are waiting the less
+# each pays; bounded so the first of them is not kept waiting long.
+MAX_BATCH = 32
 
 _PR_SET_PDEATHSIG = 1
 
@@ -100,23 +109,6 @@ def _portable(exc: BaseException) -> BaseException:
         return VaultError(f"{type(exc).__name__}: {exc}")
 
 
-async def _answer(writer: VaultWriter, out: asyncio.StreamWriter, req_id: int, method: str,
-                  args, kwargs) -> None:
-    """Serve one request and send its answer (none for id 0)."""
-    try:
-        reply = (req_id, True, await HANDLERS[method](writer, *args, **kwargs))
-    except Exception as exc:
-        if not isinstance(exc, VaultError | OSError | DiskFull):
-            log.exception("vault writer request %s failed", method)
-        reply = (req_id, False, _portable(exc))
-    if req_id:
-        try:
-            out.write(frame(reply))
-            await out.drain()
-        except (ConnectionError, OSError):
-            pass   # the daemon is gone; the end of the stream stops the loop
-
-
 async def serve(sock: socket.socket) -> None:
     reader, out = await asyncio.open_unix_connection(sock=sock, limit=STREAM_LIMIT)
     try:
@@ -135,32 +127,92 @@ async def serve(sock: socket.socket) -> None:
         writer.remember_location(chat_id, msg_id, rel)
     watcher = VaultWatcher(Path(vault_dir) / config.root, writer.external_change) if watch else None
     watching = asyncio.create_task(watcher.run()) if watcher else None
-    started: set[asyncio.Task] = set()
+    requests: asyncio.Queue = asyncio.Queue()
+    reading = asyncio.create_task(_read_requests(reader, requests))
+    backlog: deque = deque()
     try:
         while True:
-            try:
-                req_id, method, args, kwargs = await read_frame(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                await asyncio.gather(*started, return_exceptions=True)
+            batch = await _next_batch(requests, backlog)
+            replies = await _serve_batch(writer, [r for r in batch if r is not None])
+            for reply in replies:
+                if reply[0]:
+                    out.write(frame(reply))
+            await out.drain()
+            if not batch or batch[-1] is None or batch[-1][1] == "close":
                 return
-            if method == "close":   # after everything sent before it
-                await asyncio.gather(*started, return_exceptions=True)
-                await _answer(writer, out, req_id, method, args, kwargs)
-                return
-            # Each request is started as it is read and queues for the
-            # writer's lock in the order sent (the handlers take it before
-            # anything else), so an urgent apply read meanwhile can still go
-            # before the ordinary ones waiting. Requests without an answer
-            # only tell the writer something (a location, a topic); they
-            # take effect at once.
-            task = asyncio.create_task(_answer(writer, out, req_id, method, args, kwargs))
-            started.add(task)
-            task.add_done_callback(started.discard)
     finally:
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
         if watcher is not None:
             watcher.stop()
             await asyncio.gather(watching, return_exceptions=True)
         out.close()
+
+
+async def _read_requests(reader: asyncio.StreamReader, requests: asyncio.Queue) -> None:
+    """Every request as it arrives, then None at the end of the stream."""
+    try:
+        while True:
+            requests.put_nowait(await read_frame(reader))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        requests.put_nowait(None)
+
+
+def _urgent(request) -> bool:
+    return request is not None and request[1] == "apply" and bool(request[3].get("urgent"))
+
+
+async def _next_batch(requests: asyncio.Queue, backlog: deque) -> list:
+    """The next batch from what has arrived (at most MAX_BATCH, up to a
+    ``close`` or the end of the stream, None). When urgent applies are
+    waiting they make a batch of their own, ahead of the ordinary requests
+    (with the requests without an answer sent before them, which only tell
+    the writer something); otherwise requests go in the order sent."""
+    while not requests.empty():
+        backlog.append(requests.get_nowait())
+    if not backlog:
+        backlog.append(await requests.get())
+    last_urgent = max((i for i, r in enumerate(backlog) if _urgent(r)), default=None)
+    if last_urgent is not None:
+        chosen = [i for i, r in enumerate(backlog)
+                  if i <= last_urgent and (_urgent(r) or (r is not None and not r[0]))][:MAX_BATCH]
+        batch = [backlog[i] for i in chosen]
+        for i in reversed(chosen):
+            del backlog[i]
+        return batch
+    batch = [backlog.popleft()]
+    while backlog and len(batch) < MAX_BATCH and batch[-1] is not None \
+            and batch[-1][1] != "close":
+        batch.append(backlog.popleft())
+    return batch
+
+
+async def _serve_batch(writer: VaultWriter, batch: list) -> list[tuple]:
+    """Serve requests in order as one batch: their notes are staged, then
+    made durable together; only then are they answered (an error of that
+    last step is every request's answer)."""
+    replies = []
+    writer.begin_batch()
+    try:
+        for req_id, method, args, kwargs in batch:
+            try:
+                replies.append((req_id, True, await HANDLERS[method](writer, *args, **kwargs)))
+            except Exception as exc:
+                if not isinstance(exc, VaultError | OSError | DiskFull):
+                    log.exception("vault writer request %s failed", method)
+                replies.append((req_id, False, _portable(exc)))
+    finally:
+        try:
+            await writer.end_batch()
+        except Exception as exc:
+            if not isinstance(exc, VaultError | OSError | DiskFull):
+                log.exception("vault writer: writing a batch of notes failed")
+            failed = _portable(exc)
+            replies = [(req_id, False, failed) if ok else (req_id, ok, payload)
+                       for req_id, ok, payload in replies]
+    return replies
 
 
 def main(argv: list[str]) -> int:

@@ -184,4 +184,21 @@ async def test_urgent_and_ordinary_applies_submitted_together_all_land(remote, t
     assert sorted(found) == sorted([100 + i for i in range(100)] + [500 + k for k in range(10)])
     assert all(found[500 + k][0].text == "live" for k in range(10))
     assert remote.note_of(CHAT.id, 509) is not None
+
+async def test_requests_sent_together_are_all_answered_durable_and_complete(remote, tmp_path):
+    # Sent without waiting: the child serves what has arrived as one batch
+    # (one durable write of all its notes) and answers each request after it.
+    chats = [Chat(id=-1000000000100 - i, kind=ChatKind.CHANNEL, title=f"Batch {i}")
+             for i in range(8)]
+    answers = [await remote.submit(chat, [msg(chat.id, i) for i in range(page * 20 + 1,
+                                                                           page * 20 + 21)])
+               for page in range(3) for chat in chats]
+    results = [await a for a in answers]
+    assert all(r.written for r in results)
+    assert all(remote.note_of(chat.id, i) for chat in chats for i in range(1, 61))
+    found = scan(tmp_path / "vault")
+    per_chat: dict[str, set[int]] = {}
+    for block in found:
+        per_chat.setdefault(block.note.split("/")[1], set()).add(block.msg_id)
+    assert per_chat == {chat.title: set(range(1, 61)) for chat in chats}
     assert leftovers(tmp_path / "vault") == []

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tobsd.core.models import Chat, ChatKind, Message, Person
-from tobsd.vault import atomic, writer as writer_mod
+from tobsd.vault import atomic, notefiles
 from tobsd.core.errors import DiskFull
 from tobsd.vault.atomic import PathEscapeError
 from tobsd.vault.watch import VaultWatcher
@@ -30,7 +30,7 @@ async def test_change_between_read_and_write_is_not_overwritten(tmp_path, monkey
     w = VaultWriter(tmp_path, durable=False)
     await w.apply(CHAT, [msg(1)])
     path = tmp_path / NOTE
-    real_commit = w._commit
+    real_commit = w.files._commit
     state = {"raced": False}
 
     def racing_commit(rel, expected, sig, new_text):
@@ -39,7 +39,7 @@ async def test_change_between_read_and_write_is_not_overwritten(tmp_path, monkey
             path.write_text(path.read_text() + "\nuser line written meanwhile\n")
         return real_commit(rel, expected, sig, new_text)
 
-    monkeypatch.setattr(w, "_commit", racing_commit)
+    monkeypatch.setattr(w.files, "_commit", racing_commit)
     await w.apply(CHAT, [msg(2)])
     text = path.read_text()
     assert "user line written meanwhile" in text and "^m2" in text and state["raced"]
@@ -94,7 +94,7 @@ async def test_same_size_same_mtime_change_is_caught_through_the_watcher_flag(tm
 async def test_a_note_that_keeps_changing_raises_conflict(tmp_path, monkeypatch):
     w = VaultWriter(tmp_path, durable=False)
     await w.apply(CHAT, [msg(1)])
-    monkeypatch.setattr(w, "_commit", lambda *a: False)
+    monkeypatch.setattr(w.files, "_commit", lambda *a: False)
     with pytest.raises(ConflictError):
         await w.apply(CHAT, [msg(2)])
 
@@ -169,14 +169,14 @@ async def test_symlinked_note_is_never_written_through(tmp_path):
 async def test_writer_io_runs_off_the_event_loop(tmp_path, monkeypatch):
     w = VaultWriter(tmp_path, durable=False)
     loop_thread = []
-    real = writer_mod.replace_if_unchanged
+    real = notefiles.replace_if_unchanged
 
     def spy(*a, **k):
         import threading
         loop_thread.append(threading.current_thread() is threading.main_thread())
         return real(*a, **k)
 
-    monkeypatch.setattr(writer_mod, "replace_if_unchanged", spy)
+    monkeypatch.setattr(notefiles, "replace_if_unchanged", spy)
     await w.apply(CHAT, [msg(1)])
     assert loop_thread and not any(loop_thread)
 

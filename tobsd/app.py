@@ -57,6 +57,7 @@ from tobsd.telegram.source import TelethonSource
 from tobsd.vault.atomic import TEMP_PREFIX
 from tobsd.vault.mediafiles import attachment_name
 from tobsd.vault.options import ChatSettings, VaultConfig
+from tobsd.reportdue import ReportDue, at_rest
 from tobsd.vault.remote import RemoteWriter, SpawnedWriter
 
 log = logging.getLogger("tobsd")
@@ -143,7 +144,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._reload = asyncio.Event()
         self._connected = False               # Telegram answered in this session
-        self._status_due = asyncio.Event()   # a state changed: report now, not at the next tick
+        self._status_due = ReportDue(min_interval_s=REPORT_EVERY_S)   # now(): a state; soon(): progress
 
     # --- lifecycle -----------------------------------------------------------------
     async def run(self) -> int:
@@ -249,7 +250,8 @@ class Daemon:
         self.engine = SyncEngine(self.source, self.store, self.writer,
                                  workers=self.config.limits.backfill_requests_in_flight,
                                  reconcile_every_s=self.config.daemon.reconcile_every_s,
-                                 on_change=self._status_due.set,
+                                 on_change=self._status_due.now,
+                                 on_progress=self._status_due.soon,
                                  verify_full=self.config.sync.verify == "full", media=self.media)
         self.media.rerender = self.engine.rerender
         try:
@@ -515,10 +517,13 @@ class Daemon:
 
     async def _report_loop(self) -> None:
         """Refresh the status snapshot the control API answers from and
-        systemd's STATUS= line every second (and at once when a state
-        changes). A failing refresh is logged when it starts failing and
-        when it recovers, not every second."""
+        systemd's STATUS= line: at once when a state changes, every second
+        while anything is under way, and at rest (tobsd.reportdue.at_rest)
+        only when messages are written, else once a minute. A failing
+        refresh is logged when it starts failing and when it recovers, not
+        every second."""
         failing: str | None = None
+        status: dict = {}
         while True:
             try:
                 status = await self.service.refresh()
@@ -532,9 +537,5 @@ class Daemon:
                     log.error("status report failed: %s", reason,
                               exc_info=not isinstance(exc, OSError))
                 failing = reason
-            try:
-                await asyncio.wait_for(self._status_due.wait(), REPORT_EVERY_S)
-            except asyncio.TimeoutError:
-                pass
-            self._status_due.clear()
+            await self._status_due.wait(at_rest=failing is None and at_rest(status))
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tobsd.app import Daemon
 
 RATE_WINDOW_S = 60.0
+CPU_WINDOW_S = 1.0      # the CPU share reported covers at least this much time
 LOGIN_ATTEMPTS = 3
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,8 @@ class DaemonService:
             self._children = self._process.children()
         except (psutil.Error, OSError):
             self._children = []
+        self._measure_cpu(CPU_WINDOW_S)
         now = time.monotonic()
-        busy = self._cpu_seconds()
-        then, busy_then = self._cpu_mark
-        if now > then:
-            self._cpu = round(100.0 * max(0.0, busy - busy_then) / (now - then), 1)
-        self._cpu_mark = (now, busy)
         self._written.append((now, sum(c.get("written", 0) for c in status["chats"])))
         while self._written and now - self._written[0][0] > RATE_WINDOW_S:
             self._written.popleft()
@@ -102,6 +99,16 @@ class DaemonService:
         for callback in self.on_refresh:
             callback()
         return status
+
+    def _measure_cpu(self, at_least_s: float) -> None:
+        """The CPU share since the last measurement, if ``at_least_s`` passed since."""
+        now = time.monotonic()
+        then, busy_then = self._cpu_mark
+        if now - then < max(at_least_s, 1e-9):
+            return
+        busy = self._cpu_seconds()
+        self._cpu = round(100.0 * max(0.0, busy - busy_then) / (now - then), 1)
+        self._cpu_mark = (now, busy)
 
     def _cpu_seconds(self) -> float:
         """The daemon's own CPU time. Read from the process alone: under the
@@ -113,6 +120,21 @@ class DaemonService:
             return 0.0
         return times.user + times.system
 
+    def rate(self) -> float:
+        """Messages written per second over the refreshes of the last
+        minute, up to now (at rest nothing is written between refreshes).
+        Safe from any thread."""
+        try:
+            (t0, w0), (_, w1) = self._written[0], self._written[-1]
+        except IndexError:
+            return 0.0
+        now = time.monotonic()
+        return max(0, w1 - w0) / (now - t0) if now > t0 and w1 > w0 else 0.0
+
+    def lag_s(self, newest: float) -> float:
+        """Seconds since a message sent at ``newest`` (epoch seconds)."""
+        return max(0.0, time.time() - newest)
+
     def uptime_s(self) -> float:
         return time.monotonic() - self.started
 
@@ -120,6 +142,7 @@ class DaemonService:
         """(RSS of the daemon and its writer process in bytes, now; CPU
         percent of the daemon between the last two refreshes). Safe from
         any thread."""
+        self._measure_cpu(CPU_WINDOW_S)   # at rest refreshes are rare: measure at the call
         rss = 0
         for proc in [self._process, *self._children]:
             try:
@@ -184,10 +207,7 @@ class DaemonService:
         source = self.daemon.source.status() if self.daemon.source else None
         chats = snap["chats"]
         rss, cpu = self.usage()
-        rate = 0.0
-        if len(self._written) >= 2:
-            (t0, w0), (t1, w1) = self._written[0], self._written[-1]
-            rate = max(0, w1 - w0) / (t1 - t0) if t1 > t0 else 0.0
+        rate = self.rate()
         writer = self.daemon.writer
         me = self.daemon.me
         snap.update({

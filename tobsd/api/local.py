@@ -17,8 +17,9 @@ class LocalTobs:
     """The async methods run on the daemon's event loop; `get_version` and
     `get_status` are plain methods that any thread may call: GetStatus is
     answered from a response built on the loop at each status refresh
-    (about once a second, and at once when a state changes), with the
-    uptime, memory and CPU read at the call."""
+    (at once when a state changes, about once a second while anything is
+    under way, rarely at rest), with the uptime, memory, CPU, write rate
+    and lags read at the call."""
 
     def __init__(self, service: DaemonService):
         self.service = service
@@ -37,6 +38,11 @@ class LocalTobs:
         rss, cpu = self.service.usage()
         resp.daemon.uptime_s = self.service.uptime_s()
         resp.daemon.rss_bytes, resp.daemon.cpu_percent = rss, cpu
+        # At rest the response is rebuilt rarely: what the clock moves is set now.
+        resp.daemon.messages_per_s = self.service.rate()
+        for chat in resp.chats:
+            if chat.HasField("newest_message"):
+                chat.lag_s = self.service.lag_s(chat.newest_message.seconds)
         return resp
 
     async def list_chats(self, req: pb.ListChatsRequest) -> pb.ListChatsResponse:

@@ -42,6 +42,7 @@ from .applier import LIVE, Applier
 from .backfill import COMMON_BOX_KINDS, Backfill
 from .budget import RequestBudget
 from .catchup import CatchUp
+from .due import DueSet
 from .reconcile import keep_since, reconcile
 from .titles import Titles
 from .verify import VerifyProgress, verify_chat
@@ -104,9 +105,11 @@ class TrackedChat:
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
                  reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None,
+                 on_progress: Callable[[], None] | None = None,
                  verify_full: bool = False, media: MediaPort | None = None):
         """`on_change()` is called when the engine's or a chat's state
-        changes (so a status report can go out at once). `verify_full`:
+        changes (so a status report can go out at once), `on_progress()`
+        when messages were written (counts to report). `verify_full`:
         verification passes read every page whole (verify.py). `media`: the
         download side stream, told of every batch before it is written and
         of every deletion (None: attachments stay placeholders)."""
@@ -122,7 +125,8 @@ class SyncEngine:
         self.error: str | None = None
         self.stopped = asyncio.Event()
         self._on_change = on_change or (lambda: None)
-        self._notes_due: set[int] = set()      # chats whose chat note lags behind live writes
+        self._on_progress = on_progress or (lambda: None)
+        self._notes_due = DueSet()             # chats whose chat note lags behind live writes
         self._notes_task: asyncio.Task | None = None
         self.catchup = CatchUp(source, store, self._apply_event, self._tracked_chats,
                                self._mark_verify)
@@ -371,9 +375,7 @@ class SyncEngine:
         """Refresh the chat notes of chats that live messages changed (their
         count, and links to period notes that live messages created)."""
         while True:
-            await asyncio.sleep(every_s)
-            due, self._notes_due = self._notes_due, set()
-            for chat_id in due:
+            for chat_id in await self._notes_due.take(every_s):
                 st = self.chats.get(chat_id)
                 if st is not None and st.state.complete:
                     try:
@@ -386,6 +388,7 @@ class SyncEngine:
         st = self.chats.get(chat.id)
         if st:
             st.written += n
+            self._on_progress()
 
     async def _write_chat_note(self, st: TrackedChat) -> None:
         cursor = await self.store.cursors.get(st.chat.id)
@@ -455,6 +458,7 @@ class SyncEngine:
         st.written += written
         if written:
             self._notes_due.add(st.chat.id)
+            self._on_progress()
 
     async def _on_delete(self, event: LiveEvent) -> None:
         if event.chat_id is not None:
@@ -480,6 +484,7 @@ class SyncEngine:
     async def _delete_in(self, st: ChatState, ids: list[int]) -> None:
         if await self.applier.delete(st.chat, ids):
             self._notes_due.add(st.chat.id)
+            self._on_progress()
         if self.media is not None:
             await self.media.released(st.chat.id, ids)
 

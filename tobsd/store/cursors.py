@@ -64,6 +64,18 @@ class CursorsTable:
             return Cursor(chat_id)
         return Cursor(chat_id, r[0], r[1], bool(r[2]))
 
+    async def get_many(self, chat_ids) -> dict[int, Cursor]:
+        """The cursors of `chat_ids` in one read (fresh ones where none is stored)."""
+        wanted = set(chat_ids)
+        out = {cid: Cursor(cid) for cid in wanted}
+        if not wanted:
+            return out
+        for cid, top, low, done in await self._db.fetchall(
+                "SELECT chat_id, max_applied_id, min_backfilled_id, backfill_done FROM cursors"):
+            if cid in wanted:
+                out[cid] = Cursor(cid, top, low, bool(done))
+        return out
+
     async def advance_max_applied(self, chat_id: int, msg_id: int) -> None:
         """Raise max_applied_id to msg_id (no-op if it is already higher)."""
         await self._db.run(sql_advance_max_applied, chat_id, msg_id)

@@ -157,6 +157,18 @@ class MessageIndex:
             f"{_SELECT} WHERE i.chat_id = ? AND i.deleted = 0 ORDER BY i.msg_id DESC LIMIT ?", (chat_id, limit))
         return [_entry(r) for r in rows]
 
+    async def counts(self, chat_ids) -> dict[int, int]:
+        """Index rows per chat of `chat_ids`, in one read."""
+        wanted = sorted(set(chat_ids))
+        out = dict.fromkeys(wanted, 0)
+        for start in range(0, len(wanted), 500):    # SQLite's bound parameters per statement
+            part = wanted[start:start + 500]
+            for cid, n in await self._db.fetchall(
+                    f"SELECT chat_id, count(*) FROM message_index WHERE chat_id IN "
+                    f"({','.join('?' * len(part))}) GROUP BY chat_id", part):
+                out[cid] = n
+        return out
+
     async def count(self, chat_id: int | None = None) -> int:
         if chat_id is None:
             r = await self._db.fetchone("SELECT count(*) FROM message_index")

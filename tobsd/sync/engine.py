@@ -508,15 +508,18 @@ class SyncEngine:
         """The engine's and every chat's state. It iterates over a snapshot
         of the chats: chats are added and removed while it awaits the store."""
         chats = []
-        for st in list(self.chats.values()):
-            cursor = await self.store.cursors.get(st.chat.id)
+        tracked = list(self.chats.values())
+        cursors = await self.store.cursors.get_many(st.chat.id for st in tracked)
+        indexed = await self._indexed(tracked)
+        for st in tracked:
+            cursor = cursors[st.chat.id]
             verifying = self._verifying.get(st.chat.id)
             chats.append({
                 "id": st.chat.id, "title": st.chat.title, "kind": st.chat.kind.value,
                 "state": st.state, "error": st.error, "written": st.written,
                 "max_applied_id": cursor.max_applied_id,
                 "backfill_done": cursor.backfill_done,
-                "indexed": await self._indexed(st),
+                "indexed": indexed[st.chat.id],
                 # Notes the user deleted: their old messages stay out.
                 "deleted_notes": self.writer.deleted_notes(st.chat.id),
                 "verify": _asdict(verifying) if verifying is not None else None,
@@ -526,15 +529,22 @@ class SyncEngine:
                 "catch_up": {**self.catchup.status(),
                              "verify_pending": len(await self.store.updates.verify_pending())}}
 
-    async def _indexed(self, st: TrackedChat) -> int:
-        """The chat's index count, counted again only after it wrote
-        something (or a minute passed, for writes counted elsewhere)."""
-        now, written = time.monotonic(), st.written
-        if st.counted is None or st.counted[1] != written or now - st.counted[2] > COUNT_EVERY_S:
+    async def _indexed(self, tracked: list[TrackedChat]) -> dict[int, int]:
+        """Each chat's index count, counted again (all in one read) only
+        after it wrote something (or a minute passed, for writes counted
+        elsewhere)."""
+        now = time.monotonic()
+        stale = {st.chat.id: st.written for st in tracked
+                 if st.counted is None or st.counted[1] != st.written
+                 or now - st.counted[2] > COUNT_EVERY_S}
+        if stale:
             # `written` as it was before the count: a page applied while the
             # count runs makes the next report count again.
-            st.counted = (await self.store.index.count(st.chat.id), written, now)
-        return st.counted[0]
+            counts = await self.store.index.counts(stale)
+            for st in tracked:
+                if st.chat.id in stale:
+                    st.counted = (counts[st.chat.id], stale[st.chat.id], now)
+        return {st.chat.id: st.counted[0] for st in tracked}
 
 
 def _asdict(obj) -> dict:

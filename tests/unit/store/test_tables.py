@@ -190,3 +190,16 @@ async def test_learned_rates_survive_reopen_and_stay_apart_from_other_meta(tmp_p
         assert await store.flood.active(now=0) == {}      # rates are not deadlines
     finally:
         await store.close()
+
+
+async def test_cursors_and_counts_of_many_chats_in_one_read(store):
+    await store.index.put_many([entry(i) for i in range(1, 6)] + [entry(i, chat_id=OTHER)
+                                                                   for i in (7, 9)])
+    await store.cursors.advance_max_applied(CHAT, 5)
+    await store.cursors.set_backfill_done(CHAT, True)
+    many = await store.cursors.get_many([CHAT, OTHER, 77])
+    assert many == {CHAT: await store.cursors.get(CHAT), OTHER: await store.cursors.get(OTHER),
+                    77: Cursor(77)}
+    assert many[CHAT].max_applied_id == 5 and many[CHAT].backfill_done
+    assert await store.index.counts([CHAT, OTHER, 77]) == {CHAT: 5, OTHER: 2, 77: 0}
+    assert await store.index.counts([]) == {}

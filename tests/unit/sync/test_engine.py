@@ -215,9 +215,9 @@ async def test_a_reply_after_a_restart_links_to_the_note_of_an_old_message(store
 
 
 async def test_status_survives_chats_added_and_removed_while_it_runs(store, tmp_path):
-    """The status report awaits the store once per chat; a chat added or
-    removed meanwhile (a SIGHUP reload, a chat resolved late) must not break
-    it: it reports the chats it started with."""
+    """The status report awaits the store (the chats' cursors, their
+    counts); a chat added or removed meanwhile (a SIGHUP reload, a chat
+    resolved late) must not break it: it reports the chats it started with."""
     source = FakeSource()
     first = source.add_chat(-1000000000021, 3, title="First")
     second = source.add_chat(-1000000000022, 3, title="Second")
@@ -225,21 +225,22 @@ async def test_status_survives_chats_added_and_removed_while_it_runs(store, tmp_
     engine, _ = engine_for(source, store, tmp_path)
     await engine.add_chat(first, ChatOptions(paused=True))
     await engine.add_chat(second, ChatOptions(paused=True))
-    real_get = store.cursors.get
+    real_get_many = store.cursors.get_many
     changed = []
 
-    async def get_and_change_the_chats(chat_id):
+    async def get_and_change_the_chats(chat_ids):
+        chat_ids = list(chat_ids)
         if not changed:
-            changed.append(chat_id)
+            changed.append(chat_ids)
             await engine.add_chat(late, ChatOptions(paused=True))
             await engine.remove_chat(second.id)
-        return await real_get(chat_id)
+        return await real_get_many(chat_ids)
 
-    store.cursors.get = get_and_change_the_chats
+    store.cursors.get_many = get_and_change_the_chats
     try:
         status = await engine.status()
     finally:
-        store.cursors.get = real_get
+        store.cursors.get_many = real_get_many
         await engine.stop()
     assert changed, "the store was never asked while the status ran"
     assert [c["title"] for c in status["chats"]] == ["First", "Second"]

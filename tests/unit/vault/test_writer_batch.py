@@ -113,3 +113,19 @@ def test_replace_many_fsyncs_every_file_and_each_folder_once(tmp_path, monkeypat
     assert (folders[1] / "n1.md").read_bytes() == b"note 1"
     assert sorted(p.name for p in folders[1].iterdir()) == sorted(
         f"n{i}.md" for i in range(1, 10, 2))
+
+
+async def test_a_purge_inside_a_batch_removes_what_the_batch_staged_for_the_chat(tmp_path):
+    w = VaultWriter(tmp_path, durable=False, in_thread=False)
+    other = Chat(-88, ChatKind.GROUP, "Other")
+    await w.apply(TEAM, [msg(TEAM, 1)])
+    w.begin_batch()
+    await w.apply(TEAM, [msg(TEAM, 2, day=1)])     # staged, then purged in the same batch
+    await w.purge_chat(TEAM)
+    await w.apply(other, [msg(other, 1)])          # after the purge: still batched
+    assert not (tmp_path / "Telegram/Other").exists()
+    await w.end_batch()
+    assert not (tmp_path / "Telegram/Team").exists()
+    assert sorted(by_message(scan(tmp_path))) == [1]
+    assert (tmp_path / "Telegram/Other/2026/2026-03-01.md").exists()
+    assert not any(n.startswith("Telegram/Team/") for n in w.state.known_notes)

@@ -456,11 +456,9 @@ class Daemon:
         import watchfiles
         source = Path(self.config.source).resolve()
         try:
-            # rust_timeout=0: the notifier waits for a change or the stop
-            # event without coming back to Python on a timer (a wake-up a second).
             async for changes in watchfiles.awatch(source.parent, recursive=False,
                                                    stop_event=self._stop, debounce=300,
-                                                   rust_timeout=0):
+                                                   rust_timeout=1000):
                 if not any(Path(path).resolve() == source for _, path in changes):
                     continue
                 log.info("the configuration file changed; reloading")

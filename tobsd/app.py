@@ -36,6 +36,7 @@ from tobsd.api.server import ApiServer
 from tobsd.core.config import Config, load_config
 from tobsd.core.config_chats import ChatConfig, ChatRef
 from tobsd.core.config_media import chat_media
+from tobsd.core.config_processing import chat_compact
 from tobsd.core.errors import ConfigError, InvalidArgument, NeedsLogin
 from tobsd.events import EventHub, LogForwarder
 from tobsd.media.process import FfmpegProcessor, build_processor
@@ -443,7 +444,8 @@ class Daemon:
     def _chat_settings(self, chat_id: int, options: ChatConfig) -> None:
         if self.media is not None:
             self.media.set_chat(chat_id, chat_media(self.config.media, options.media, options.media_kinds,
-                                                    options.media_max_size_mb),
+                                                    options.media_max_size_mb,
+                                                    chat_compact(self.config.processing, options.compact)),
                                 drop_done=options.remove_deleted)
         if options.remove_deleted != self.config.sync.remove_deleted:
             base = self.writer.config.default_chat

@@ -353,6 +353,7 @@ def _read_chats(tables: list[TableReader], sync: SyncConfig,
         paused = t.get_bool("paused", False)
         remove_deleted = t.get_bool("remove_deleted", sync.remove_deleted)
         media_kinds, media_max = read_chat_media(t, media_config)
+        compact = t.get_bool("compact", None)
         t.finish()
         if ref is None:
             continue
@@ -361,7 +362,7 @@ def _read_chats(tables: list[TableReader], sync: SyncConfig,
             t.problem("chat", f"{ref} is already listed as {earlier}")
             continue
         chats.append(ChatConfig(ref=ref, since=since, media=media, paused=paused, remove_deleted=remove_deleted,
-                                media_kinds=media_kinds, media_max_size_mb=media_max))
+                                media_kinds=media_kinds, media_max_size_mb=media_max, compact=compact))
     return tuple(chats)
 
 

@@ -106,6 +106,7 @@ class ChatConfig:
     remove_deleted: bool = False
     media_kinds: frozenset[str] | None = None   # None: [media] kinds
     media_max_size_mb: int | None = None        # None: [media] max_size_mb
+    compact: bool | None = None                 # None: [processing] compact
 
 
 @dataclass(frozen=True, slots=True)

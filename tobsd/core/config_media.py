@@ -7,13 +7,15 @@
     shared_folder = ""                    # "": each chat's attachments folder
 
 Per chat (`[[chats]]`): `media` (on/off), `media_kinds` and
-`media_max_size_mb` override the global values.
+`media_max_size_mb` override the global values; `compact` (default:
+`[processing] compact`) gives the chat's videos the compact profile.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from tobsd.core.config_reader import TableReader, describe, suggest
+from tobsd.core.media import CompactProfile
 from tobsd.core.models import FILE_MEDIA_KINDS
 
 #: The kinds a user may name, in a stable order.
@@ -42,11 +44,13 @@ class MediaConfig:
 
 @dataclass(frozen=True, slots=True)
 class ChatMedia:
-    """One chat's media settings, after its overrides."""
+    """One chat's media settings, after its overrides. ``compact``: the
+    profile its videos are re-encoded with, or None (no compact copies)."""
 
     enabled: bool = True
     kinds: frozenset[str] = frozenset(MEDIA_KIND_NAMES)
     max_size: int = DEFAULT_MAX_SIZE_MB * MB
+    compact: CompactProfile | None = None
 
 
 def media_kind(value: object) -> str:
@@ -77,6 +81,6 @@ def read_chat_media(t: TableReader, media: MediaConfig) -> tuple[frozenset[str] 
 
 
 def chat_media(media: MediaConfig, enabled: bool, kinds: frozenset[str] | None,
-               max_size_mb: int | None) -> ChatMedia:
+               max_size_mb: int | None, compact: CompactProfile | None = None) -> ChatMedia:
     return ChatMedia(enabled=enabled, kinds=media.kinds if kinds is None else kinds,
-                     max_size=(max_size_mb or media.max_size_mb) * MB)
+                     max_size=(max_size_mb or media.max_size_mb) * MB, compact=compact)

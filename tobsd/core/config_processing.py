@@ -26,7 +26,9 @@ class ProcessingConfig:
     ``gpu_jobs`` caps GPU jobs at once (consumer NVENC allows a handful of
     sessions). ``transcribe_model`` is a faster-whisper model name or a
     local folder; empty means no transcription. A model name is fetched from
-    the network only when ``transcribe_download`` is true.
+    the network only when ``transcribe_download`` is true. ``compact_chats``
+    (the key ``compact``) is the default of the per-chat ``compact`` switch:
+    whether a chat's videos get the ``compact`` profile.
     """
 
     workers: int = 2
@@ -35,6 +37,7 @@ class ProcessingConfig:
     vaapi_device: str = "/dev/dri/renderD128"
     job_timeout_s: int = 900
     compact: CompactProfile = field(default_factory=CompactProfile)
+    compact_chats: bool = False
     transcribe_model: str = ""
     transcribe_download: bool = False
     transcribe_device: str = "auto"
@@ -52,6 +55,7 @@ def read_processing(t: TableReader, base: Path) -> ProcessingConfig:
         max_height=t.get_int("compact_max_height", 720, lo=144, hi=4320),
         max_kbps=t.get_int("compact_max_kbps", 1500, lo=100, hi=100_000),
         keep_original=t.get_bool("compact_keep_original", True))
+    compact_chats = t.get_bool("compact", False)
     model = t.get_str("transcribe_model", "", allow_empty=True).strip()
     if model.startswith(("/", "~", ".")):
         path = t.get_path("transcribe_model", None, base)
@@ -62,6 +66,13 @@ def read_processing(t: TableReader, base: Path) -> ProcessingConfig:
     t.finish()
     return ProcessingConfig(workers=workers, accelerator=accelerator, gpu_jobs=gpu_jobs,
                             vaapi_device=vaapi_device, job_timeout_s=job_timeout_s,
-                            compact=compact, transcribe_model=model,
+                            compact=compact, compact_chats=compact_chats, transcribe_model=model,
                             transcribe_download=download, transcribe_device=device,
                             transcribe_language=language)
+
+
+def chat_compact(processing: ProcessingConfig, chat_compact: bool | None) -> CompactProfile | None:
+    """The compact profile for a chat whose `compact` is `chat_compact`
+    (None: not set, so `[processing] compact` decides), or None."""
+    wanted = processing.compact_chats if chat_compact is None else chat_compact
+    return processing.compact if wanted else None

@@ -352,12 +352,13 @@ class MediaQueue:
             return
         kind = MediaKind(item.kind)
         transcribe = kind in (MediaKind.VOICE, MediaKind.ROUND)
-        if not self.processor.wants(kind, compact=False, transcribe=transcribe):
+        compact = self._settings(item.chat_id).compact if kind is MediaKind.VIDEO else None
+        if not self.processor.wants(kind, compact=compact is not None, transcribe=transcribe):
             return
         source = landing.inside(self.vault_dir, stored.path)
         result = await self.processor.process(ProcessRequest(
             source=source, kind=kind, out_dir=source.parent, stem=source.stem, mime=item.mime,
-            transcribe=transcribe))
+            compact=compact, transcribe=transcribe))
         derived = []
         for d in result.derived:
             try:

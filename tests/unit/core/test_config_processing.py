@@ -53,3 +53,26 @@ def test_the_example_documents_processing(tmp_path):
     assert "[processing]" in EXAMPLE.read_text()
     with pytest.raises(ConfigError):
         load_config(write(tmp_path, minimal('[processing]\nworkers = true\n')), env={})
+
+
+def test_the_compact_switch_per_chat_with_the_processing_default(tmp_path):
+    from tobsd.core.config_processing import chat_compact
+    chats = ('[[chats]]\nchat = "@clips"\ncompact = true\n'
+             '[[chats]]\nchat = "@news"\ncompact = false\n'
+             '[[chats]]\nchat = "@other"\n')
+    env = {"STATE_DIRECTORY": str(tmp_path)}
+    off = load_config(write(tmp_path, minimal('[processing]\ncompact_max_height = 360\n' + chats)), env=env)
+    assert not off.processing.compact_chats
+    clips, news, other = off.chats
+    assert (clips.compact, news.compact, other.compact) == (True, False, None)
+    profile = CompactProfile(360, 1500, True)
+    assert [chat_compact(off.processing, c.compact) for c in off.chats] == [profile, None, None]
+    on = load_config(write(tmp_path, minimal('[processing]\ncompact = true\n' + chats)), env=env)
+    assert on.processing.compact_chats
+    # A chat without the key follows [processing] compact; an explicit false wins.
+    assert [chat_compact(on.processing, c.compact) for c in on.chats] == [CompactProfile(), None,
+                                                                          CompactProfile()]
+    found = problems_of(tmp_path, minimal('[[chats]]\nchat = "@clips"\ncompact = "yes"\n'))
+    assert any(p.startswith("chats[0].compact: expected true or false") for p in found), found
+    found = problems_of(tmp_path, minimal('[processing]\ncompact = 1\n'))
+    assert any(p.startswith("processing.compact: expected true or false") for p in found), found

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conditions import wait_for
 from tobsd.core.config_media import MB, ChatMedia, MediaConfig
-from tobsd.core.media import DerivedFile, DerivedRole, ProcessResult
+from tobsd.core.media import CompactProfile, DerivedFile, DerivedRole, ProcessResult
 from tobsd.core.media_ports import ChunkHash, MediaGone, RemoteFile
 from tobsd.core.models import Chat, ChatKind, MediaKind, MediaRef, Message
 from tobsd.media import queue as queue_module
@@ -271,6 +271,63 @@ async def test_a_processed_voice_note_embeds_the_playable_file_and_transcript(st
         assert again.media.derived == ((DerivedRole.PLAYABLE, "Telegram/Chan/attachments/5_voice.play.ogg"),)
         assert again.media.transcript == "hello there"
         assert processor.requests[0].transcribe and processor.requests[0].source == vault / again.media.path
+    finally:
+        await q.stop()
+
+
+class RecordingProcessor:
+    """Wants every kind, makes nothing, and keeps each request and `wants` call."""
+
+    def __init__(self) -> None:
+        self.requests = []
+        self.asked = []
+
+    def wants(self, kind, *, compact, transcribe):
+        self.asked.append((kind, compact))
+        return True
+
+    async def process(self, request):
+        self.requests.append(request)
+        return ProcessResult()
+
+    def report(self):
+        return None
+
+    async def close(self):
+        pass
+
+
+async def test_only_a_compact_chats_videos_carry_the_compact_profile(store, source, tmp_path):
+    profile = CompactProfile(max_height=360, max_kbps=900)
+    # Each file is a different content: processing is once per stored file.
+    for n in range(1, 5):
+        source.add(f"v{n}", f"document:{n}", b"\x00\x00\x00\x18ftypmp42" + bytes([n]) * 400)
+    processor = RecordingProcessor()
+    q, vault, rendered = make_queue(store, source, tmp_path, processor=processor)
+    q.set_chat(CHAT.id, ChatMedia(compact=profile))
+    q.set_chat(OTHER.id, ChatMedia())
+    compact_video = message(CHAT, 1, "v1", "document:1", kind=MediaKind.VIDEO, mime="video/mp4")
+    compact_round = message(CHAT, 2, "v2", "document:2", kind=MediaKind.ROUND, mime="video/mp4")
+    plain_video = message(OTHER, 3, "v3", "document:3", kind=MediaKind.VIDEO, mime="video/mp4")
+    await q.prepare(CHAT, [compact_video, compact_round])
+    await q.prepare(OTHER, [plain_video])
+    q.start()
+    try:
+        await wait_for(lambda: len(processor.requests) == 3, what="three files processed",
+                       describe=lambda: processor.requests)
+        by_message = {r.source.name.split("_", 1)[0]: r for r in processor.requests}
+        assert by_message["1"].kind is MediaKind.VIDEO and by_message["1"].compact == profile
+        assert by_message["2"].kind is MediaKind.ROUND and by_message["2"].compact is None
+        assert by_message["3"].kind is MediaKind.VIDEO and by_message["3"].compact is None
+        assert sorted(processor.asked, key=lambda a: (a[0].value, a[1])) == [
+            (MediaKind.ROUND, False), (MediaKind.VIDEO, False), (MediaKind.VIDEO, True)]
+        # A chat the queue has no settings for gets no profile either.
+        unknown = Chat(-1003, ChatKind.CHANNEL, "Unknown")
+        await q.prepare(unknown, [message(unknown, 4, "v4", "document:4", kind=MediaKind.VIDEO,
+                                          mime="video/mp4")])
+        q.wake()
+        await wait_for(lambda: len(processor.requests) == 4, what="the fourth file processed")
+        assert processor.requests[3].compact is None and processor.requests[3].kind is MediaKind.VIDEO
     finally:
         await q.stop()
 

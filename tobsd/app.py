@@ -255,6 +255,7 @@ class Daemon:
                                  on_progress=self._status_due.soon,
                                  verify_full=self.config.sync.verify == "full", media=self.media)
         self.media.rerender = self.engine.rerender
+        self.media.on_progress = self._status_due.soon
         try:
             me = await self.source.start()
             self.me = me

@@ -154,7 +154,7 @@ class Accelerators(_message.Message):
     def __init__(self, found: _Optional[_Mapping[str, str]] = ..., used: _Optional[str] = ..., can_encode: _Optional[bool] = ..., can_decode: _Optional[bool] = ..., fallbacks: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MediaStatus(_message.Message):
-    __slots__ = ("budget_bytes", "stored_bytes", "referenced_bytes", "budget_reached", "downloading", "bytes_fetched", "files_stored", "dedup_by_id", "dedup_by_content", "parts_resumed", "parts_hash_checked", "retries", "reference_refreshes", "dc_migrations")
+    __slots__ = ("budget_bytes", "stored_bytes", "referenced_bytes", "budget_reached", "downloading", "bytes_fetched", "files_stored", "dedup_by_id", "dedup_by_content", "parts_resumed", "parts_hash_checked", "retries", "reference_refreshes", "dc_migrations", "files_processed")
     BUDGET_BYTES_FIELD_NUMBER: _ClassVar[int]
     STORED_BYTES_FIELD_NUMBER: _ClassVar[int]
     REFERENCED_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +169,7 @@ class MediaStatus(_message.Message):
     RETRIES_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_REFRESHES_FIELD_NUMBER: _ClassVar[int]
     DC_MIGRATIONS_FIELD_NUMBER: _ClassVar[int]
+    FILES_PROCESSED_FIELD_NUMBER: _ClassVar[int]
     budget_bytes: int
     stored_bytes: int
     referenced_bytes: int
@@ -183,7 +184,8 @@ class MediaStatus(_message.Message):
     retries: int
     reference_refreshes: int
     dc_migrations: int
-    def __init__(self, budget_bytes: _Optional[int] = ..., stored_bytes: _Optional[int] = ..., referenced_bytes: _Optional[int] = ..., budget_reached: _Optional[bool] = ..., downloading: _Optional[int] = ..., bytes_fetched: _Optional[int] = ..., files_stored: _Optional[int] = ..., dedup_by_id: _Optional[int] = ..., dedup_by_content: _Optional[int] = ..., parts_resumed: _Optional[int] = ..., parts_hash_checked: _Optional[int] = ..., retries: _Optional[int] = ..., reference_refreshes: _Optional[int] = ..., dc_migrations: _Optional[int] = ...) -> None: ...
+    files_processed: int
+    def __init__(self, budget_bytes: _Optional[int] = ..., stored_bytes: _Optional[int] = ..., referenced_bytes: _Optional[int] = ..., budget_reached: _Optional[bool] = ..., downloading: _Optional[int] = ..., bytes_fetched: _Optional[int] = ..., files_stored: _Optional[int] = ..., dedup_by_id: _Optional[int] = ..., dedup_by_content: _Optional[int] = ..., parts_resumed: _Optional[int] = ..., parts_hash_checked: _Optional[int] = ..., retries: _Optional[int] = ..., reference_refreshes: _Optional[int] = ..., dc_migrations: _Optional[int] = ..., files_processed: _Optional[int] = ...) -> None: ...
 
 class ChatMedia(_message.Message):
     __slots__ = ("queued", "done", "failed", "skipped", "over_budget", "errors")

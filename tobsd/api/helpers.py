@@ -53,7 +53,8 @@ def media_status(m: dict) -> pb.MediaStatus:
         parts_resumed=counters.get("parts_resumed", 0),
         parts_hash_checked=counters.get("parts_hash_checked", 0), retries=counters.get("retries", 0),
         reference_refreshes=source.get("reference_refreshes", 0),
-        dc_migrations=source.get("dc_migrations", 0))
+        dc_migrations=source.get("dc_migrations", 0),
+        files_processed=counters.get("processed", 0))
 
 
 def pacer(key: str, p: dict) -> pb.Pacer:

@@ -12,7 +12,7 @@ for a download. Workers (`media_downloads` at once) then fetch queued items
 the `MediaProcessor` when there is one, and the message is re-rendered
 through `rerender(chat_id, msg_ids)` (the engine refetches and re-applies
 it; the new status changes the message's content hash, so its note is
-rewritten). `released` follows deletions: pending downloads stop and their
+rewritten); `on_progress()` then tells the daemon its status changed. `released` follows deletions: pending downloads stop and their
 partial files go; with `drop_done`, a copy no other message links to is
 removed from the vault.
 """
@@ -72,6 +72,10 @@ class MediaQueue:
         self.processor = processor
         self.clock = clock
         self.rerender: Rerender | None = None
+        # Called after each item a worker finished with (landed, processed,
+        # failed or put back): the daemon's status then shows it soon, even
+        # when every chat is at rest.
+        self.on_progress: Callable[[], None] | None = None
         self.chat_settings: dict[int, ChatMedia] = {}
         self.drop_done: dict[int, bool] = {}
         self.counters = MediaCounters()
@@ -224,6 +228,8 @@ class MediaQueue:
                 if item.tg_key:
                     self._active_keys.discard(item.tg_key)
                 self._wake.set()
+                if self.on_progress is not None:
+                    self.on_progress()
 
     async def _take(self):
         while True:

@@ -19,7 +19,7 @@ def snapshot(**media) -> dict:
                            "budget_reached": True}, "active": 1,
                   "counters": {"bytes_fetched": 12 << 20, "files_stored": 3, "dedup_by_id": 4,
                                "dedup_by_content": 1, "parts_resumed": 2, "parts_hash_checked": 7,
-                               "retries": 1},
+                               "retries": 1, "processed": 5},
                   "source": {"reference_refreshes": 2, "dc_migrations": 1}, **media},
     }
 
@@ -30,6 +30,7 @@ def test_media_counts_and_the_disk_budget_reach_status_and_tobsctl():
     assert (m.budget_bytes, m.stored_bytes, m.referenced_bytes, m.budget_reached) == (10 << 20, 11 << 20,
                                                                                       30 << 20, True)
     assert (m.dedup_by_id, m.dedup_by_content, m.reference_refreshes, m.dc_migrations) == (4, 1, 2, 1)
+    assert m.files_processed == 5
     assert (chat.done, chat.queued, chat.failed, chat.over_budget) == (3, 1, 2, 2)
     assert list(chat.errors) == ["message 9: FILE_ID_INVALID"]
     console = Console(width=200, record=True)

@@ -306,6 +306,8 @@ async def test_only_a_compact_chats_videos_carry_the_compact_profile(store, sour
     q, vault, rendered = make_queue(store, source, tmp_path, processor=processor)
     q.set_chat(CHAT.id, ChatMedia(compact=profile))
     q.set_chat(OTHER.id, ChatMedia())
+    progress: list[int] = []
+    q.on_progress = lambda: progress.append(1)
     compact_video = message(CHAT, 1, "v1", "document:1", kind=MediaKind.VIDEO, mime="video/mp4")
     compact_round = message(CHAT, 2, "v2", "document:2", kind=MediaKind.ROUND, mime="video/mp4")
     plain_video = message(OTHER, 3, "v3", "document:3", kind=MediaKind.VIDEO, mime="video/mp4")
@@ -315,6 +317,9 @@ async def test_only_a_compact_chats_videos_carry_the_compact_profile(store, sour
     try:
         await wait_for(lambda: len(processor.requests) == 3, what="three files processed",
                        describe=lambda: processor.requests)
+        # Each finished item tells the daemon its status changed.
+        await wait_for(lambda: len(progress) == 3, what="progress announced per item",
+                       describe=lambda: progress)
         by_message = {r.source.name.split("_", 1)[0]: r for r in processor.requests}
         assert by_message["1"].kind is MediaKind.VIDEO and by_message["1"].compact == profile
         assert by_message["2"].kind is MediaKind.ROUND and by_message["2"].compact is None

@@ -26,6 +26,10 @@ async def test_rm_delete_notes_removes_only_tobsds_own_files(make_server, tmp_pa
         tobsd = TobsdProcess(config).start()
         try:
             await tobsd.wait_synced(1)
+            # News' attachments landed: its notes are final before they are compared.
+            await tobsd.wait_for(lambda s: all(c.get("media") and int(c["media"].get("done", 0)) > 0
+                                               and not int(c["media"].get("queued", 0))
+                                               for c in s["chats"]), 60, "News' media downloaded")
             added = await tobsd.tobsctl("--json", "add", "@makers")
             assert added.returncode == OK, added
             await tobsd.wait_synced(2)

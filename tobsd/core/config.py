@@ -36,9 +36,6 @@ __all__ = [
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
-#: Keys tobsd reads and checks but that do nothing yet; setting one gets a
-#: warning (check-config and the daemon's log) naming what it will do.
-NOT_YET_ACTIVE: dict[str, str] = {}
 PERIODS = ("day", "month")
 # sun_path in struct sockaddr_un holds 108 bytes including the final NUL.
 MAX_SOCKET_PATH = 107
@@ -147,11 +144,6 @@ class Config:
     processing: ProcessingConfig = ProcessingConfig()
     media: MediaConfig = MediaConfig()
     api_hash_file: Path | None = None        # where the api_hash was read from, if from a file
-    inactive: tuple[str, ...] = ()           # "key: why" for keys set that do nothing yet
-
-    def warnings(self) -> list[str]:
-        """What is set but does nothing yet (see NOT_YET_ACTIVE)."""
-        return list(self.inactive)
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
@@ -198,19 +190,8 @@ def _read(top: TableReader, source: Path, env: Mapping[str, str]) -> Config | No
         return None
     return Config(source=source, api_id=api_id, api_hash=api_hash, session=session, vault=vault,
                   daemon=daemon, chats=chats, sync=sync, limits=limits, telegram=telegram,
-                  processing=processing, media=media, api_hash_file=api_hash_file,
-                  inactive=_inactive(top.table))
+                  processing=processing, media=media, api_hash_file=api_hash_file)
 
-
-def _inactive(data: dict) -> tuple[str, ...]:
-    """The keys of NOT_YET_ACTIVE that the file sets, as "key: why"."""
-    found = []
-    for dotted, why in NOT_YET_ACTIVE.items():
-        table, _, name = dotted.rpartition(".")
-        holder = data.get(table) if table else data
-        if isinstance(holder, dict) and name in holder:
-            found.append(f"{dotted}: {why}")
-    return tuple(found)
 
 
 def _read_api_hash(top: TableReader, base: Path,

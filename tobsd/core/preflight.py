@@ -57,7 +57,6 @@ def preflight(config: Config) -> Findings:
     if wider_than(mode, PRIVATE_FILE):
         found.warnings.append(f"session: {session} is readable by others (mode {mode:04o}); "
                               "tobsd sets it to 0600 when it starts")
-    found.warnings.extend(config.inactive)
     return found
 
 

@@ -287,4 +287,3 @@ def test_media_settings_are_read_with_per_chat_overrides(tmp_path):
     settings = chat_media(config.media, news.media, news.media_kinds, news.media_max_size_mb)
     assert settings.kinds == {"video"} and settings.max_size == 5 * MB and settings.enabled
     assert not chat_media(config.media, other.media, other.media_kinds, other.media_max_size_mb).enabled
-    assert config.warnings() == []

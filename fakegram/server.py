@@ -235,7 +235,12 @@ class Server:
             await asyncio.sleep(self.rtt_ms / 1000)
 
     def expire_refs_on_schedule(self, now: float) -> None:
-        if self.file_ref_ttl_s > 0 and now - self._refs_since >= self.file_ref_ttl_s:
+        """Expire every file reference when `now` reaches the end of the
+        current period (`_refs_since + file_ref_ttl_s`), starting the next."""
+        # Compared as `now >= since + ttl`, not `now - since >= ttl`: a caller
+        # naming the period's end exactly gets the same float sum, whereas the
+        # difference can round to just under the ttl.
+        if self.file_ref_ttl_s > 0 and now >= self._refs_since + self.file_ref_ttl_s:
             self._refs_since = now
             self.world.expire_file_references()
 

@@ -118,3 +118,8 @@ class MediaPort(Protocol):
 
     async def released(self, chat_id: int, msg_ids: Iterable[int]) -> None:
         """These messages were deleted in Telegram."""
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """The chat is no longer synced: its downloads and processing are
+        cancelled, its queue entries and partial files dropped. Nothing of
+        it is written to the vault once this returns."""

@@ -87,6 +87,7 @@ class MediaQueue:
         self._landing = asyncio.Lock()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._processing: dict[int, set[asyncio.Task]] = {}   # chat id -> processing under way
 
     # --- settings ------------------------------------------------------------------
     def set_chat(self, chat_id: int, settings: ChatMedia, *, drop_done: bool = False) -> None:
@@ -162,6 +163,31 @@ class MediaQueue:
         for stored in orphans:
             for rel in [stored.path] + [p for _, p in stored.derived]:
                 await asyncio.to_thread(landing.remove, self.vault_dir, rel)
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """See `MediaPort.forget_chat`. Holding the landing lock, no file of
+        the chat is half-way into the vault (a landing runs in a thread that
+        a cancel would not stop). Its rows go first, so no worker takes them
+        again (and a download that gets to landing finds its row gone); then
+        its tasks are cancelled and awaited, processing under way included."""
+        cancelled = 0
+        async with self._landing:
+            dropped = await self.store.forget_chat(chat_id)
+            self._ready = deque(i for i in self._ready if i.chat_id != chat_id)
+            while tasks := [t for t in [t for (c, _m), t in self._active.items() if c == chat_id]
+                            + list(self._processing.get(chat_id, ())) if t is not None and not t.done()]:
+                cancelled += len(tasks)
+                for task in tasks:
+                    if task not in self._processing.get(chat_id, ()):
+                        task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+        for item in dropped:
+            # Another chat's queued item of the same content resumes this partial file.
+            if item.tg_key is None or not await self.store.queued_with_key(item.tg_key):
+                await asyncio.to_thread(PartialFile(self.partial_dir, item.tg_key or item.file_id).remove)
+        self._folders.pop(chat_id, None)
+        if dropped or cancelled:
+            log.info("chat %s removed: %d downloads dropped", chat_id, len(dropped))
 
     def _prefix(self, chat_id: int) -> str:
         return f"{abs(chat_id)}_" if self.config.shared_folder else ""
@@ -323,12 +349,15 @@ class MediaQueue:
         # One landing at a time: two downloads of one content must not both
         # find no copy and both land one.
         async with self._landing:
+            if await self.store.get(item.chat_id, item.msg_id) is None:
+                await asyncio.to_thread(partial.remove)   # its chat was removed meanwhile
+                return
             stored = await self._land_once(item, partial, sha_hex, size)
         others = await self.store.queued_with_key(item.tg_key) if item.tg_key else []
         for other in others:
             await self.store.link_existing(other.chat_id, other.msg_id, stored)
             self.counters.dedup_by_id += 1
-        await self._process(item, stored)
+        await self._process_shielded(item, stored)
         await self._rerender(item.chat_id, [item.msg_id])
         for other in others:
             await self._rerender(other.chat_id, [other.msg_id])
@@ -352,6 +381,21 @@ class MediaQueue:
             self.counters.files_stored += 1
             self.counters.bytes_stored += size
         return stored
+
+    async def _process_shielded(self, item, stored) -> None:
+        """`_process` run to its end even when the download is cancelled:
+        its ffmpeg runs in a thread a cancel would not stop, so
+        `forget_chat` waits for it instead."""
+        job = asyncio.ensure_future(self._process(item, stored))
+        jobs = self._processing.setdefault(item.chat_id, set())
+        jobs.add(job)
+
+        def done(j: asyncio.Task) -> None:
+            jobs.discard(j)
+            if not j.cancelled():
+                j.exception()   # retrieved: the awaiting download may have been cancelled
+        job.add_done_callback(done)
+        await asyncio.shield(job)
 
     async def _process(self, item, stored) -> None:
         if self.processor is None or stored.processed:

@@ -220,5 +220,12 @@ class MediaTable:
             out.setdefault(chat_id, []).append(msg_id)
         return out
 
-    async def forget_chat(self, chat_id: int) -> None:
-        await self._db.execute("DELETE FROM media_items WHERE chat_id = ? AND state != 'done'", (chat_id,))
+    async def forget_chat(self, chat_id: int) -> list[MediaItem]:
+        """Drop the chat's items not downloaded (a removed chat); returns them.
+        Downloaded ones stay: their copies are in the vault, maybe linked by others."""
+        def run(conn: sqlite3.Connection) -> list[MediaItem]:
+            rows = conn.execute(f"SELECT {_ITEM} FROM media_items WHERE chat_id = ? AND state != 'done'",
+                                (chat_id,)).fetchall()
+            conn.execute("DELETE FROM media_items WHERE chat_id = ? AND state != 'done'", (chat_id,))
+            return [_item(r) for r in rows]
+        return await self._db.run(run)

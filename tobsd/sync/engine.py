@@ -180,6 +180,8 @@ class SyncEngine:
             # Ended before this returns: no write of the chat is sent after
             # (a caller may go on to remove the chat's notes).
             await asyncio.gather(st.task, return_exceptions=True)
+        if st and self.media is not None:
+            await self.media.forget_chat(chat_id)   # after the task: it queues no more
         await self.store.chats.remove(chat_id)
 
     def sync_now(self, chat_id: int | None = None) -> None:
@@ -500,6 +502,8 @@ class SyncEngine:
         if st is None:
             return
         found = [m for m in await self.source.messages(st.chat, msg_ids) if m is not None]
+        if self.chats.get(chat_id) is not st:
+            return   # removed while Telegram answered: its notes may be gone already
         if found and await self.applier.apply(st.chat, found):
             self._notes_due.add(chat_id)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 
-from fakegram.testing import small_world
+from fakegram.faults import FaultRule
+from fakegram.testing import BOB, small_world
+from fakegram.world import WorldBuilder
 from tests.daemonkit import TobsdProcess, write_config
 
 OK = 0
@@ -84,5 +86,47 @@ async def test_rm_delete_notes_removes_only_tobsds_own_files(make_server, tmp_pa
             assert text.returncode == OK, text
             assert "kept" in text.stdout and rel(edited) in text.stdout
             assert not any(p.exists() for p in untouched)
+        finally:
+            assert await tobsd.terminate() == 0, tobsd.log()[-3000:]
+
+
+def world_with_a_held_file():
+    """News and Makers; Makers' one file lives on DC 4, where every part
+    request meets a flood wait the test keeps in place."""
+    b = WorldBuilder(seed=5)
+    b.user(id=BOB, first_name="Bob")
+    news = b.channel("News", username="news")
+    makers = b.supergroup("Makers", username="makers", members=[BOB])
+    for i in range(5):
+        b.message(news, f"post {i}")
+        b.message(makers, f"maker {i}", from_id=BOB)
+    b.message(makers, "the plans", from_id=BOB, media=b.document(
+        size=2 * 1024 * 1024 + 7, file_name="plans.bin", mime_type="application/octet-stream", dc_id=4))
+    return b.build()
+
+
+async def test_rm_stops_the_chats_download_before_deleting(make_server, tmp_path):
+    async with make_server(world_with_a_held_file()) as server:
+        server.faults.add(FaultRule(error="FLOOD_WAIT_600", code=420, method="upload.getFile", dc=4))
+        config = write_config(tmp_path, server, ["@news"])
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_synced(1)
+            added = await tobsd.tobsctl("--json", "add", "@makers")
+            assert added.returncode == OK, added
+            await tobsd.wait_synced(2)
+            await tobsd.wait_for(lambda s: int(s["daemon"]["media"]["downloading"]) == 1
+                                 and server.request_log(method="upload.getFile"), 60,
+                                 "Makers' file held mid-download")
+            removed = await tobsd.tobsctl("--json", "rm", "Makers", "--delete-notes")
+            assert removed.returncode == OK, removed
+            # Cancelled before the answer: no download under way, none queued
+            # (a queued one would be taken again), no partial file left.
+            status = tobsd.status()
+            assert int(status["daemon"]["media"]["downloading"]) == 0
+            assert [c["title"] for c in status["chats"]] == ["News"]
+            partial = tmp_path / "state" / "media-partial"
+            assert not partial.exists() or not any(partial.iterdir())
+            assert not (tmp_path / "vault" / "Telegram" / "Makers").exists()
         finally:
             assert await tobsd.terminate() == 0, tobsd.log()[-3000:]

@@ -169,24 +169,22 @@ class MediaQueue:
         the chat is half-way into the vault (a landing runs in a thread that
         a cancel would not stop). Its rows go first, so no worker takes them
         again (and a download that gets to landing finds its row gone); then
-        its tasks are cancelled and awaited, processing under way included."""
-        cancelled = 0
+        its downloads are cancelled and awaited. Processing under way runs
+        in a thread too: it is waited for (bounded by the runner's timeouts)."""
         async with self._landing:
             dropped = await self.store.forget_chat(chat_id)
             self._ready = deque(i for i in self._ready if i.chat_id != chat_id)
-            while tasks := [t for t in [t for (c, _m), t in self._active.items() if c == chat_id]
-                            + list(self._processing.get(chat_id, ())) if t is not None and not t.done()]:
-                cancelled += len(tasks)
-                for task in tasks:
-                    if task not in self._processing.get(chat_id, ()):
-                        task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+            tasks = [t for (c, _m), t in self._active.items() if c == chat_id and t is not None]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._processing.pop(chat_id, ()), return_exceptions=True)
         for item in dropped:
             # Another chat's queued item of the same content resumes this partial file.
             if item.tg_key is None or not await self.store.queued_with_key(item.tg_key):
                 await asyncio.to_thread(PartialFile(self.partial_dir, item.tg_key or item.file_id).remove)
         self._folders.pop(chat_id, None)
-        if dropped or cancelled:
+        if dropped or tasks:
             log.info("chat %s removed: %d downloads dropped", chat_id, len(dropped))
 
     def _prefix(self, chat_id: int) -> str:

@@ -12,8 +12,9 @@ for a download. Workers (`media_downloads` at once) then fetch queued items
 the `MediaProcessor` when there is one, and the message is re-rendered
 through `rerender(chat_id, msg_ids)` (the engine refetches and re-applies
 it; the new status changes the message's content hash, so its note is
-rewritten); `on_progress()` then tells the daemon its status changed. `released` follows deletions: pending downloads stop and their
-partial files go; with `drop_done`, a copy no other message links to is
+rewritten); `on_progress()` then tells the daemon its status changed.
+`released` follows deletions: pending downloads stop and their partial
+files go; with `drop_done`, a copy no other message links to is
 removed from the vault.
 """
 from __future__ import annotations

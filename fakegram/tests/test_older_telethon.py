@@ -51,14 +51,25 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+def _has_telethon(python: Path) -> bool:
+    """The peer venv at `python` imports the pinned Telethon (a venv left
+    half-made by an interrupted run does not, and is completed)."""
+    if not python.exists():
+        return False
+    probe = subprocess.run([str(python), "-c", "import telethon; print(telethon.__version__)"],
+                           capture_output=True, text=True)
+    return probe.returncode == 0 and probe.stdout.strip() == TELETHON.split("==")[1]
+
+
 @pytest.fixture(scope="module")
 def peer_python() -> Path:
     python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    if not _has_telethon(python):
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
         result = subprocess.run([str(python), "-m", "pip", "install", "-q", TELETHON, "cryptg"],
                                 capture_output=True, text=True)
-        if result.returncode != 0:
+        if result.returncode != 0 or not _has_telethon(python):
             pytest.fail(f"cannot install {TELETHON}: {result.stderr[-2000:]}")
     return python
 

@@ -440,7 +440,15 @@ class Daemon:
         await self.engine.remove_chat(chat.id)     # its api_chats row goes with the chat
         self.origins.pop(chat.id, None)
         self.report_soon()
-        return await self.writer.purge_chat(chat) if delete_notes else None
+        if not delete_notes:
+            return None
+        shown_elsewhere = await self.store.media.shown_elsewhere(chat.id)
+        purged = await self.writer.purge_chat(chat, shown_elsewhere)
+        # The chat's media rows go with its files, so a chat added again
+        # downloads what was deleted instead of showing it done.
+        if await self.store.media.forget_deleted(chat.id, purged.deleted_media) and self.media:
+            self.media.wake()
+        return purged
 
     def _chat_settings(self, chat_id: int, options: ChatConfig) -> None:
         if self.media is not None:

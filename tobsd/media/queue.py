@@ -351,7 +351,7 @@ class MediaQueue:
             if await self.store.get(item.chat_id, item.msg_id) is None:
                 await asyncio.to_thread(partial.remove)   # its chat was removed meanwhile
                 return
-            stored = await self._land_once(item, partial, sha_hex, size)
+            stored, moved = await self._land_once(item, partial, sha_hex, size)
         others = await self.store.queued_with_key(item.tg_key) if item.tg_key else []
         for other in others:
             await self.store.link_existing(other.chat_id, other.msg_id, stored)
@@ -360,9 +360,14 @@ class MediaQueue:
         await self._rerender(item.chat_id, [item.msg_id])
         for other in others:
             await self._rerender(other.chat_id, [other.msg_id])
+        for chat_id, msg_id in moved:   # they showed a copy that was gone: now this one
+            await self._rerender(chat_id, [msg_id])
 
     async def _land_once(self, item, partial: PartialFile, sha_hex: str, size: int):
+        """The copy the item's content has now, and the other items that
+        showed a copy of it that was gone (see `MediaTable.land`)."""
         sha = bytes.fromhex(sha_hex)
+        moved: list[tuple[int, int]] = []
         stored = await self.store.file(sha)
         if stored is not None and self._exists(stored.path):
             self.counters.dedup_by_content += 1
@@ -376,10 +381,12 @@ class MediaQueue:
             rel = await asyncio.to_thread(landing.land, self.vault_dir, partial.data_path,
                                           f"{folder}/{self._name(ref, item.msg_id, head, prefix)}", sha_hex)
             await asyncio.to_thread(partial.remove)
-            stored = await self.store.land(item, sha, rel, size)
+            stored, moved = await self.store.land(item, sha, rel, size)
             self.counters.files_stored += 1
             self.counters.bytes_stored += size
-        return stored
+            if moved:
+                self._wake.set()   # some may be queued again
+        return stored, moved
 
     async def _process_shielded(self, item, stored) -> None:
         """`_process` run to its end even when the download is cancelled:

@@ -32,6 +32,16 @@ def _file(r: tuple) -> StoredFile:
 _FILE = "sha256, path, size, processed, derived, transcript"
 
 
+def _requeue(conn: sqlite3.Connection, sha256: bytes) -> list[tuple[int, int]]:
+    """The items showing the copy of `sha256`, whose file is gone, are
+    queued to be downloaded again; returns them (chat id, message id)."""
+    items = [tuple(r) for r in conn.execute(
+        "SELECT chat_id, msg_id FROM media_items WHERE sha256 = ?", (sha256,)).fetchall()]
+    conn.execute("UPDATE media_items SET state = 'queued', sha256 = NULL, attempts = 0, next_try = 0, "
+                 "error = NULL, shown = 0 WHERE sha256 = ?", (sha256,))
+    return items
+
+
 class MediaTable:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -101,18 +111,43 @@ class MediaTable:
         r = await self._db.fetchone("SELECT MIN(next_try) FROM media_items WHERE state = 'queued'")
         return r[0] if r else None
 
-    async def land(self, item: MediaItem, sha256: bytes, path: str, size: int) -> StoredFile:
-        """The item's file is in the vault: record the copy (or join the one
-        with the same content) and point the item at it."""
+    async def land(self, item: MediaItem, sha256: bytes, path: str,
+                   size: int) -> tuple[StoredFile, list[tuple[int, int]]]:
+        """The item's file is in the vault at `path`: record the copy and
+        point the item at it. A copy is landed only when the content has no
+        copy on disk, so a row the content already has names a file that is
+        gone (deleted by the user, or with a removed chat's notes): the row
+        takes the new path and is processed afresh, and every other item
+        that showed the lost copy shows the new one. A row of another
+        content at `path` (its file was gone, so the name was free) is
+        dropped and its items are queued again. Returns the copy and the
+        other items changed (chat id, message id), whose notes need a rewrite."""
         def run(conn: sqlite3.Connection) -> tuple:
-            conn.execute("INSERT OR IGNORE INTO media_files (sha256, path, size) VALUES (?, ?, ?)",
-                         (sha256, path, size))
-            row = conn.execute(f"SELECT {_FILE} FROM media_files WHERE sha256 = ?", (sha256,)).fetchone()
+            moved: list[tuple[int, int]] = []
+            # Another content recorded at this path lost its file there (the
+            # name was free again): its items download it anew.
+            for (stale,) in conn.execute("SELECT sha256 FROM media_files WHERE path = ? AND sha256 != ?",
+                                         (path, sha256)).fetchall():
+                moved += _requeue(conn, stale)
+                conn.execute("DELETE FROM media_files WHERE sha256 = ?", (stale,))
+            old = conn.execute("SELECT path FROM media_files WHERE sha256 = ?", (sha256,)).fetchone()
+            if old is None:
+                conn.execute("INSERT INTO media_files (sha256, path, size) VALUES (?, ?, ?)",
+                             (sha256, path, size))
+            else:
+                conn.execute("UPDATE media_files SET path = ?, size = ?, processed = 0, derived = '', "
+                             "transcript = NULL WHERE sha256 = ?", (path, size, sha256))
+                moved += conn.execute("SELECT chat_id, msg_id FROM media_items WHERE sha256 = ? "
+                                      "AND state = 'done' AND NOT (chat_id = ? AND msg_id = ?)",
+                                      (sha256, item.chat_id, item.msg_id)).fetchall()
+                conn.execute("UPDATE media_items SET path = ?, shown = 0 WHERE sha256 = ? AND state = 'done'",
+                             (path, sha256))
             conn.execute("UPDATE media_items SET state = 'done', sha256 = ?, path = ?, error = NULL, "
                          "shown = 0 WHERE chat_id = ? AND msg_id = ?",
-                         (sha256, row[1], item.chat_id, item.msg_id))
-            return row
-        return _file(await self._db.run(run))
+                         (sha256, path, item.chat_id, item.msg_id))
+            row = conn.execute(f"SELECT {_FILE} FROM media_files WHERE sha256 = ?", (sha256,)).fetchone()
+            return _file(row), [tuple(m) for m in moved]
+        return await self._db.run(run)
 
     async def set_state(self, chat_id: int, msg_id: int, state: str, *, error: str | None = None,
                         attempts: int | None = None, next_try: float | None = None,
@@ -228,4 +263,32 @@ class MediaTable:
                                 (chat_id,)).fetchall()
             conn.execute("DELETE FROM media_items WHERE chat_id = ? AND state != 'done'", (chat_id,))
             return [_item(r) for r in rows]
+        return await self._db.run(run)
+
+    async def shown_elsewhere(self, chat_id: int) -> set[str]:
+        """Paths of the copies some other chat's item shows."""
+        return {r[0] for r in await self._db.fetchall(
+            "SELECT DISTINCT f.path FROM media_files f JOIN media_items i ON i.sha256 = f.sha256 "
+            "WHERE i.chat_id != ? AND i.state = 'done'", (chat_id,))}
+
+    async def forget_deleted(self, chat_id: int, paths: Iterable[str]) -> list[tuple[int, int]]:
+        """A removed chat's files were deleted from the vault (`paths`,
+        vault-relative): the chat's remaining items go, so a chat added
+        again plans its files afresh, and the copies at `paths` are
+        forgotten. Another chat's item that showed one of them is queued
+        again (its file is gone); those are returned (chat id, message id)."""
+        gone = list(paths)
+
+        def run(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+            conn.execute("DELETE FROM media_items WHERE chat_id = ?", (chat_id,))
+            requeued: list[tuple[int, int]] = []
+            for i in range(0, len(gone), 500):
+                part = gone[i:i + 500]
+                marks = ",".join("?" * len(part))
+                shas = [r[0] for r in conn.execute(
+                    f"SELECT sha256 FROM media_files WHERE path IN ({marks})", part).fetchall()]
+                for sha in shas:
+                    requeued += _requeue(conn, sha)
+                    conn.execute("DELETE FROM media_files WHERE sha256 = ?", (sha,))
+            return requeued
         return await self._db.run(run)

@@ -30,6 +30,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from typing import Collection
 
 from tobsd.vault.blocks import Block, UserText, parse_note
 from tobsd.vault.frontmatter import read_string, split_entries
@@ -63,8 +64,13 @@ class _Entry:
 
 
 def purge_chat_folder(vault_dir: os.PathLike | str, folder_rel: str, chat_id: int,
-                      attachments: str = "attachments") -> PurgeResult:
+                      attachments: str = "attachments",
+                      shown_elsewhere: Collection[str] = ()) -> PurgeResult:
     """Remove tobsd's own files from the chat folder ``folder_rel`` (see module doc).
+
+    ``shown_elsewhere``: vault-relative paths of media copies that notes of
+    other chats show (a file forwarded to several chats is stored once);
+    they and the files derived from them are kept.
 
     ``folder_rel`` is vault-relative; a folder that does not exist gives an
     empty result; a symbolic link on the way to it is refused (nothing is
@@ -98,11 +104,15 @@ def purge_chat_folder(vault_dir: os.PathLike | str, folder_rel: str, chat_id: in
                 embedded_by_kept |= embeds
         stems = {_stem(p) for p in embedded_by_deleted}
         kept_stems = {_stem(p) for p in embedded_by_kept}
+        elsewhere = {p for p in shown_elsewhere if p.startswith(folder_rel + "/")}
+        elsewhere_stems = {_stem(p) for p in elsewhere}
         for entry in media:
             name = entry.rel.rsplit("/", 1)[-1]
             ours = entry.rel in embedded_by_deleted or any(name.startswith(s + ".") for s in stems)
             if entry.rel in embedded_by_kept or any(name.startswith(s + ".") for s in kept_stems):
                 result.kept.append((entry.rel, "a kept note shows it"))
+            elif entry.rel in elsewhere or any(name.startswith(s + ".") for s in elsewhere_stems):
+                result.kept.append((entry.rel, "another chat's note shows it"))
             elif not ours:
                 result.kept.append((entry.rel, "not a file tobsd downloaded for a removed note"))
             elif _unchanged(entry) and _unlink(entry):

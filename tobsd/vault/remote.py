@@ -38,7 +38,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from tobsd.core.models import Chat, Message, Person, Topic
 from tobsd.vault.atomic import VaultError
@@ -321,9 +321,9 @@ class RemoteWriter:
         """See :meth:`VaultWriter.write_chat_note`."""
         return await self._call("write_chat_note", chat, **kwargs)
 
-    async def purge_chat(self, chat: Chat) -> PurgeResult:
+    async def purge_chat(self, chat: Chat, shown_elsewhere: Collection[str] = ()) -> PurgeResult:
         """See :meth:`VaultWriter.purge_chat` (served after every write sent before it)."""
-        result = await self._call("purge_chat", chat)
+        result = await self._call("purge_chat", chat, sorted(shown_elsewhere))
         self._user_deleted.pop(chat.id, None)
         return result
 

@@ -38,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Collection
 
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
 from tobsd.core.prioritylock import PriorityLock
@@ -418,9 +419,10 @@ class VaultWriter:
             await self._io(self._save_state)
             return outcome
 
-    async def purge_chat(self, chat: Chat) -> PurgeResult:
+    async def purge_chat(self, chat: Chat, shown_elsewhere: Collection[str] = ()) -> PurgeResult:
         """Remove the chat's files that are tobsd's alone (see
-        :mod:`tobsd.vault.purge`); the caller has stopped syncing the chat.
+        :mod:`tobsd.vault.purge`; ``shown_elsewhere``: media copies other
+        chats' notes show, kept); the caller has stopped syncing the chat.
         Removed notes are forgotten, so the chat added again starts afresh."""
         async with self._lock:
             name = self.state.name_for("chats", str(chat.id))
@@ -432,7 +434,7 @@ class VaultWriter:
                 await asyncio.to_thread(self.files.flush)
                 self.files.begin_batch()
             result = await self._io(purge_chat_folder, self.vault_dir, f"{self.config.root}/{name}",
-                                    chat.id, self.config.attachments_folder)
+                                    chat.id, self.config.attachments_folder, shown_elsewhere)
             self._purged.add(chat.id)
             for rel in result.deleted_notes:
                 self.files.forget(rel)

@@ -5,6 +5,7 @@ the vault."""
 from __future__ import annotations
 
 import os
+import re
 
 from fakegram.faults import FaultRule
 from fakegram.testing import BOB, small_world
@@ -138,5 +139,71 @@ async def test_rm_stops_the_chats_download_before_deleting(make_server, tmp_path
             partial = tmp_path / "state" / "media-partial"
             assert not partial.exists() or not any(partial.iterdir())
             assert not (tmp_path / "vault" / "Telegram" / "Makers").exists()
+        finally:
+            assert await tobsd.terminate() == 0, tobsd.log()[-3000:]
+
+
+def attachments_shown(folder) -> set[str]:
+    """The vault-relative attachment paths that the notes under `folder`
+    embed (![[...]]) or link ([[...]])."""
+    return {t for p in notes_under(folder)
+            for t in (m.group(1).split("|", 1)[0] for m in re.finditer(r"\[\[([^\]]+)\]\]", p.read_text("utf-8")))
+            if "/attachments/" in t}
+
+
+def world_with_a_forwarded_file():
+    """Makers has a file of its own and one that News got forwarded (one
+    Telegram file: stored once, in the folder of the chat synced first)."""
+    b = WorldBuilder(seed=7)
+    b.user(id=BOB, first_name="Bob")
+    news = b.channel("News", username="news")
+    makers = b.supergroup("Makers", username="makers", members=[BOB])
+    shared = b.document(size=40_000, file_name="shared.bin")
+    b.message(makers, "ours", from_id=BOB, media=b.document(size=30_000, file_name="own.bin"))
+    b.message(makers, "passed on", from_id=BOB, media=shared)
+    b.message(news, "forwarded", media=shared)
+    return b.build()
+
+
+async def test_a_chat_added_again_after_delete_notes_downloads_its_files_again(make_server, tmp_path):
+    """Its media rows went with its files: the notes written afresh embed
+    files that exist, and the copy another chat shows was never deleted."""
+    async with make_server(world_with_a_forwarded_file()) as server:
+        config = write_config(tmp_path, server, [])
+        tobsd = TobsdProcess(config).start()
+        try:
+            await tobsd.wait_for(lambda s: s["state"] == "running", 60, "tobsd running")
+            first = await tobsd.tobsctl("--json", "add", "@makers")
+            assert first.returncode == OK, first
+            await tobsd.wait_synced(1)
+            await tobsd.wait_for(lambda s: int((s["chats"][0].get("media") or {}).get("done", 0)) == 2
+                                 and media_settled(s), 60, "Makers' two files downloaded")
+            added = await tobsd.tobsctl("--json", "add", "@news")
+            assert added.returncode == OK, added
+            await tobsd.wait_synced(2)
+            await tobsd.wait_for(lambda s: all(int((c.get("media") or {}).get("done", 0)) >= 1
+                                               for c in s["chats"]) and media_settled(s),
+                                 60, "News' forward shown")
+            vault = tmp_path / "vault"
+            makers, news = vault / "Telegram" / "Makers", vault / "Telegram" / "News"
+            (news_embed,) = attachments_shown(news)
+            assert news_embed.startswith("Telegram/Makers/")   # the one copy, in Makers' folder
+
+            removed = await tobsd.tobsctl("--json", "rm", "Makers", "--delete-notes")
+            assert removed.returncode == OK, removed
+            answer = removed.json()
+            assert {k["path"]: k["reason"] for k in answer["kept"]} == \
+                {news_embed: "another chat's note shows it"}
+            assert answer["media_deleted"] == 1 and (vault / news_embed).is_file()
+
+            again = await tobsd.tobsctl("--json", "add", "@makers")
+            assert again.returncode == OK, again
+            await tobsd.wait_synced(2)
+            await tobsd.wait_for(lambda s: len(s["chats"]) == 2 and media_settled(s)
+                                 and all(int((c.get("media") or {}).get("done", 0)) >= 1
+                                         for c in s["chats"]), 60, "Makers' files again")
+            targets = attachments_shown(makers)
+            assert len(targets) == 2 and news_embed in targets
+            assert all((vault / t).is_file() for t in targets | attachments_shown(news)), targets
         finally:
             assert await tobsd.terminate() == 0, tobsd.log()[-3000:]

@@ -144,3 +144,17 @@ async def test_a_forums_topic_folders_go_too(tmp_path):
     result = await writer.purge_chat(forum)
     assert result.deleted_notes == notes and result.kept == []
     assert not (tmp_path / "Telegram/Forum").exists()
+
+
+async def test_a_copy_another_chats_note_shows_is_kept_with_its_derived_files(tmp_path):
+    """A file forwarded to several chats is stored once, in the folder of the
+    chat that got it first; that chat's removal keeps it for the others."""
+    writer = await synced_vault(tmp_path)
+    result = await writer.purge_chat(CHAT, shown_elsewhere={f"{DIR}/attachments/2_photo.png",
+                                                           "Telegram/Other/attachments/9_x.png"})
+    kept = dict(result.kept)
+    assert kept == {f"{DIR}/attachments/2_photo.png": "another chat's note shows it",
+                    f"{DIR}/attachments/2_photo.poster.jpg": "another chat's note shows it"}
+    assert result.deleted_media == [f"{DIR}/attachments/3_doc.pdf"]
+    assert (tmp_path / DIR / "attachments" / "2_photo.poster.jpg").is_file()
+    assert not (tmp_path / DIR / "2026").exists()

@@ -202,6 +202,20 @@ class TobsdRun:
             time.sleep(POLL_S)
         raise RuntimeError(f"tobsd not live in {timeout:.0f} s; status {self.status()}")
 
+    def wait_media_settled(self, timeout: float) -> float:
+        """Block until no download is queued or under way in any chat (the
+        files of a backfill land after its messages); returns the seconds waited."""
+        start = deadline = time.monotonic()
+        deadline += timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tobsd exited ({self.proc.returncode}):\n{self.log()[-3000:]}")
+            status = self.status()
+            if status is not None and media_settled(status):
+                return time.monotonic() - start
+            time.sleep(POLL_S)
+        raise RuntimeError(f"tobsd's media not settled in {timeout:.0f} s; status {self.status()}")
+
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
@@ -223,6 +237,13 @@ class TobsdRun:
                 raise RuntimeError("tobsd did not stop within "
                                    f"{timeout:.0f} s of SIGTERM:\n{self.log()[-3000:]}")
         return peak
+
+
+def media_settled(status: dict) -> bool:
+    """Nothing queued for download in any chat and no download under way."""
+    media = status["daemon"].get("media") or {}
+    return not int(media.get("downloading", 0)) and \
+        all(not int((c.get("media") or {}).get("queued", 0)) for c in status["chats"])
 
 
 def synced(status: dict, expected: int) -> bool:

@@ -20,9 +20,11 @@ one account-wide sequence, interleaved by date). In this order:
    `iter_messages` over every dialog in turn) at RTT 0 and at RTT 100 ms,
    with its getHistory requests counted the same way.
 3. tobsd from empty state at RTT 100 ms.
-4. Back at RTT 0, the tobsd of step 1 restarted with nothing new: requests
-   per chat until every chat is live again (connection setup apart, and the
-   account-wide catch-up counted apart; see bench/_steady.py).
+4. Back at RTT 0, the tobsd of step 1 is started until every attachment the
+   backfill queued has landed (`tobsd_media_settled_after_restart_s`) and
+   stopped; then restarted with nothing new: requests per chat until every
+   chat is live again (connection setup apart, and the account-wide
+   catch-up counted apart; see bench/_steady.py).
 5. With that tobsd live: its CPU (daemon + writer) over `--idle-s` seconds
    with nothing happening, then one message posted to each of 50 random
    chats, each timed until its row is in tobsd's index (committed only after
@@ -265,6 +267,18 @@ def run(args) -> dict:
 
 def steady(r: dict, fg: FakegramProcess, b0: dict, counts: dict, args) -> None:
     """Steps 4 and 5 on the state of the RTT 0 run."""
+    # The files of the backfill land after its messages: a restart with
+    # nothing new, and idle, start once they have all landed.
+    progress("tobsd until every file has landed")
+    settle = TobsdRun(write_config(b0["base"], fg, workers=WORKERS, chat=None)).start()
+    try:
+        settle.wait_live(120)
+        r["tobsd_media_settled_after_restart_s"] = settle.wait_media_settled(900)
+    except RuntimeError as exc:
+        r["notes"].append(f"media did not settle: {str(exc)[:300]}")
+        return
+    finally:
+        stop_quietly(settle)
     progress("tobsd restart with nothing new")
     run = TobsdRun(write_config(b0["base"], fg, workers=WORKERS, chat=None))
     try:

@@ -8,8 +8,8 @@ the reason). It reads and writes the database once per batch and never waits
 for a download. Workers (`media_downloads` at once) then fetch queued items
 (fetch.py), oldest first; a failure is retried with exponential backoff
 (`BACKOFF_S` doubling up to `MAX_BACKOFF_S`) and becomes "failed" after
-`MAX_ATTEMPTS`. A landed file is stored once per content (SHA-256), handed to
-the `MediaProcessor` when there is one, and the message is re-rendered
+`MAX_ATTEMPTS`. A landed file is stored once per content (SHA-256), processed
+(postprocess.py) when there is a `MediaProcessor`, and the message is re-rendered
 through `rerender(chat_id, msg_ids)` (the engine refetches and re-applies
 it; the new status changes the message's content hash, so its note is
 rewritten); `on_progress()` then tells the daemon its status changed.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections import deque
 from pathlib import Path
@@ -29,13 +28,14 @@ from typing import Awaitable, Callable, Iterable, Sequence
 
 from tobsd.core.config_media import ChatMedia, MediaConfig
 from tobsd.core.errors import NeedsLogin
-from tobsd.core.media import MediaProcessor, ProcessRequest
+from tobsd.core.media import MediaProcessor
 from tobsd.core.media_ports import FileSource, MediaGone, MediaItem
 from tobsd.core.models import FILE_MEDIA_KINDS, Chat, MediaKind, MediaRef, Message
 
 from . import landing
 from .fetch import fetch
 from .partial import PARTIAL_DIR, PartialFile
+from .postprocess import Postprocess
 from .status import MediaCounters, decorate
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,6 @@ class MediaQueue:
         self._name = name
         self.config = config
         self.workers = max(1, workers)
-        self.processor = processor
         self.clock = clock
         self.rerender: Rerender | None = None
         # Called after each item a worker finished with (landed, processed,
@@ -88,7 +87,8 @@ class MediaQueue:
         self._landing = asyncio.Lock()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        self._processing: dict[int, set[asyncio.Task]] = {}   # chat id -> processing under way
+        self.post = Postprocess(store, processor, vault_dir=self.vault_dir, settings=self._settings,
+                                counters=self.counters, rerender=self._rerender)
 
     # --- settings ------------------------------------------------------------------
     def set_chat(self, chat_id: int, settings: ChatMedia, *, drop_done: bool = False) -> None:
@@ -179,7 +179,7 @@ class MediaQueue:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*self._processing.pop(chat_id, ()), return_exceptions=True)
+        await self.post.wait_chat(chat_id)
         for item in dropped:
             # Another chat's queued item of the same content resumes this partial file.
             if item.tg_key is None or not await self.store.queued_with_key(item.tg_key):
@@ -356,7 +356,7 @@ class MediaQueue:
         for other in others:
             await self.store.link_existing(other.chat_id, other.msg_id, stored)
             self.counters.dedup_by_id += 1
-        await self._process_shielded(item, stored)
+        await self.post.run(item, stored)
         await self._rerender(item.chat_id, [item.msg_id])
         for other in others:
             await self._rerender(other.chat_id, [other.msg_id])
@@ -387,49 +387,6 @@ class MediaQueue:
             if moved:
                 self._wake.set()   # some may be queued again
         return stored, moved
-
-    async def _process_shielded(self, item, stored) -> None:
-        """`_process` run to its end even when the download is cancelled:
-        its ffmpeg runs in a thread a cancel would not stop, so
-        `forget_chat` waits for it instead."""
-        job = asyncio.ensure_future(self._process(item, stored))
-        jobs = self._processing.setdefault(item.chat_id, set())
-        jobs.add(job)
-
-        def done(j: asyncio.Task) -> None:
-            jobs.discard(j)
-            if not j.cancelled():
-                j.exception()   # retrieved: the awaiting download may have been cancelled
-        job.add_done_callback(done)
-        await asyncio.shield(job)
-
-    async def _process(self, item, stored) -> None:
-        if self.processor is None or stored.processed:
-            return
-        kind = MediaKind(item.kind)
-        transcribe = kind in (MediaKind.VOICE, MediaKind.ROUND)
-        compact = self._settings(item.chat_id).compact if kind is MediaKind.VIDEO else None
-        if not self.processor.wants(kind, compact=compact is not None, transcribe=transcribe):
-            return
-        source = landing.inside(self.vault_dir, stored.path)
-        result = await self.processor.process(ProcessRequest(
-            source=source, kind=kind, out_dir=source.parent, stem=source.stem, mime=item.mime,
-            compact=compact, transcribe=transcribe))
-        derived = []
-        for d in result.derived:
-            try:
-                rel = Path(os.path.relpath(d.path, self.vault_dir)).as_posix()
-                landing.inside(self.vault_dir, rel)
-            except (ValueError, landing.UnsafePath):
-                continue
-            if not rel.startswith("../"):
-                derived.append((d.role, rel))
-        for error in result.errors:
-            log.warning("processing %s: %s", stored.path, error)
-        if not result.derived and not result.transcript and any("stopping" in e for e in result.errors):
-            return   # the daemon is stopping: processed at the next start, not marked done
-        self.counters.processed += 1
-        await self.store.set_processed(stored.sha256, derived, result.transcript)
 
     async def _rerender(self, chat_id: int, msg_ids: list[int]) -> None:
         if self.rerender is None:

@@ -149,6 +149,20 @@ class MediaTable:
             return _file(row), [tuple(m) for m in moved]
         return await self._db.run(run)
 
+    async def viewers(self, sha256: bytes) -> list[tuple[int, int]]:
+        """The items (chat id, message id) that show the copy of `sha256`."""
+        return [tuple(r) for r in await self._db.fetchall(
+            "SELECT chat_id, msg_id FROM media_items WHERE sha256 = ? AND state = 'done'", (sha256,))]
+
+    async def move_copy(self, sha256: bytes, path: str, size: int) -> None:
+        """The copy of `sha256` is the file at `path` from now on (its
+        compact re-encoding replaced the original), for every item showing it."""
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE media_files SET path = ?, size = ? WHERE sha256 = ?", (path, size, sha256))
+            conn.execute("UPDATE media_items SET path = ?, shown = 0 WHERE sha256 = ? AND state = 'done'",
+                         (path, sha256))
+        await self._db.run(run)
+
     async def set_state(self, chat_id: int, msg_id: int, state: str, *, error: str | None = None,
                         attempts: int | None = None, next_try: float | None = None,
                         path: str | None = None) -> None:

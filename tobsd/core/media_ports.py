@@ -94,6 +94,10 @@ class FileSource(Protocol):
 
     async def locate(self, file_id: str) -> RemoteFile: ...
 
+    def expect(self, file_ids: Iterable[str]) -> None:
+        """A hint: these files are located soon (their messages may be
+        fetched together, saving requests)."""
+
     async def streams(self, dc_id: int) -> int:
         """How many requests may run at once on this DC (help.getAppConfig)."""
 

@@ -263,6 +263,7 @@ class MediaQueue:
             async with self._take_lock:
                 if not self._ready:
                     self._ready.extend(await self.store.due(self.clock(), 64, exclude=self._active))
+                    self.source.expect(i.file_id for i in self._ready)
                 while self._ready:
                     item = self._ready.popleft()
                     if (item.chat_id, item.msg_id) in self._active:

@@ -10,7 +10,8 @@ nothing else).
 
 `locate(file_id)` takes the `MediaRef.file_id` the mapping made
 ("<chat_id>:<msg_id>"), fetches the message (which carries a fresh file
-reference) and remembers the file's location. `read` and `hashes`:
+reference; many messages per request, see msgfetch.py) and remembers the
+file's location. `read` and `hashes`:
 FILE_REFERENCE_EXPIRED fetches the message again and repeats the request
 with the new reference (the parts already fetched stay valid);
 FILE_MIGRATE_X moves the file to DC X and repeats it there.
@@ -20,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 from telethon import errors, functions, types
 
 from tobsd.core.media_ports import ChunkHash, MediaGone, RemoteFile
 
 from .mapping_media import parse_file_id
+from .msgfetch import MessageFetcher
 from .senders import SenderPool
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,7 @@ class DcPool:
         self._files: dict[str, _Located] = {}
         self._refreshing: dict[str, asyncio.Lock] = {}
         self._senders: SenderPool | None = None
+        self._messages = MessageFetcher(self._fetch_messages)
         self.refetches = 0
         self.migrations = 0
         self.parts = 0
@@ -109,14 +113,27 @@ class DcPool:
     async def streams(self, dc_id: int) -> int:
         return await self.per_dc()
 
-    async def _message(self, chat_id: int, msg_id: int):
+    async def _fetch_messages(self, chat_id: int, ids: Sequence[int]) -> list:
         client = self._source.client
         peer = await self._source.input_peer(chat_id)
-        msg = await self._source.run_guarded("messages.getMessages",
-                                             lambda: client.get_messages(peer, ids=msg_id))
+        return list(await self._source.run_guarded("messages.getMessages",
+                                                   lambda: client.get_messages(peer, ids=list(ids))))
+
+    async def _message(self, chat_id: int, msg_id: int, *, fresh: bool = False):
+        msg = await self._messages.get(chat_id, msg_id, fresh=fresh)
         if msg is None or getattr(msg, "media", None) is None:
             raise MediaGone(f"message {msg_id} of chat {chat_id} has no file any more")
         return msg
+
+    def expect(self, file_ids: Iterable[str]) -> None:
+        """See `FileSource.expect`: their messages ride along with the next
+        message request of their chat (msgfetch.py)."""
+        by_chat: dict[int, list[int]] = {}
+        for file_id in file_ids:
+            chat_id, msg_id = parse_file_id(file_id)
+            by_chat.setdefault(chat_id, []).append(msg_id)
+        for chat_id, ids in by_chat.items():
+            self._messages.expect(chat_id, ids)
 
     async def locate(self, file_id: str) -> RemoteFile:
         chat_id, msg_id = parse_file_id(file_id)
@@ -138,7 +155,7 @@ class DcPool:
         self.refetches += 1
         log.info("file reference expired; fetching the message again")
         chat_id, msg_id = parse_file_id(file_id)
-        msg = await self._message(chat_id, msg_id)
+        msg = await self._message(chat_id, msg_id, fresh=True)
         location, _size, _dc, _key = file_location(msg.media)
         self._files[file_id].location = location
 
@@ -195,6 +212,7 @@ class DcPool:
 
     def stats(self) -> dict:
         return {"parts": self.parts, "bytes": self.bytes, "reference_refreshes": self.refetches,
+                "message_requests": self._messages.requests,
                 "dc_migrations": self.migrations,
                 "connections": self._senders.count() if self._senders else {}}
 

@@ -35,6 +35,7 @@ class FakeSource:
         self.reads: list[tuple[str, int]] = []
         self.serve_hashes = True
         self.forgotten: list[str] = []
+        self.expected: list[str] = []
 
     def add(self, file_id: str, key: str, data: bytes) -> None:
         self.files[file_id] = (key, data)
@@ -44,6 +45,9 @@ class FakeSource:
             raise MediaGone("gone")
         key, data = self.files[file_id]
         return RemoteFile(file_id, key, len(data), 2)
+
+    def expect(self, file_ids) -> None:
+        self.expected.extend(file_ids)
 
     async def streams(self, dc_id: int) -> int:
         return 3

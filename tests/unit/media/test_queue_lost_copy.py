@@ -13,9 +13,9 @@ from tests.unit.media.test_queue import CHAT, JPEG, OTHER, make_queue, message, 
 __all__ = ["source", "store"]   # the fixtures, shared with test_queue
 
 
-async def test_the_content_of_a_deleted_copy_lands_again_and_every_note_shows_it(store, source, tmp_path):
+async def first_copy_landed(store, source, tmp_path):
+    """A queue, running, whose message 1 of CHAT landed; with that message as shown."""
     source.add("a", "document:1", JPEG)
-    source.add("b", "document:2", JPEG)      # the same bytes, uploaded again elsewhere
     q, vault, rendered = make_queue(store, source, tmp_path)
     first = message(CHAT, 1, "a", "document:1")
     await q.prepare(CHAT, [first])
@@ -23,6 +23,16 @@ async def test_the_content_of_a_deleted_copy_lands_again_and_every_note_shows_it
     try:
         await wait_for(lambda: rendered == [(CHAT.id, [1])], what="the first copy landed")
         (shown,) = await settle(q, [first])
+    except BaseException:
+        await q.stop()
+        raise
+    return q, vault, rendered, first, shown
+
+
+async def test_the_content_of_a_deleted_copy_lands_again_and_every_note_shows_it(store, source, tmp_path):
+    source.add("b", "document:2", JPEG)      # the same bytes, uploaded again elsewhere
+    q, vault, rendered, first, shown = await first_copy_landed(store, source, tmp_path)
+    try:
         lost = vault / shown.media.path
         lost.unlink()                         # the user deleted the file
         second = message(OTHER, 2, "b", "document:2")
@@ -41,16 +51,8 @@ async def test_the_content_of_a_deleted_copy_lands_again_and_every_note_shows_it
 
 async def test_a_new_content_at_a_lost_copys_name_sends_the_old_content_back_to_the_queue(
         store, source, tmp_path):
-    source.add("a", "document:1", JPEG)
-    q, vault, rendered = make_queue(store, source, tmp_path)
-    first = message(CHAT, 1, "a", "document:1")
-    await q.prepare(CHAT, [first])
-    q.start()
-    try:
-        await wait_for(lambda: rendered == [(CHAT.id, [1])], what="the first copy landed")
-        (shown,) = await settle(q, [first])
-    finally:
-        await q.stop()
+    q, vault, _rendered, _first, shown = await first_copy_landed(store, source, tmp_path)
+    await q.stop()
     (vault / shown.media.path).unlink()      # gone: its name is free again
     item = dataclasses.replace(await store.media.get(CHAT.id, 1), msg_id=5, state="queued", sha256=None)
     await store.media.insert([item])

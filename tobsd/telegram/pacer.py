@@ -32,7 +32,19 @@ with FLOOD_WAIT_X, and waits grow when a client keeps hitting the limit. A
   passed. So the bracket closes after a few floods, not after a long
   binary search with a flood wait at each step.
 
-`state()` / `Pacer(learned=...)` carry (rate, low, high) across restarts, so
+* a flood wait empties the limiter's bucket, which then refills while the
+  client sits the wait out: the pacer's own bucket restarts empty at the
+  flood (not at the wait's end) and refills during the wait too, so the
+  tokens the limiter saved up meanwhile are spent when the wait ends instead
+  of lost. What the pacer may bank is a lower bound on the limiter's burst
+  (`burst`: what passed before the first flood, less what the highest
+  possible rate could have refilled meanwhile), halved for safety; a pacer
+  whose rate is at most the limiter's and whose bank is at most the
+  limiter's burst never holds a token the limiter lacks. The same bank
+  absorbs the event loop's late wake-ups on a loaded machine, which would
+  otherwise leave the limiter's tokens unused a few at a time.
+
+`state()` / `Pacer(learned=...)` carry (rate, low, high, burst) across restarts, so
 a restarted daemon does not probe from scratch. The pacer knows nothing of
 Telegram; `clock` and `sleep` are injectable for tests.
 """
@@ -50,10 +62,12 @@ from tobsd.core.fairshare import FairTurns
 @dataclass(frozen=True)
 class Learned:
     """What a pacer learned: the rate in use and the bracket around the ceiling
-    (requests per second; None where not known yet)."""
+    (requests per second), and a lower bound on the limiter's burst
+    (requests); None where not known yet."""
     rate: float
     low: float | None = None
     high: float | None = None
+    burst: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,9 +78,10 @@ class Learned:
             rate = float(data["rate"])
             low = None if data.get("low") is None else float(data["low"])
             high = None if data.get("high") is None else float(data["high"])
+            burst = None if data.get("burst") is None else float(data["burst"])
         except (KeyError, TypeError, ValueError):
             return None
-        return cls(rate, low, high) if rate > 0 else None
+        return cls(rate, low, high, burst) if rate > 0 else None
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,10 @@ class Ticket:
     last slowed down are not news)."""
     held: bool
     generation: int
+
+
+#: Two floods further apart than this do not measure the limit between them.
+MEASURE_SPAN_S = 300.0
 
 
 class Pacer:
@@ -99,20 +118,29 @@ class Pacer:
         self.rate = start_rate
         self.low: float | None = None
         self.high: float | None = None
+        self.burst: float | None = None     # the limiter's burst is at least this
         if learned is not None:
             self.rate = min(max_rate, max(min_rate, learned.rate))
-            self.low, self.high = learned.low, learned.high
+            self.low, self.high, self.burst = learned.low, learned.high, learned.burst
         now = clock()
-        self._tokens = self._burst()
+        # A small start whatever was learned: the limiter's bucket may not
+        # have refilled since the last run; the bank grows from here.
+        self._tokens = self._start_tokens()
         self._last = now
+        self._first_at: float | None = None    # when the first slot was given out
         self._since = now              # when the current rate was set
         self._held_since_change = False
         self._closed_since: float | None = None
         self._recent: deque[float] = deque()
-        self._flood_at: float | None = None   # when the last flood of this generation came
-        self._passed = 0                       # requests sent after it that passed
+        # Floods measure the limit (see _between_floods): from the first of
+        # the current series and from the last one, as (when, the generation
+        # that began then); what passed, by the generation it was sent in.
+        self._series: tuple[float, int] | None = None
+        self._last_flood: tuple[float, int] | None = None
+        self._passed_in: dict[int, int] = {}
         self._banked: float | None = None      # what passed before the first flood: the most
                                                # the limiter can bank (its burst) and then some
+        self._banked_span = 0.0                # seconds from the first slot to that flood
         self._turns = FairTurns()
         self._generation = 0
         self._resume_at = now
@@ -120,12 +148,20 @@ class Pacer:
         self.changed = False           # learned something not yet persisted
 
     # --- the bucket -------------------------------------------------------------
-    def _burst(self) -> float:
+    def _start_tokens(self) -> float:
         return max(1.0, self.rate * 0.25)
+
+    def capacity(self) -> float:
+        """The most slots the pacer banks: a quarter second's worth, or half
+        of what the limiter is known to bank (its burst's lower bound)."""
+        cap = self._start_tokens()
+        if self.burst is not None:
+            cap = max(cap, 0.5 * self.burst)
+        return cap
 
     def _refill(self, now: float) -> None:
         if now > self._last:
-            self._tokens = min(self._burst(), self._tokens + (now - self._last) * self.rate)
+            self._tokens = min(self.capacity(), self._tokens + (now - self._last) * self.rate)
             self._last = now
 
     async def acquire(self, share: str | None = None) -> Ticket:
@@ -149,6 +185,8 @@ class Pacer:
                 held = waited = True
                 await self._sleep((1.0 - self._tokens) / self.rate)
             self._tokens = max(0.0, self._tokens - 1.0)
+            if self._first_at is None:
+                self._first_at = now
             return Ticket(held, self._generation)
 
     # --- learning ---------------------------------------------------------------
@@ -156,8 +194,8 @@ class Pacer:
         """A request passed."""
         held = ticket.held
         now = self._clock()
-        if ticket.generation == self._generation:
-            self._passed += 1
+        if self._series is None or ticket.generation >= self._series[1]:
+            self._passed_in[ticket.generation] = self._passed_in.get(ticket.generation, 0) + 1
         self._recent.append(now)
         while self._recent and now - self._recent[0] > 10.0:
             self._recent.popleft()
@@ -191,9 +229,12 @@ class Pacer:
         self.flood_waits += 1
         now = self._clock()
         if now + wait_s > self._resume_at:
+            # The limiter's bucket is empty now and refills from now on, the
+            # wait included: so does ours (no slot is given out before the
+            # wait ends; what accrued meanwhile is spent then).
             self._resume_at = now + wait_s
             self._tokens = 0.0
-            self._last = self._resume_at
+            self._last = now
         if ticket.generation != self._generation:
             return
         self._generation += 1
@@ -210,18 +251,25 @@ class Pacer:
             if self.low is None or self.low > upper or self.rate <= self.low:
                 # A rate thought safe was not (a burst hid the excess, or the
                 # limit went down): what passed says where the limit is now.
+                if self.low is not None and self.burst is not None:
+                    self.burst /= 2     # a lower limit may come with a smaller burst
                 self.low = lower
             else:
                 self.low = max(self.low, lower)
             too_high = min(too_high, upper)
-        if self._flood_at is None and self._banked is None:
-            self._banked = float(self._passed)
-        self._flood_at, self._passed = now, 0
+        if self._last_flood is None and self._banked is None:
+            self._banked = float(self._passed_in.get(0, 0))
+            self._banked_span = now - (self._first_at if self._first_at is not None else now)
+        self._last_flood = (now, self._generation)
+        if self._series is None:
+            self._series = self._last_flood
+        self._passed_in = {g: n for g, n in self._passed_in.items() if g >= self._series[1]}
         if self.low is not None:
             # A probe above a known-safe rate flooded: probe less often, so
             # a learned limit costs a flood wait every ten minutes at most.
             self._probe_after_s = min(600.0, self._probe_after_s * 2)
         self.high = too_high if self.high is None else min(self.high, too_high)
+        self._bound_burst()
         if self.low is not None and self.low >= self.high:
             # What looked safe was not (a server's burst hides a small excess
             # for a while, or the limit went down): assume a little under.
@@ -240,6 +288,16 @@ class Pacer:
             self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 4,
                       now)
 
+    def _bound_burst(self) -> None:
+        """What passed before the first flood is at most the limiter's burst
+        plus what its rate (at most `high`) refilled over that time."""
+        if self._banked is None or self.high is None:
+            return
+        bound = self._banked - self.high * self._banked_span
+        if bound >= 1.0 and (self.burst is None or bound > self.burst):
+            self.burst = bound
+            self.changed = True
+
     def _safe_time(self) -> float:
         """How long a rate above the safe one must run without a flood to
         count as safe: long enough that the limiter's bank (what it saved
@@ -251,14 +309,33 @@ class Pacer:
         return min(600.0, max(self._probe_after_s, self._banked / (self.rate - self.low)))
 
     def _between_floods(self, now: float) -> tuple[float, float, float] | None:
-        """(lower, upper) bounds of the limiter's sustained rate from what
-        passed since the last flood, and what passed per second (None: no
-        earlier flood, or too little passed to say anything)."""
-        if self._flood_at is None or self._passed < 2 or now <= self._flood_at:
+        """(lower, upper) bounds of the limiter's sustained rate, and what
+        passed per second, from what passed between earlier floods and this
+        one: the limiter's bucket was empty at each flood, so what passed
+        between two of them is what it refilled, give or take a request.
+        The longer the span, the closer the measure, so it is taken from
+        the first flood of a series, as long as what passed since the last
+        flood agrees with it; where it does not, the limit changed, and a
+        new series starts at the last flood. None: no earlier flood, too
+        little passed to say anything, or the floods are so far apart that
+        the limit may have changed between them."""
+        last = self._measure(now, self._last_flood)
+        series = self._measure(now, self._series)
+        if series is not None and last is not None and \
+                last[1] >= series[0] and last[0] <= series[1]:
+            return series
+        self._series = self._last_flood
+        return last
+
+    def _measure(self, now: float, since: tuple[float, int] | None
+                 ) -> tuple[float, float, float] | None:
+        if since is None or now <= since[0] or now - since[0] > MEASURE_SPAN_S:
             return None
-        span = now - self._flood_at
-        return (max(self._min_rate, (self._passed - 1) / span), (self._passed + 1) / span,
-                self._passed / span)
+        passed = sum(n for g, n in self._passed_in.items() if g >= since[1])
+        if passed < 2:
+            return None
+        span = now - since[0]
+        return (max(self._min_rate, (passed - 1) / span), (passed + 1) / span, passed / span)
 
     def _set(self, rate: float, now: float, *, reset: bool = True) -> None:
         rate = min(self._max_rate, max(self._min_rate, rate))
@@ -274,5 +351,6 @@ class Pacer:
         return dict(self._turns.taken)
 
     def state(self) -> Learned:
-        return Learned(round(self.rate, 4), None if self.low is None else round(self.low, 4),
-                       None if self.high is None else round(self.high, 4))
+        def r(value):
+            return None if value is None else round(value, 4)
+        return Learned(round(self.rate, 4), r(self.low), r(self.high), r(self.burst))

@@ -166,3 +166,89 @@ async def test_two_floods_in_a_row_measure_the_ceiling(rate, burst):
     assert pacer.low <= rate <= pacer.high
     assert run.rate_between(60, 600) >= 0.9 * rate
     assert run.floods_between(60, 600) <= 1
+
+
+async def test_what_the_limiter_refilled_during_a_flood_wait_is_spent_when_it_ends():
+    """The limiter's bucket is empty at a flood and refills during the wait:
+    the pacer's does too (at its new, lower rate), so the slots it banked
+    go out at once when the wait ends, the next ones at its rate."""
+    clock = Clock()
+    pacer = Pacer(learned=Learned(rate=3.0, low=2.9, high=3.1, burst=90.0),
+                  clock=clock, sleep=clock.sleep)
+    assert pacer.capacity() == 45.0
+    pacer.flooded(await pacer.acquire(), 2.0)        # at t=0: wait 2 s
+    rate = pacer.rate
+    assert rate == pytest.approx(2.85)               # under the rate that flooded
+    times = []
+    for _ in range(7):
+        pacer.succeeded(await pacer.acquire())
+        times.append(clock.now)
+    assert times[:5] == [2.0] * 5                    # 2 s x 2.85/s = 5.7 banked during the wait
+    assert times[5] == pytest.approx(2.0 + 0.3 / rate)
+    assert times[6] == pytest.approx(2.0 + 1.3 / rate)
+
+
+async def test_without_a_known_burst_it_banks_a_quarter_second():
+    clock = Clock()
+    pacer = Pacer(learned=Learned(rate=8.0, low=8.0, high=8.5), clock=clock, sleep=clock.sleep)
+    assert pacer.capacity() == 2.0
+    pacer.flooded(await pacer.acquire(), 5.0)
+    rate = pacer.rate
+    assert rate == pytest.approx(7.2) and pacer.capacity() == pytest.approx(1.8)
+    times = []
+    for _ in range(3):
+        pacer.succeeded(await pacer.acquire())
+        times.append(clock.now)
+    assert times[0] == 5.0                           # 1.8 banked during the wait
+    assert times[1] == pytest.approx(5.0 + 0.2 / rate) and times[2] == pytest.approx(5.0 + 1.2 / rate)
+
+
+async def test_the_burst_bound_comes_from_what_passed_before_the_first_flood():
+    """90 slots passed in the 1.5 s before the first flood. While the rate
+    may have been anything up to the rate that flooded, that says nothing
+    of the burst; once the rate is known to be at most `high`, the
+    limiter's burst is at least 90 - high x 1.5. The bound is kept across a
+    restart."""
+    clock = Clock()
+    pacer = Pacer(start_rate=60.0, clock=clock, sleep=clock.sleep)
+    for _ in range(90):
+        pacer.succeeded(await pacer.acquire())
+        clock.now += 1 / 60
+    pacer.flooded(await pacer.acquire(), 1.0)        # what passed: 90 in 1.5 s
+    assert pacer.burst is None                       # 60/s for 1.5 s could be all of it
+    clock.now = 2.5
+    for _ in range(3):                               # the limiter refilled 3 in the wait
+        pacer.succeeded(await pacer.acquire())
+    clock.now = 3.5
+    pacer.flooded(await pacer.acquire(), 2.0)        # 3 passed in 2 s
+    assert pacer.high <= 2.0
+    assert pacer.burst == pytest.approx(90 - pacer.high * 1.5)
+    learned = Learned.from_dict(pacer.state().to_dict())
+    assert learned.burst == pytest.approx(pacer.burst, abs=1e-3)
+    again = Pacer(learned=learned, clock=clock, sleep=clock.sleep)
+    assert again.capacity() == pytest.approx(learned.burst / 2, abs=1e-3)
+
+
+class LateClock(Clock):
+    """A loaded machine: every sleep ends `late` seconds after it was due."""
+
+    def __init__(self, late):
+        super().__init__()
+        self.late = late
+
+    async def sleep(self, seconds):
+        self.now += seconds + self.late
+
+
+@pytest.mark.parametrize("rate,burst", [(3.0, 90.0), (1.5, 45.0), (1.0, 30.0)])
+@pytest.mark.parametrize("late", [0.0, 0.03])
+async def test_it_uses_nearly_every_token_the_limiter_offers(rate, burst, late):
+    """From a cold start, over the first 40 s: the burst plus what the rate
+    refilled is what any client could have had; flood waits sat out and
+    wake-ups that come late must not leave those tokens unused."""
+    clock = LateClock(late)
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    run = await Run(pacer, gate_for(clock, rate, burst), clock).until(40)
+    offered = burst + rate * 40
+    assert len(run.passes) >= 0.96 * offered
+    assert len(run.floods) <= 3

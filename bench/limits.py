@@ -20,6 +20,14 @@ buckets:
   `wait_time`; Telethon sleeps through flood waits under 60 s itself) and
   tg-archive (its own venv, see _peers.py; fakegram under its interpreter
   with the same model and fresh buckets), with `--skip-peers` left out.
+  Under a binding model a peer would take many minutes, so each runs for
+  at most `--peer-seconds` (60 by default; 0: to the end): a peer still
+  running then is stopped and rated by the messages fakegram delivered to
+  it in that window (100 a history page answered), over the window. The
+  window starts at the peer's spawn, as tobsd's run does, and holds the
+  peer's whole burst: a short window favours the peer, so the comparison
+  stays on the peer's side (`<model>_loop_complete` /
+  `<model>_tg_archive_complete` say which kind of rate it is).
 
 Once per run, tobsd also syncs the same channel with no flood model
 (`unlimited_tobsd_msgs_per_s`): what tobsd itself can do on this machine.
@@ -61,6 +69,7 @@ from _peers import (PeerFailed, TG_ARCHIVE_VERSION, run_telethon_loop,  # noqa: 
                     run_tg_archive, tg_archive_python, tg_archive_telethon_version)
 from _report import machine_info  # noqa: E402
 from _steady import IndexWatcher, percentile  # noqa: E402
+from _timeline import timeline  # noqa: E402
 from _tobsd import TobsdRun, stop_quietly, write_config  # noqa: E402
 
 from fakegram.flood import FloodModel, default_model  # noqa: E402
@@ -69,6 +78,7 @@ PAGE = 100
 WORKERS = 16
 MODELS = ("default", "strict", "generous", "changing")
 KEEP_LOGS: Path | None = None     # --keep-logs: tobsd's log of each model is copied there
+TIMELINE = False                  # --timeline: where each model's seconds went
 
 
 def progress(text: str) -> None:
@@ -181,6 +191,8 @@ def backfilled(status: dict | None, expected: int) -> bool:
 
 def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
               first: FloodModel, then: FloodModel | None, timeout: float) -> None:
+    log_from = fg.last_request_seq()
+    spawned_at = time.time()
     run = TobsdRun(write_config(base, fg, workers=WORKERS)).start()
     watcher = IndexWatcher(run.state_dir / "tobsd.db", above=n, interval=0.02)
     poster = LivePoster(fg)
@@ -213,6 +225,7 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
             status = run.status()
             learning.poll(status, run.started_at)
         seconds = time.perf_counter() - run.started_at
+        done_at = time.time()
         learning.end()
         poster.stop()
         settle = time.monotonic() + 10
@@ -228,6 +241,8 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
     latencies = [watcher.seen[i] - t if i in watcher.seen else math.inf
                  for i, t in poster.posted.items()]
     stats = fg.control.flood_model()
+    if TIMELINE:
+        r[f"{name}_timeline"] = timeline(fg.control.requests(since=log_from), spawned_at, done_at)
 
     def total(key: str) -> int:
         return sum(stats.get(key, {}).values()) + sum(before.get(key, {}).values())
@@ -252,7 +267,7 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
 
 
 def measure_model(r: dict, name: str, n: int, scale: float, tmp: Path, skip_peers: bool,
-                  rtt: int) -> None:
+                  rtt: int, peer_s: float | None) -> None:
     first, then = model_for(name, scale)
     r[f"{name}_ceiling_msgs_per_s"] = ceiling_msgs_per_s(first, then, n, takeout=True)
     r[f"{name}_loop_ceiling_msgs_per_s"] = ceiling_msgs_per_s(first, then, n, takeout=False)
@@ -282,17 +297,21 @@ def measure_model(r: dict, name: str, n: int, scale: float, tmp: Path, skip_peer
         # The live posts made during tobsd's run are in the channel now too.
         total = sum(c["count"] for c in fg.control.state()["chats"])
         try:
-            loop = run_telethon_loop(fg, session, tmp / f"loop-{name}", total, default_wait=True)
+            loop = run_telethon_loop(fg, session, tmp / f"loop-{name}", total, default_wait=True,
+                                     window_s=peer_s)
             r[f"{name}_loop_msgs_per_s"] = loop["msgs_per_s"]
-            r[f"{name}_loop_messages"] = total
+            r[f"{name}_loop_messages"] = loop["messages"]
+            r[f"{name}_loop_seconds"] = loop["seconds"]
+            r[f"{name}_loop_complete"] = loop.get("complete", True)
         except (PeerFailed, OSError) as exc:
             r["notes"].append(f"{name}: Telethon loop: {str(exc)[:300]}")
         stats = fg.control.flood_model()
         r[f"{name}_loop_flood_waits"] = sum(stats.get("flood_waits", {}).values())
-    measure_tg_archive(r, name, first, n, tmp, rtt)
+    measure_tg_archive(r, name, first, n, tmp, rtt, peer_s)
 
 
-def measure_tg_archive(r: dict, name: str, model: FloodModel, n: int, tmp: Path, rtt: int) -> None:
+def measure_tg_archive(r: dict, name: str, model: FloodModel, n: int, tmp: Path, rtt: int,
+                       peer_s: float | None) -> None:
     """tg-archive under the same model, against fakegram run by its own
     interpreter (the same world, fresh buckets)."""
     progress(f"{name}: tg-archive")
@@ -308,8 +327,11 @@ def measure_tg_archive(r: dict, name: str, model: FloodModel, n: int, tmp: Path,
     try:
         fg.start()
         fg.control.set_flood_model(model.to_dict())
-        res = run_tg_archive(fg, python, tmp / f"tg-archive-{name}", n)
+        res = run_tg_archive(fg, python, tmp / f"tg-archive-{name}", n, window_s=peer_s)
         r[f"{name}_tg_archive_msgs_per_s"] = res["msgs_per_s"]
+        r[f"{name}_tg_archive_messages"] = res["messages"]
+        r[f"{name}_tg_archive_seconds"] = res["seconds"]
+        r[f"{name}_tg_archive_complete"] = res.get("complete", True)
         r[f"{name}_tg_archive_flood_waits"] = floods_now(fg)
     except (PeerFailed, OSError, RuntimeError) as exc:
         r["notes"].append(f"{name}: tg-archive: {str(exc)[:400]}")
@@ -358,14 +380,15 @@ def add_targets(r: dict, models: list[str]) -> None:
 
 def run(args) -> dict:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
+    peer_s = args.peer_seconds if args.peer_seconds > 0 else None
     r = {"benchmark": "limits", "messages": args.messages, "rtt_ms": args.rtt, "scale": args.scale,
-         "models": models, "machine": machine_info(), "notes": []}
+         "models": models, "peer_seconds": peer_s, "machine": machine_info(), "notes": []}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tobs-bench-limits-") as tmp_name:
         measure_unlimited(r, args.messages, Path(tmp_name), args.rtt)
         for name in models:
             measure_model(r, name, args.messages, args.scale, Path(tmp_name), args.skip_peers,
-                          args.rtt)
+                          args.rtt, peer_s)
     r["duration_s"] = time.perf_counter() - started
     add_targets(r, models)
     return r
@@ -398,11 +421,16 @@ def main(argv=None) -> int:
     p.add_argument("--scale", type=float, default=1.0, help="multiply every model's rates and bursts")
     p.add_argument("--rtt", type=int, default=100, help="fakegram's round-trip time in ms")
     p.add_argument("--skip-peers", action="store_true", help="tobsd only")
+    p.add_argument("--peer-seconds", type=float, default=60.0,
+                   help="stop each peer after this many seconds and rate it by what fakegram "
+                        "delivered to it meanwhile (0: run each peer to the end)")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    p.add_argument("--timeline", action="store_true",
+                   help="add <model>_timeline: history pages per second and flood waits from spawn on")
     p.add_argument("--keep-logs", type=Path, help="copy tobsd's log of each model into this folder")
     args = p.parse_args(argv)
-    global KEEP_LOGS
-    KEEP_LOGS = args.keep_logs
+    global KEEP_LOGS, TIMELINE
+    KEEP_LOGS, TIMELINE = args.keep_logs, args.timeline
     result = run(args)
     print(json.dumps(result, indent=1, default=str) if args.json else table(result))
     return 0

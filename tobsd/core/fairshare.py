@@ -89,6 +89,18 @@ class ShareClock:
         self._vtime[share] = start + 1.0 / self.weight(share)
         self.taken[share] = self.taken.get(share, 0) + 1
 
+    def refund(self, share: str) -> None:
+        """Undo the last `take(share)`: the turn was handed back unused."""
+        self._vtime[share] = self._vtime.get(share, self._clock) - 1.0 / self.weight(share)
+        self.taken[share] = self.taken.get(share, 1) - 1
+
+    def before(self, other: str, share: str) -> bool:
+        """Whether `other` would be picked before `share`'s last turn, had
+        both been waiting when it was handed out."""
+        start = self._vtime.get(share, self._clock) - 1.0 / self.weight(share)
+        return (self._vtime.get(other, self._clock), -self.weight(other)) < \
+            (start, -self.weight(share))
+
 
 class FairTurns:
     """One turn at a time, shared by weight between the shares waiting.
@@ -96,6 +108,14 @@ class FairTurns:
     `async with turns.turn(share): ...` waits for the turn and holds it for
     the block (`share` defaults to the running task's). `taken` counts the
     turns each share got (for tests and status).
+
+    A holder that must wait inside its turn (for a pacer's next slot) asks
+    `outranked(share)` when it wakes: True when a share that arrived
+    meanwhile comes first in the fair order. It then hands the turn back
+    with `hand_back()` on what `turn` gave it (its share is not charged
+    for it) and queues again at the head of its share
+    (`turn(share, front=True)`), so the
+    urgent share gets the slot that was due and the holder the one after.
     """
 
     def __init__(self, weights: Mapping[str, float] = WEIGHTS) -> None:
@@ -111,15 +131,28 @@ class FairTurns:
         return {s: n for s, q in self._waiting.items() if (n := sum(not f.done() for f in q))}
 
     @asynccontextmanager
-    async def turn(self, share: str | None = None) -> AsyncIterator[None]:
+    async def turn(self, share: str | None = None, *, front: bool = False
+                   ) -> AsyncIterator["Turn"]:
         share = share or current()
-        await self._acquire(share)
+        await self._acquire(share, front)
+        held = Turn(self, share)
         try:
-            yield
+            yield held
         finally:
-            self._release()
+            if not held.handed_back:
+                self._release()
 
-    async def _acquire(self, share: str) -> None:
+    def outranked(self, share: str) -> bool:
+        """Whether a share waiting now goes before the holder's (`share`)."""
+        return any(other != share and any(not f.done() for f in queue)
+                   and self._order.before(other, share)
+                   for other, queue in self._waiting.items())
+
+    def _hand_back(self, share: str) -> None:
+        self._order.refund(share)
+        self._release()
+
+    async def _acquire(self, share: str, front: bool = False) -> None:
         queue = self._waiting.setdefault(share, deque())
         if not queue:
             self._order.arrive(share)
@@ -128,7 +161,10 @@ class FairTurns:
             self._order.take(share)
             return
         future = asyncio.get_running_loop().create_future()
-        queue.append(future)
+        if front:
+            queue.appendleft(future)
+        else:
+            queue.append(future)
         try:
             await future
         except asyncio.CancelledError:
@@ -149,3 +185,18 @@ class FairTurns:
         share = self._order.pick(ready)
         self._order.take(share)
         self._waiting[share].popleft().set_result(None)   # stays held: handed over
+
+
+class Turn:
+    """A turn held (what `FairTurns.turn` yields)."""
+
+    def __init__(self, turns: FairTurns, share: str) -> None:
+        self._turns, self.share = turns, share
+        self.handed_back = False
+
+    def hand_back(self) -> None:
+        """Give the turn up unused: the next waiter in fair order gets it.
+        The `turn` block must end right after."""
+        if not self.handed_back:
+            self.handed_back = True
+            self._turns._hand_back(self.share)

@@ -30,8 +30,14 @@ with FLOOD_WAIT_X, and waits grow when a client keeps hitting the limit. A
   was full at some point between: the pacer then stays a little under the
   limit until its next look upwards). The pacer then runs just under what
   passed. So the bracket closes after a few floods, not after a long
-  binary search with a flood wait at each step.
-
+  binary search with a flood wait at each step. Since the measure is off
+  by a request either way, it is taken from the first flood of a series
+  (as long as what passed since the last flood agrees; floods more than
+  five minutes apart start a new series), and after the second flood of a
+  series, while the bracket is still more than 10% wide, the pacer runs
+  near its top: under the limit that is close to the ceiling already,
+  above it the third flood comes within seconds and measures over a span
+  several times as long;
 * a flood wait empties the limiter's bucket, which then refills while the
   client sits the wait out: the pacer's own bucket restarts empty at the
   flood (not at the wait's end) and refills during the wait too, so the
@@ -42,7 +48,12 @@ with FLOOD_WAIT_X, and waits grow when a client keeps hitting the limit. A
   whose rate is at most the limiter's and whose bank is at most the
   limiter's burst never holds a token the limiter lacks. The same bank
   absorbs the event loop's late wake-ups on a loaded machine, which would
-  otherwise leave the limiter's tokens unused a few at a time.
+  otherwise leave the limiter's tokens unused a few at a time;
+* slots go to the callers in weighted fair order between their shares
+  (core.fairshare); a caller asleep until the next slot is due hands it to
+  a more urgent share that arrived meanwhile (a live catch-up behind a
+  busy backfill gets the next slot, not the one after) and keeps its place
+  at the head of its own share.
 
 `state()` / `Pacer(learned=...)` carry (rate, low, high, burst) across restarts, so
 a restarted daemon does not probe from scratch. The pacer knows nothing of
@@ -56,6 +67,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Awaitable, Callable
 
+from tobsd.core import fairshare
 from tobsd.core.fairshare import FairTurns
 
 
@@ -95,6 +107,10 @@ class Ticket:
 
 #: Two floods further apart than this do not measure the limit between them.
 MEASURE_SPAN_S = 300.0
+#: While the bracket is wider than this ratio after at most this many floods
+#: of a series, the pacer runs near its top (see `flooded`).
+SEEK_WIDER_THAN = 1.1
+SEEK_FLOODS = 2
 
 
 class Pacer:
@@ -136,6 +152,7 @@ class Pacer:
         # the current series and from the last one, as (when, the generation
         # that began then); what passed, by the generation it was sent in.
         self._series: tuple[float, int] | None = None
+        self._series_floods = 0
         self._last_flood: tuple[float, int] | None = None
         self._passed_in: dict[int, int] = {}
         self._banked: float | None = None      # what passed before the first flood: the most
@@ -169,25 +186,35 @@ class Pacer:
         between the shares they request for (`share`, else the running
         task's: see core.fairshare), in arrival order within a share. The
         ticket says whether the caller was held back (the pacer is the limit)."""
-        async with self._turns.turn(share):
-            held = waited = False
-            while True:
-                now = self._clock()
-                if now < self._resume_at:   # a flood wait: no slots are banked across it
-                    await self._sleep(self._resume_at - now)
-                    held = True
+        share = share or fairshare.current()
+        front = held = False
+        while True:
+            async with self._turns.turn(share, front=front) as turn:
+                slept = waited = False
+                while True:
+                    now = self._clock()
+                    if now < self._resume_at:   # a flood wait: no slot is given out during it
+                        await self._sleep(self._resume_at - now)
+                        held = slept = True
+                        continue
+                    self._refill(now)
+                    if self._tokens >= 1.0 or waited:
+                        break
+                    # The slot is due after this sleep, unless a flood wait
+                    # comes in meanwhile: then it waits for that too.
+                    held = slept = waited = True
+                    await self._sleep((1.0 - self._tokens) / self.rate)
+                if slept and self._turns.outranked(share):
+                    # A more urgent share arrived while this caller slept
+                    # for the slot: the slot is theirs; this caller queues
+                    # again first in its share, for the one after.
+                    turn.hand_back()
+                    front = True
                     continue
-                self._refill(now)
-                if self._tokens >= 1.0 or waited:
-                    break
-                # The slot is due after this sleep, unless a flood wait comes
-                # in meanwhile: then it waits for that too.
-                held = waited = True
-                await self._sleep((1.0 - self._tokens) / self.rate)
-            self._tokens = max(0.0, self._tokens - 1.0)
-            if self._first_at is None:
-                self._first_at = now
-            return Ticket(held, self._generation)
+                self._tokens = max(0.0, self._tokens - 1.0)
+                if self._first_at is None:
+                    self._first_at = now
+                return Ticket(held, self._generation)
 
     # --- learning ---------------------------------------------------------------
     def succeeded(self, ticket: Ticket) -> None:
@@ -248,7 +275,9 @@ class Pacer:
         between = self._between_floods(now)
         if between is not None:
             lower, upper, _ = between
-            if self.low is None or self.low > upper or self.rate <= self.low:
+            if lower is None:
+                pass
+            elif self.low is None or self.low > upper or self.rate <= self.low:
                 # A rate thought safe was not (a burst hid the excess, or the
                 # limit went down): what passed says where the limit is now.
                 if self.low is not None and self.burst is not None:
@@ -262,7 +291,8 @@ class Pacer:
             self._banked_span = now - (self._first_at if self._first_at is not None else now)
         self._last_flood = (now, self._generation)
         if self._series is None:
-            self._series = self._last_flood
+            self._series, self._series_floods = self._last_flood, 0
+        self._series_floods += 1
         self._passed_in = {g: n for g, n in self._passed_in.items() if g >= self._series[1]}
         if self.low is not None:
             # A probe above a known-safe rate flooded: probe less often, so
@@ -279,11 +309,21 @@ class Pacer:
         # Just under the rate that flooded when a safe rate is known (the
         # server's burst can make a rate a little above its ceiling look safe
         # for a while), half of it while none is.
-        if between is not None and self.low < between[2] < self.high:
-            # Measured between two floods: just under what passed. Above the
-            # limit the next flood comes later and measures it closer; under
-            # it, this is what the limiter allows.
-            self._set(max(self.low, min(self.high * 0.95, 0.98 * between[2])), now)
+        center = between[2] if between is not None else None
+        low = self.low if self.low is not None else self._min_rate
+        if center is not None and low < center < self.high:
+            if self._series_floods <= SEEK_FLOODS and self.high > SEEK_WIDER_THAN * low:
+                # Floods close together measure the limit to within a request
+                # or two, so the bracket is still wide: run near its top.
+                # Under the limit, that is near the ceiling already; above it,
+                # the next flood comes within seconds (the limiter's bucket is
+                # empty now) and measures over a span several times as long.
+                self._set(max(low, 0.95 * self.high), now)
+            else:
+                # Measured between floods: just under what passed. Above the
+                # limit the next flood comes later and measures it closer;
+                # under it, this is what the limiter allows.
+                self._set(max(low, min(self.high * 0.95, 0.98 * center)), now)
         else:
             self._set(min(self.low, self.high * 0.95) if self.low is not None else self.high / 4,
                       now)
@@ -308,7 +348,7 @@ class Pacer:
             return self._probe_after_s
         return min(600.0, max(self._probe_after_s, self._banked / (self.rate - self.low)))
 
-    def _between_floods(self, now: float) -> tuple[float, float, float] | None:
+    def _between_floods(self, now: float) -> tuple[float | None, float, float] | None:
         """(lower, upper) bounds of the limiter's sustained rate, and what
         passed per second, from what passed between earlier floods and this
         one: the limiter's bucket was empty at each flood, so what passed
@@ -317,25 +357,26 @@ class Pacer:
         the first flood of a series, as long as what passed since the last
         flood agrees with it; where it does not, the limit changed, and a
         new series starts at the last flood. None: no earlier flood, too
-        little passed to say anything, or the floods are so far apart that
+        little passed to say anything (the lower bound is None with fewer
+        than two requests between), or the floods are so far apart that
         the limit may have changed between them."""
         last = self._measure(now, self._last_flood)
         series = self._measure(now, self._series)
         if series is not None and last is not None and \
-                last[1] >= series[0] and last[0] <= series[1]:
+                last[1] >= (series[0] or 0.0) and (last[0] or 0.0) <= series[1]:
             return series
-        self._series = self._last_flood
+        self._series, self._series_floods = self._last_flood, 1
         return last
 
     def _measure(self, now: float, since: tuple[float, int] | None
-                 ) -> tuple[float, float, float] | None:
+                 ) -> tuple[float | None, float, float] | None:
         if since is None or now <= since[0] or now - since[0] > MEASURE_SPAN_S:
             return None
         passed = sum(n for g, n in self._passed_in.items() if g >= since[1])
-        if passed < 2:
-            return None
         span = now - since[0]
-        return (max(self._min_rate, (passed - 1) / span), (passed + 1) / span, passed / span)
+        # Fewer than two passed: an upper bound, but no lower one.
+        lower = (passed - 1) / span if passed >= 2 else None
+        return (lower, (passed + 1) / span, passed / span)
 
     def _set(self, rate: float, now: float, *, reset: bool = True) -> None:
         rate = min(self._max_rate, max(self._min_rate, rate))

@@ -240,15 +240,16 @@ class LateClock(Clock):
         self.now += seconds + self.late
 
 
-@pytest.mark.parametrize("rate,burst", [(3.0, 90.0), (1.5, 45.0), (1.0, 30.0)])
-@pytest.mark.parametrize("late", [0.0, 0.03])
+@pytest.mark.parametrize("rate,burst", [(3.0, 90.0), (1.5, 45.0)])
+@pytest.mark.parametrize("late", [0.03, 0.1])
 async def test_it_uses_nearly_every_token_the_limiter_offers(rate, burst, late):
-    """From a cold start, over the first 40 s: the burst plus what the rate
-    refilled is what any client could have had; flood waits sat out and
-    wake-ups that come late must not leave those tokens unused."""
+    """From a cold start on a loaded machine (every wake-up late), over the
+    first minute: the burst plus what the rate refilled is what any client
+    could have had; flood waits sat out and wake-ups that come late must not
+    leave those tokens unused."""
     clock = LateClock(late)
     pacer = Pacer(clock=clock, sleep=clock.sleep)
-    run = await Run(pacer, gate_for(clock, rate, burst), clock).until(40)
-    offered = burst + rate * 40
-    assert len(run.passes) >= 0.96 * offered
+    run = await Run(pacer, gate_for(clock, rate, burst), clock).until(60)
+    offered = burst + rate * 60
+    assert len(run.passes) >= 0.97 * offered
     assert len(run.floods) <= 3

@@ -264,6 +264,10 @@ def run_tobsd(r: dict, name: str, fg: FakegramProcess, base: Path, n: int,
     r[f"{name}_live_p50_s"] = percentile(latencies, 50)
     r[f"{name}_live_p99_s"] = percentile(latencies, 99)
     r[f"{name}_live_max_s"] = max(latencies, default=None)
+    if TIMELINE:   # each live post: when it was posted (from spawn) and its latency
+        r[f"{name}_timeline"]["live"] = [
+            (round(t - run.started_at, 3), round(watcher.seen[i] - t, 3) if i in watcher.seen else None)
+            for i, t in sorted(poster.posted.items(), key=lambda kv: kv[1])]
 
 
 def measure_model(r: dict, name: str, n: int, scale: float, tmp: Path, skip_peers: bool,

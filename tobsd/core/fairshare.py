@@ -114,8 +114,8 @@ class FairTurns:
     meanwhile comes first in the fair order. It then hands the turn back
     with `hand_back()` on what `turn` gave it (its share is not charged
     for it) and queues again at the head of its share
-    (`turn(share, front=True)`), so the
-    urgent share gets the slot that was due and the holder the one after.
+    (`turn(share, front=True)`), so the urgent share gets the slot that
+    was due and the holder the one after.
     """
 
     def __init__(self, weights: Mapping[str, float] = WEIGHTS) -> None:

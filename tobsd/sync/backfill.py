@@ -17,9 +17,13 @@ How a chat's shards are planned depends on how its ids are counted:
 - Private chats and basic groups draw their ids from one counter for the
   whole account, so most ids in any range belong to other chats: a range
   cut by ids would be mostly empty pages. Their history is paged by
-  offset from the newest message down, one request at a time, exactly as
-  many requests as the messages need; such chats are fetched in parallel
-  with each other instead (see RequestBudget).
+  offset from the newest message down, about as many requests as the
+  messages need. When Telegram's count of the messages below is known (a
+  chat's first backfill), the pages are cut by position instead and fetched
+  several at once (positions.py), so a long private chat is not one page
+  after the other; otherwise (a resumed shard, `since`) one request at a
+  time. Such chats are fetched in parallel with each other besides (see
+  RequestBudget).
 
 A shard (or chain) is done when a page comes back empty, when the page
 held the whole chat (Telegram answers without a count), when the range
@@ -38,6 +42,7 @@ import asyncio
 import logging
 import math
 from collections import deque
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +52,7 @@ from tobsd.core.ports import ChangeSet, StatePort, TelegramSource
 
 from .applier import BACKFILL, Applier
 from .budget import RequestBudget
+from .positions import PositionPages, pages_for
 from .reconcile import PAGE, keep_since
 
 log = logging.getLogger(__name__)
@@ -122,6 +128,7 @@ class Backfill:
         self.source, self.applier, self.store, self.chat = source, applier, store, chat
         self.chained = is_common_box(chat)
         self.workers = 1 if self.chained else max(1, workers)
+        self.position_ahead = max(1, workers)   # a common-box chat's pages in flight at once
         self.requests = requests
         self.since = since
         self.on_page = on_page
@@ -222,9 +229,64 @@ class Backfill:
                 pending.cancel()
             await asyncio.gather(*applying, return_exceptions=True)
 
+    def _by_position(self, shard: _Active) -> bool:
+        """Whether the shard's pages can be cut by position (positions.py):
+        a common-box chat's whole history below its newest page, with
+        Telegram's count of it, more than a page, and every message wanted."""
+        return (self.chained and self.since is None and shard.expected is not None
+                and shard.lo <= 1 and shard.next_offset == shard.hi
+                and pages_for(shard.expected) > 1)
+
+    async def _fetch_by_position(self, shard: _Active, applying: deque[asyncio.Future]) -> None:
+        """The shard's pages by position, several in flight; the shard
+        is left finished, or at the lowest id proven contiguous (to go on
+        by offset from there)."""
+        top = shard.next_offset
+
+        async def fetch(add_offset: int):
+            async with self.requests.slot(self.chat.id):
+                return await self.source.history(self.chat, offset_id=top, min_id=shard.lo - 1,
+                                                 limit=PAGE, add_offset=add_offset)
+
+        plan = PositionPages(fetch, shard.expected, ahead=self.position_ahead)
+        got = 0
+        async with aclosing(plan.pages_in_order()) as pages:
+            async for p in pages:
+                got += len(p.messages)
+                lowest = p.lowest if p.lowest is not None else shard.lo
+                done = p.last and (len(p.page.messages) < PAGE or p.page.count is None
+                                   or lowest <= shard.lo or got >= shard.expected)
+                shard.finished = done
+                await self._queue_page(shard, p.messages, lowest, done, applying,
+                                       bool(p.page.messages))
+                if done:
+                    return
+                shard.next_offset = lowest
+        shard.expected = None   # the rest (if any) by offset, until a page ends it
+
+    async def _queue_page(self, shard: _Active, messages: list[Message], lowest: int, done: bool,
+                          applying: deque[asyncio.Future], any_fetched: bool) -> None:
+        """Hand a page to be applied after the worker's earlier ones; its
+        advance records the shard's progress in the same transaction."""
+
+        def advance(changes: ChangeSet) -> None:
+            # Never while the chat is held still (see _take): shard.lo is current.
+            if done:
+                changes.finish_shard(self.chat.id, shard.lo)
+            else:
+                changes.advance_shard(self.chat.id, shard.lo, lowest)
+            if any_fetched:
+                changes.advance_min_backfilled(self.chat.id, lowest)
+
+        while len(applying) >= PAGES_AHEAD:
+            await applying.popleft()
+        applying.append(asyncio.ensure_future(self._apply_page(messages, advance)))
+
     async def _fetch_shard(self, shard: _Active, applying: deque[asyncio.Future]) -> None:
         """Page through one shard, adding each page's apply to `applying`."""
-        while shard.next_offset > shard.lo:
+        if self._by_position(shard):
+            await self._fetch_by_position(shard, applying)
+        while shard.next_offset > shard.lo and not shard.finished:
             whole_range = shard.next_offset - shard.lo <= PAGE
             async with self.requests.slot(self.chat.id):
                 page = await self.source.history(self.chat, offset_id=shard.next_offset,
@@ -239,19 +301,7 @@ class Backfill:
                     or (shard.expected is not None and shard.expected <= 0))
             # At once, before anything yields: a shard ending is never split.
             shard.finished = done
-
-            def advance(changes: ChangeSet, lowest=lowest, done=done, any_fetched=bool(fetched)) -> None:
-                # Never while the chat is held still (see _take): shard.lo is current.
-                if done:
-                    changes.finish_shard(self.chat.id, shard.lo)
-                else:
-                    changes.advance_shard(self.chat.id, shard.lo, lowest)
-                if any_fetched:
-                    changes.advance_min_backfilled(self.chat.id, lowest)
-
-            while len(applying) >= PAGES_AHEAD:
-                await applying.popleft()
-            applying.append(asyncio.ensure_future(self._apply_page(messages, advance)))
+            await self._queue_page(shard, messages, lowest, done, applying, bool(fetched))
             if done:
                 break
             shard.next_offset = lowest

@@ -77,7 +77,7 @@ class FakeSource:
 
     async def history(self, chat: Chat, *, offset_id: int = 0, min_id: int = 0,
                       limit: int = 100, unless_ids=None, add_offset: int = 0) -> HistoryPage:
-        self.calls.append(("history", chat.id, offset_id, min_id, limit))
+        self.calls.append(("history", chat.id, offset_id, min_id, limit, add_offset))
         if chat.id in self.unavailable:
             raise ChatUnavailable(f"{chat.title}: CHANNEL_PRIVATE")
         if self.delay:

@@ -19,15 +19,20 @@ by compare-and-swap, made durable one at a time or a batch at a time.
   overwritten: its steps are redone, one at a time, on what is there now.
 * Names given in a step (a chat's folder) are made durable before any note
   lands under them, so after a crash a folder never looks like a stranger's.
+* Every path is checked to stay inside the vault with no symbolic link on
+  the way (:func:`~tobsd.vault.paths.resolve_inside`); within a batch a
+  folder found whole is checked once, not again for each of its notes, and
+  the note's own name is still refused when it is a link.
 """
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tobsd.vault.atomic import VaultError, make_dirs, replace_if_unchanged
+from tobsd.vault.atomic import PathEscapeError, VaultError, make_dirs, replace_if_unchanged
 from tobsd.vault.blocks import Note, parse_note
 from tobsd.vault.durable import Replacement, replace_many
 from tobsd.vault.lru import LRU
@@ -100,19 +105,45 @@ class NoteFiles:
                                              weigh=lambda c: len(c.text))
         self._flagged: set[str] = set()
         self._staged: dict[str, _Staged] | None = None
+        self._vault_prefix = os.path.join(os.fspath(vault_dir), "")
+        # Folders (vault-relative) checked whole in this batch -> absolute path.
+        self._folders: dict[str, str] = {}
+
+    def _path(self, rel: str) -> Path:
+        """The absolute path of a note, checked (see module doc)."""
+        if self._staged is None:
+            return self.layout.absolute(rel)
+        folder, _, name = rel.rpartition("/")
+        base = self._folders.get(folder)
+        if base is None:
+            if not folder or name in ("", ".", ".."):
+                return self.layout.absolute(rel)
+            checked = self.layout.absolute(folder)
+            if not os.path.isdir(checked):   # not there yet: checked again once made
+                return self.layout.absolute(rel)
+            base = self._folders[folder] = os.fspath(checked)
+        return Path(base + "/" + name)
+
+    @staticmethod
+    def _refuse_link(path: Path, st: os.stat_result) -> None:
+        if stat.S_ISLNK(st.st_mode):
+            raise PathEscapeError(f"symbolic link inside the vault: {path}")
 
     # -- what others changed -----------------------------------------------------
     def external_change(self, path: str | Path) -> None:
         """The watcher saw ``path`` change: its next write re-reads and compares content."""
-        p = Path(path)
-        try:
-            rel = p.relative_to(self.vault_dir).as_posix() if p.is_absolute() else p.as_posix()
-        except ValueError:
+        p = os.fspath(path)
+        base = self._vault_prefix
+        if p.startswith(base):
+            rel = p[len(base):]     # (plain strings: every write of our own comes here)
+        elif os.path.isabs(p):
             return
+        else:
+            rel = Path(p).as_posix()
         cached = self._cache.get(rel)
         if cached is not None:
             try:
-                if _sig(os.lstat(self.vault_dir / rel)) == cached.sig:
+                if _sig(os.lstat(base + rel)) == cached.sig:
                     return  # our own write; a same-stat change by someone else is still
                             # caught by the content check of the next commit's swap
             except OSError:
@@ -129,7 +160,7 @@ class NoteFiles:
         """Whether the note is there (or staged to be, in a batch)."""
         if self._staged is not None and rel in self._staged:
             return True
-        return os.path.lexists(self.layout.absolute(rel))
+        return os.path.lexists(self._path(rel))
 
     def staged_under(self, folder: str) -> list[str]:
         """Notes staged in this batch under ``folder`` (vault-relative), not on disk yet."""
@@ -141,12 +172,13 @@ class NoteFiles:
         """(text, parsed note or None, stat signature) of a note; all None if absent."""
         if self._staged is not None and (staged := self._staged.get(rel)) is not None:
             return staged.text, staged.note, _STAGED_SIG
-        path = self.layout.absolute(rel)
+        path = self._path(rel)
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             self._cache.pop(rel, None)
             return None, None, None
+        self._refuse_link(path, st)
         cached = self._cache.get(rel)
         if cached and rel not in self._flagged and cached.sig == _sig(st):
             return cached.text, cached.note, cached.sig
@@ -168,11 +200,13 @@ class NoteFiles:
             if staged is not None:
                 staged.text, staged.note = new_text, None
                 return True
-        path = self.layout.absolute(rel)
+        path = self._path(rel)
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             st = None
+        if st is not None:
+            self._refuse_link(path, st)
         if (expected is None) != (st is None) or (st is not None and _sig(st) != sig):
             return False  # cheap early answer; the swap is the real check
         if self._staged is not None:
@@ -184,12 +218,12 @@ class NoteFiles:
                                     None if expected is None else _encode(expected),
                                     durable=self.durable):
             return False
-        self._landed(rel, new_text, None)
+        self._landed(rel, new_text, None, path)
         return True
 
-    def _landed(self, rel: str, text: str, note: Note | None) -> None:
+    def _landed(self, rel: str, text: str, note: Note | None, path: Path | None = None) -> None:
         self._flagged.discard(rel)
-        self._cache[rel] = _Cached(text, note, _sig(os.lstat(self.layout.absolute(rel))))
+        self._cache[rel] = _Cached(text, note, _sig(os.lstat(path or self._path(rel))))
         self.state.note_created(rel)
 
     def _save_names(self) -> None:
@@ -242,6 +276,7 @@ class NoteFiles:
         """Stage committed notes from now until :meth:`flush`."""
         if self._staged is None:
             self._staged = {}
+            self._folders.clear()
 
     def flush(self) -> None:
         """Put every staged note on disk, durably (see module doc), and end
@@ -250,23 +285,27 @@ class NoteFiles:
         staged, self._staged = self._staged or {}, None
         try:
             self._save_names()
-            items: list[tuple[str, _Staged]] = []
+            items: list[tuple[str, _Staged, Path]] = []
+            made: dict[str, Path] = {}     # each folder made (and checked) once
             for rel, s in staged.items():
                 if s.on_disk is not None and s.text == s.on_disk:
                     continue   # changed and changed back within the batch
-                make_dirs(self.vault_dir, rel.rsplit("/", 1)[0])
-                items.append((rel, s))
+                folder, _, name = rel.rpartition("/")
+                if folder not in made:
+                    made[folder] = make_dirs(self.vault_dir, folder)
+                if name in ("", ".", ".."):
+                    raise PathEscapeError(f"not a note name: {rel!r}")
+                items.append((rel, s, made[folder] / name))
             landed = replace_many(
-                [Replacement(self.layout.absolute(rel), _encode(s.text),
-                             None if s.on_disk is None else _encode(s.on_disk))
-                 for rel, s in items], durable=self.durable)
+                [Replacement(path, _encode(s.text), None if s.on_disk is None else _encode(s.on_disk))
+                 for _, s, path in items], durable=self.durable)
         except BaseException:
             for rel in staged:   # cached notes may hold staged changes
                 self._cache.pop(rel, None)
             raise
-        for (rel, s), ok in zip(items, landed):
+        for (rel, s, path), ok in zip(items, landed):
             if ok:
-                self._landed(rel, s.text, s.note)
+                self._landed(rel, s.text, s.note, path)
                 continue
             # Someone changed the note since it was read: redo its steps on
             # what is there now, one at a time.

@@ -24,10 +24,13 @@ from tobsd.vault.atomic import TEMP_PREFIX
 
 
 def _interesting(path: str) -> bool:
-    p = Path(path)
-    if p.name.startswith(TEMP_PREFIX) or any(part.startswith(".") for part in p.parts[-4:-1]):
+    # Plain string work: every write of the writer's own shows up here
+    # (a temp file made, a note swapped in, the temp file removed).
+    parts = path.rsplit("/", 4)
+    name = parts[-1]
+    if not name.endswith(".md") or name == ".md" or name.startswith(TEMP_PREFIX):
         return False
-    return p.suffix == ".md"
+    return not any(part.startswith(".") for part in parts[1:-1])
 
 
 class VaultWatcher:

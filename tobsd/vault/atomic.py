@@ -54,9 +54,10 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _temp_with(path: Path, data: bytes, durable: bool, mode: int = 0o644) -> Path:
-    """A fully written (and fsynced) temp file next to ``path``."""
-    tmp = path.parent / f"{TEMP_PREFIX}{path.name[:60]}.{os.getpid()}.{os.urandom(4).hex()}"
+def _temp_with(path: Path, data: bytes, durable: bool, mode: int = 0o644,
+               folder: Path | None = None) -> Path:
+    """A fully written (and fsynced) temp file next to ``path`` (or in ``folder``)."""
+    tmp = (folder or path.parent) / f"{TEMP_PREFIX}{path.name[:60]}.{os.getpid()}.{os.urandom(4).hex()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         try:
@@ -186,11 +187,12 @@ def swap_in(tmp: Path, path: Path, expected: bytes | None) -> bool:
     return True
 
 
-def temp_copy(path: Path, data: bytes, *, durable: bool) -> Path:
-    """A temp file next to ``path`` holding ``data`` (fsynced when
-    ``durable``); DiskFull when the disk is full, and nothing left behind."""
+def temp_copy(path: Path, data: bytes, *, durable: bool, folder: Path | None = None) -> Path:
+    """A temp file next to ``path`` (or in ``folder``, on the same file
+    system) holding ``data`` (fsynced when ``durable``); DiskFull when the
+    disk is full, and nothing left behind."""
     try:
-        return _temp_with(path, data, durable)
+        return _temp_with(path, data, durable, folder=folder)
     except OSError as exc:
         raise _full(path, exc) from exc
 

@@ -15,6 +15,14 @@ but pays it once per batch instead of once per note:
    takes a note's name, and a note changed meanwhile is left as it is;
 4. every folder that got a note is fsynced once, together.
 
+The temp files may be made in one ``staging`` folder of the same file
+system instead of next to their notes: the swap (a link or an exchange
+of names) works across folders all the same, and making a new file is
+the dearest step of all on a journalling file system when it spreads over
+many folders (each folder's inodes live in a group of their own), several
+times dearer than in one folder. A note whose folder is on another file
+system gets its temp file next to it, as before.
+
 Only after :func:`replace_many` returns is any note of the batch known to be
 durable; a caller records nothing (acknowledges nothing) before. A crash at
 any point leaves each note either as it was or as it was meant to be, and
@@ -72,7 +80,17 @@ def _sync_all(fn, paths: Iterable[Path]) -> None:
             raise exc
 
 
-def replace_many(batch: list[Replacement], *, durable: bool = True) -> list[bool]:
+def _temp_folders(staging: Path | None, folders: set[Path]) -> dict[Path, Path | None]:
+    """Per note folder, where its notes' temp files go: `staging` when it
+    is on the same file system, else None (next to the note)."""
+    if staging is None:
+        return dict.fromkeys(folders)
+    device = os.stat(staging).st_dev
+    return {f: staging if os.stat(f).st_dev == device else None for f in folders}
+
+
+def replace_many(batch: list[Replacement], *, durable: bool = True,
+                 staging: Path | None = None) -> list[bool]:
     """Compare-and-swap every note of ``batch`` (see module doc); per note,
     True if it was put in place, False if it no longer held what was
     expected (it is left as it is). When this returns, every note put in
@@ -80,12 +98,15 @@ def replace_many(batch: list[Replacement], *, durable: bool = True) -> list[bool
     already swapped in are made durable first, no temp file stays behind,
     and the error is raised: the caller treats the whole batch as not
     applied (applying it again changes nothing where it landed).
-    ``durable=False`` skips the fsyncs (benchmarks of pure rendering cost)."""
+    ``durable=False`` skips the fsyncs (benchmarks of pure rendering cost).
+    ``staging``: the folder for the temp files (see module doc)."""
     temps: list[Path] = []
     landed: list[bool] = []
     try:
+        where = _temp_folders(staging, {item.path.parent for item in batch})
         for item in batch:
-            temps.append(temp_copy(item.path, item.data, durable=False))
+            temps.append(temp_copy(item.path, item.data, durable=False,
+                                   folder=where[item.path.parent]))
         if durable:
             _sync_all(_fsync_path, temps)
         for item, tmp in zip(batch, temps):

@@ -13,7 +13,8 @@ by compare-and-swap, made durable one at a time or a batch at a time.
 * **A batch at a time**: between :meth:`NoteFiles.begin_batch` and
   :meth:`NoteFiles.flush`, committed notes are staged in memory (later steps
   of the batch read what earlier ones staged) and :meth:`flush` puts them
-  all on disk with shared fsyncs (:func:`~tobsd.vault.durable.replace_many`).
+  all on disk with shared fsyncs (:func:`~tobsd.vault.durable.replace_many`),
+  their temp files made in one folder (``<root>/.tobs/tmp``).
   Nothing staged is durable, nor may be reported so, before ``flush``
   returns. A note that changed on disk since it was read is not
   overwritten: its steps are redone, one at a time, on what is there now.
@@ -40,6 +41,9 @@ from tobsd.vault.paths import VaultLayout
 from tobsd.vault.state import VaultState
 
 MAX_CAS_ATTEMPTS = 5
+# Where a batch's temp files are made (see tobsd.vault.durable): in the
+# state's dot folder, which Obsidian does not index and the start sweeps.
+STAGING = ".tobs/tmp"
 # Notes kept parsed in memory: enough for the notes the backfill's pages in
 # flight fall into, bounded by their size too (a parsed note takes many
 # times its text, and a busy chat's daily notes are large).
@@ -296,9 +300,10 @@ class NoteFiles:
                 if name in ("", ".", ".."):
                     raise PathEscapeError(f"not a note name: {rel!r}")
                 items.append((rel, s, made[folder] / name))
+            staging = make_dirs(self.vault_dir, f"{self.root}/{STAGING}") if items else None
             landed = replace_many(
                 [Replacement(path, _encode(s.text), None if s.on_disk is None else _encode(s.on_disk))
-                 for _, s, path in items], durable=self.durable)
+                 for _, s, path in items], durable=self.durable, staging=staging)
         except BaseException:
             for rel in staged:   # cached notes may hold staged changes
                 self._cache.pop(rel, None)

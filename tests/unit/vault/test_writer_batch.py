@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,74 @@ async def test_a_purge_inside_a_batch_removes_what_the_batch_staged_for_the_chat
     assert sorted(by_message(scan(tmp_path))) == [1]
     assert (tmp_path / "Telegram/Other/2026/2026-03-01.md").exists()
     assert not any(n.startswith("Telegram/Team/") for n in w.state.known_notes)
+
+
+def test_replace_many_makes_its_temp_files_in_the_staging_folder(tmp_path, monkeypatch):
+    staging = tmp_path / ".tobs" / "tmp"
+    staging.mkdir(parents=True)
+    folders = [tmp_path / "a", tmp_path / "b" / "2026"]
+    for f in folders:
+        f.mkdir(parents=True)
+    (folders[0] / "old.md").write_bytes(b"old")
+    (folders[1] / "edited.md").write_bytes(b"the user's text")
+    synced_files, synced_dirs = [], []
+    real_fsync_path, real_fsync_dir = durable._fsync_path, durable.fsync_dir
+    monkeypatch.setattr(durable, "_fsync_path",
+                        lambda p: (synced_files.append(p), real_fsync_path(p)))
+    monkeypatch.setattr(durable, "fsync_dir", lambda p: (synced_dirs.append(p), real_fsync_dir(p)))
+    batch = [Replacement(folders[i % 2] / f"n{i}.md", f"note {i}".encode(), None) for i in range(6)]
+    batch.append(Replacement(folders[0] / "old.md", b"new", b"old"))
+    # Compare-and-swap across folders: the exchange finds the user's text and undoes itself.
+    batch.append(Replacement(folders[1] / "edited.md", b"ours", b"what we read"))
+    assert replace_many(batch, staging=staging) == [True] * 7 + [False]
+    assert {p.parent for p in synced_files} == {staging} and len(synced_files) == 8
+    assert sorted(synced_dirs) == sorted(folders)      # the note folders, not the staging one
+    assert (folders[0] / "old.md").read_bytes() == b"new"
+    assert (folders[1] / "edited.md").read_bytes() == b"the user's text"
+    assert [(folders[i % 2] / f"n{i}.md").read_bytes() for i in range(6)] == [
+        f"note {i}".encode() for i in range(6)]
+    assert list(staging.iterdir()) == [] and leftovers(tmp_path) == []
+
+
+def test_a_note_on_another_file_system_gets_its_temp_file_next_to_it(tmp_path, monkeypatch):
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(tmp_path).st_dev \
+            or not os.access(shm, os.W_OK):
+        pytest.skip("no second file system to write to")
+    import tempfile
+    other = Path(tempfile.mkdtemp(dir=shm, prefix="tobs-test-"))
+    try:
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        (other / "old.md").write_bytes(b"old")
+        synced_files = []
+        real_fsync_path = durable._fsync_path
+        monkeypatch.setattr(durable, "_fsync_path",
+                            lambda p: (synced_files.append(p), real_fsync_path(p)))
+        batch = [Replacement(other / "new.md", b"new note", None),
+                 Replacement(other / "old.md", b"new", b"old"),
+                 Replacement(tmp_path / "here.md", b"here", None)]
+        assert replace_many(batch, staging=staging) == [True, True, True]
+        assert [p.parent for p in synced_files] == [other, other, staging]
+        assert (other / "new.md").read_bytes() == b"new note"
+        assert (other / "old.md").read_bytes() == b"new"
+        assert (tmp_path / "here.md").read_bytes() == b"here"
+        assert leftovers(other) == [] and leftovers(tmp_path) == []
+    finally:
+        import shutil
+        shutil.rmtree(other)
+
+
+async def test_a_batch_makes_its_temp_files_in_the_state_folder_and_leaves_none(tmp_path, monkeypatch):
+    made = []
+    real_temp_copy = durable.temp_copy
+    monkeypatch.setattr(durable, "temp_copy",
+                        lambda path, data, **kw: made.append(kw.get("folder")) or
+                        real_temp_copy(path, data, **kw))
+    w = VaultWriter(tmp_path, durable=True, in_thread=False)
+    w.begin_batch()
+    await w.apply(TEAM, [msg(TEAM, i, day=i % 3) for i in range(1, 7)])
+    await w.end_batch()
+    assert made and set(made) == {tmp_path / "Telegram/.tobs/tmp"}
+    assert sorted(by_message(scan(tmp_path))) == list(range(1, 7))
+    assert leftovers(tmp_path) == [] and list((tmp_path / "Telegram/.tobs/tmp").iterdir()) == []

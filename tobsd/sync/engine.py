@@ -513,14 +513,19 @@ class SyncEngine:
         of the chats: chats are added and removed while it awaits the store."""
         chats = []
         tracked = list(self.chats.values())
+        # The states before the counts: a chat that turns live while the
+        # store is read is reported as it was, never live beside a count
+        # taken before its last page was recorded.
+        states = {st.chat.id: (st.state, st.error) for st in tracked}
         cursors = await self.store.cursors.get_many(st.chat.id for st in tracked)
         indexed = await self._indexed(tracked)
         for st in tracked:
             cursor = cursors[st.chat.id]
             verifying = self._verifying.get(st.chat.id)
+            state, error = states[st.chat.id]
             chats.append({
                 "id": st.chat.id, "title": st.chat.title, "kind": st.chat.kind.value,
-                "state": st.state, "error": st.error, "written": st.written,
+                "state": state, "error": error, "written": st.written,
                 "max_applied_id": cursor.max_applied_id,
                 "backfill_done": cursor.backfill_done,
                 "indexed": indexed[st.chat.id],

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from tobsd.core.models import ChatKind
+from tobsd.core.states import ChatState
 from tobsd.store import Store
 from tobsd.sync.engine import ChatOptions, SyncEngine
 from tobsd.vault.writer import VaultWriter
@@ -212,6 +213,35 @@ async def test_a_reply_after_a_restart_links_to_the_note_of_an_old_message(store
     assert new_note != old_note
     text = (tmp_path / "vault" / new_note).read_text()
     assert f"[[{old_note[:-3]}#^m3|reply]]" in text
+
+
+async def test_a_chat_that_turns_live_while_the_status_counts_is_not_reported_live(store, tmp_path):
+    """The status counts the index while the chat's last page commits and
+    the chat turns live: it reports the state it saw before counting, never
+    `live` beside a count from before the last page."""
+    source = FakeSource()
+    chat = source.add_chat(-1000000000031, 3, title="Racing")
+    engine, _ = engine_for(source, store, tmp_path)
+    st = await engine.add_chat(chat, ChatOptions(paused=True))
+    real_counts = store.index.counts
+    moved = []
+
+    async def counts_then_go_live(chat_ids):
+        counts = await real_counts(chat_ids)
+        st.move(ChatState.STARTING)          # meanwhile the chat completes
+        st.move(ChatState.LIVE)
+        moved.append(True)
+        return counts
+
+    store.index.counts = counts_then_go_live
+    try:
+        status = await engine.status()
+    finally:
+        store.index.counts = real_counts
+        await engine.stop()
+    assert moved and st.state == ChatState.LIVE
+    [reported] = status["chats"]
+    assert reported["state"] == ChatState.PAUSED and reported["indexed"] == 0
 
 
 async def test_status_survives_chats_added_and_removed_while_it_runs(store, tmp_path):

@@ -100,6 +100,14 @@ class Difference:
 
 
 @dataclass(slots=True)
+class DialogTop:
+    """What a chat's dialog says (messages.getPeerDialogs): the id of its
+    newest message (0: none) and, for a channel, its pts."""
+    top_id: int
+    pts: int | None = None
+
+
+@dataclass(slots=True)
 class SourceStatus:
     """What the Telegram layer reports about itself for `tobsctl status`."""
     connected: bool = False
@@ -170,6 +178,10 @@ class TelegramSource(Protocol):
 
     async def channel_pts(self, chats: Sequence[Chat]) -> dict[int, int]:
         """The current pts of these channels (from their dialogs)."""
+
+    async def dialog_tops(self, chats: Sequence[Chat]) -> dict[int, DialogTop]:
+        """The dialogs of these chats (100 per request); a chat Telegram
+        lists no dialog for is left out."""
 
     async def check(self) -> None:
         """One cheap authorised request; NeedsLogin when the session was
@@ -265,6 +277,7 @@ class IndexTable(Protocol):
     async def put_many(self, entries: Sequence[IndexEntry]) -> None: ...
     async def ids_below(self, chat_id: int, hi_id: int, limit: int) -> list[int]: ...
     async def owners(self, chat_ids: Sequence[int], msg_ids: Iterable[int]) -> dict[int, int]: ...
+    async def newest_ids(self, chat_ids: Iterable[int]) -> dict[int, int]: ...
 
 
 class UpdateStateTable(Protocol):
@@ -272,8 +285,17 @@ class UpdateStateTable(Protocol):
     box; a channel's marked id: its pts) and the pending verification passes."""
     async def get(self, box: int) -> UpdateState | None: ...
     async def put(self, box: int, state: UpdateState) -> None: ...
+    async def boxes(self) -> set[int]: ...
     async def verify_pending(self) -> dict[int, tuple[int, int]]: ...
     async def verify_add(self, chat_id: int) -> None: ...
+
+
+class FollowedTable(Protocol):
+    """Chats whose update stream was applied without a break since they
+    were last complete (tobsd/sync/followed.py)."""
+    async def take(self) -> set[int]: ...
+    async def add(self, chat_id: int) -> None: ...
+    async def discard(self, chat_ids: Iterable[int]) -> None: ...
 
 
 class ShardsTable(Protocol):
@@ -326,6 +348,7 @@ class StatePort(Protocol):
     topics: TopicsTable
     replies: RepliesTable
     updates: UpdateStateTable
+    followed: FollowedTable
 
     def changes(self) -> ChangeSet: ...
     async def commit(self, changes: ChangeSet) -> None: ...

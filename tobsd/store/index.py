@@ -135,6 +135,20 @@ class MessageIndex:
             "ORDER BY msg_id DESC LIMIT ?", (chat_id, hi_id, limit))
         return [r[0] for r in rows]
 
+    async def newest_ids(self, chat_ids: Iterable[int]) -> dict[int, int]:
+        """chat_id -> the highest id it holds that is not deleted (0: none),
+        for every chat asked (the top message Telegram's dialog should show)."""
+        chats = list(chat_ids)
+        found = {c: 0 for c in chats}
+        for start in range(0, len(chats), 500):
+            part = chats[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for chat_id, top in await self._db.fetchall(
+                    f"SELECT chat_id, MAX(msg_id) FROM message_index WHERE chat_id IN ({marks}) "
+                    "AND deleted = 0 GROUP BY chat_id", part):
+                found[chat_id] = top or 0
+        return found
+
     async def owners(self, chat_ids: Sequence[int], msg_ids: Iterable[int]) -> dict[int, int]:
         """msg_id -> the chat among `chat_ids` whose row it is (for deletions
         Telegram names by id alone: ids are unique across those chats)."""

@@ -16,7 +16,8 @@ index), `pending` (messages being written whose index rows are not committed
 yet), `flood` (FloodWait deadlines, also the Takeout init delay), `topics`
 (forum topic titles), `replies` (replies written before their target),
 `update_state` (the pts tobsd has applied, per box), `verify_pending`
-(chats whose verification pass is under way) and `media` (downloads and
+(chats whose verification pass is under way), `followed` (chats a
+restart may resume from the catch-up, see followed.py) and `media` (downloads and
 the stored copies, see media.py). The Takeout id lives in the
 Telethon session file. Every method runs in the caller's open transaction if its task
 has one, else in its own. See db.py for transactions and durability,
@@ -37,6 +38,7 @@ from tobsd.store.chats import ChatsTable
 from tobsd.store.cursors import CursorsTable
 from tobsd.store.db import Database
 from tobsd.store.floodwait import FloodWaits
+from tobsd.store.followed import FollowedChats
 from tobsd.store.index import MessageIndex
 from tobsd.store.media import MediaTable
 from tobsd.store.pending import PendingWrites
@@ -66,6 +68,7 @@ class Store:
         self.replies = ReplyWaits(db)
         self.updates = UpdateStateTable(db)
         self.media = MediaTable(db)
+        self.followed = FollowedChats(db)
         self._closed = False
 
     @classmethod

@@ -50,6 +50,10 @@ class UpdateStateTable:
     async def put(self, box: int, state: BoxState) -> None:
         await self._db.run(sql_put, box, state)
 
+    async def boxes(self) -> set[int]:
+        """The boxes with a stored state."""
+        return {r[0] for r in await self._db.fetchall("SELECT box FROM update_state")}
+
     async def verify_pending(self) -> dict[int, tuple[int, int]]:
         """chat_id -> (next_offset, messages checked so far)."""
         return {r[0]: (r[1], r[2]) for r in await self._db.fetchall(

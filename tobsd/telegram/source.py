@@ -18,7 +18,8 @@ from telethon import errors, events, functions, types, utils
 from tobsd.core.config import Config
 from tobsd.core.errors import AmbiguousChat, ChatUnavailable, NeedsLogin
 from tobsd.core.models import Chat, ChatKind, Message, Person, Topic
-from tobsd.core.ports import Difference, EventHandler, HistoryPage, SourceStatus, UpdateState
+from tobsd.core.ports import (DialogTop, Difference, EventHandler, HistoryPage, SourceStatus,
+                              UpdateState)
 
 from .client import build_client, key_fingerprint, secure_session_file
 from .difference import (entities_in, map_channel_difference, map_difference, state_date,
@@ -365,15 +366,23 @@ class TelethonSource:
         return map_channel_difference(answer, self._me)
 
     async def channel_pts(self, chats: Sequence[Chat]) -> dict[int, int]:
-        found: dict[int, int] = {}
-        chats = [c for c in chats if c.kind in (ChatKind.CHANNEL, ChatKind.SUPERGROUP,
-                                                ChatKind.FORUM)]
+        channels = [c for c in chats if c.kind in (ChatKind.CHANNEL, ChatKind.SUPERGROUP,
+                                                   ChatKind.FORUM)]
+        return {chat_id: top.pts for chat_id, top in (await self.dialog_tops(channels)).items()
+                if top.pts}
+
+    async def dialog_tops(self, chats: Sequence[Chat]) -> dict[int, DialogTop]:
+        """messages.getPeerDialogs, 100 peers a request: each dialog's
+        top_message and (channels) pts."""
+        found: dict[int, DialogTop] = {}
+        chats = list(chats)
         for start in range(0, len(chats), PEER_DIALOGS_PER_REQUEST):
             peers = [types.InputDialogPeer(await self._input_peer(c.id, c.title))
                      for c in chats[start:start + PEER_DIALOGS_PER_REQUEST]]
             answer = await self._rpc("messages.getPeerDialogs",
                                      functions.messages.GetPeerDialogsRequest(peers))
             for dialog in answer.dialogs:
-                if getattr(dialog, "pts", None):
-                    found[utils.get_peer_id(dialog.peer)] = dialog.pts
+                if isinstance(dialog, types.Dialog):
+                    found[utils.get_peer_id(dialog.peer)] = DialogTop(
+                        dialog.top_message or 0, getattr(dialog, "pts", None) or None)
         return found

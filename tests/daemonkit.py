@@ -61,8 +61,9 @@ def flat_status(status: dict) -> dict:
 
 
 def write_config(base: Path, server: Server, chats: list[str], *, extra: str = "",
-                 workers: int = 4) -> Path:
-    """A tobsd.toml for `server`, with the vault in base/vault and the state in base/state."""
+                 workers: int = 4, daemon: str = "check_every_s = 2") -> Path:
+    """A tobsd.toml for `server`, with the vault in base/vault and the state
+    in base/state; `daemon`: more [daemon] keys."""
     (base / "vault").mkdir(parents=True, exist_ok=True)
     state = base / "state"
     state.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,7 @@ path = {toml_str(str(base / "vault"))}
 state_dir = {toml_str(str(state))}
 socket = {toml_str(str(socket_path(base)))}
 log_level = "info"
-check_every_s = 2
+{daemon}
 
 [limits]
 backfill_requests_in_flight = {workers}

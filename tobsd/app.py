@@ -251,6 +251,7 @@ class Daemon:
         self.engine = SyncEngine(self.source, self.store, self.writer,
                                  workers=self.config.limits.backfill_requests_in_flight,
                                  reconcile_every_s=self.config.daemon.reconcile_every_s,
+                                 page_check_every_s=self.config.daemon.page_check_every_s,
                                  on_change=self._status_due.now,
                                  on_progress=self._status_due.soon,
                                  verify_full=self.config.sync.verify == "full", media=self.media)

@@ -116,7 +116,8 @@ class DaemonConfig:
     # socket 0660, both of that group); None: the owner alone (0700/0600).
     socket_group: str | None = None
     check_every_s: int = 60         # how often an idle daemon checks its session is still valid
-    reconcile_every_s: int = 600    # how often every chat is reconciled with Telegram
+    reconcile_every_s: int = 600    # how often every chat's newest message is compared with Telegram
+    page_check_every_s: int = 3600  # how often (on average) each chat's newest page is checked by its ids hash
 
     @property
     def db_path(self) -> Path:
@@ -261,9 +262,11 @@ def _read_daemon(t: TableReader, base: Path, env: Mapping[str, str]) -> DaemonCo
     log_level = t.get_choice("log_level", "info", LOG_LEVELS)
     check_every_s = t.get_int("check_every_s", 60, lo=1, hi=86400)
     reconcile_every_s = t.get_int("reconcile_every_s", 600, lo=5, hi=7 * 86400)
+    page_check_every_s = t.get_int("page_check_every_s", 3600, lo=5, hi=7 * 86400)
     t.finish()
     return DaemonConfig(state_dir=state_dir, socket=socket, log_level=log_level, socket_group=socket_group,
-                        check_every_s=check_every_s, reconcile_every_s=reconcile_every_s)
+                        check_every_s=check_every_s, reconcile_every_s=reconcile_every_s,
+                        page_check_every_s=page_check_every_s)
 
 
 def _read_vault(t: TableReader, base: Path) -> VaultConfig | None:

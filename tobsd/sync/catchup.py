@@ -25,6 +25,12 @@ current state: the chat's reconcile and backfill fetch its history.
 Live updates move the stored pts too (`observed`): one that follows the
 stored pts exactly (pts - pts_count == stored) advances it once applied;
 one that does not shows a hole, and a run is scheduled.
+
+Each run says which boxes it brought to Telegram's state without a break
+(`outcome`): from a stored state, every answer applied up to a final one,
+none of them "too long". A chat followed without a break before (see
+followed.py) whose box is among them is complete again without reading its
+history.
 """
 from __future__ import annotations
 
@@ -60,11 +66,16 @@ class CatchUp:
         self.source, self.store = source, store
         self._apply, self._chats, self._verify = apply, chats, verify
         self._known: dict[int, UpdateState] = {}
+        self._stored: set[int] = set()      # boxes with a state stored before this start
         self._lock = asyncio.Lock()
         self.due = asyncio.Event()          # set: a run is wanted
         self.running = False
         self.runs = 0                       # completed runs
         self.answers = 0                    # difference answers applied, all runs
+        self._started = 0                   # runs started (numbered from 1)
+        self._finished = 0                  # the number of the last run that ended
+        self._clean: set[int] = set()       # boxes that run caught up without a break
+        self._ended = asyncio.Event()       # set (and replaced) when a run ends
 
     # --- runs ------------------------------------------------------------------
     async def run(self) -> None:
@@ -72,26 +83,72 @@ class CatchUp:
         async with self._lock:
             self.due.clear()
             self.running = True
+            self._started += 1
+            clean: set[int] = set()
             try:
                 with fairshare.using(fairshare.LIVE):   # its share of every limit
-                    await self._account()
-                    await self._channels()
+                    await self._account(clean)
+                    await self._channels(clean)
                 self.runs += 1
             finally:
                 self.running = False
+                self._end(self._started, clean)
 
-    async def _account(self) -> None:
+    async def run_channels(self, chats: Iterable[Chat]) -> None:
+        """Catch up these channels only (their dialogs show a pts past the stored one)."""
+        async with self._lock:
+            with fairshare.using(fairshare.LIVE):
+                for chat in chats:
+                    stored = await self._load(chat.id)
+                    if stored is not None:
+                        try:
+                            await self._channel(chat, stored.pts)
+                        except ChatUnavailable as exc:
+                            log.warning("chat %s: no channel difference (%s)", chat.title, exc)
+
+    def _end(self, number: int, clean: set[int]) -> None:
+        self._finished, self._clean = number, clean
+        ended, self._ended = self._ended, asyncio.Event()
+        ended.set()
+
+    def next_run(self) -> int:
+        """The number of the first run that starts after now."""
+        return self._started + 1
+
+    async def outcome(self, number: int) -> set[int]:
+        """Waits until run `number` (or a later one) ended; the boxes the
+        last run that ended caught up without a break (a failed run: those
+        it finished before failing)."""
+        while self._finished < number:
+            await self._ended.wait()
+        return set(self._clean)
+
+    async def load_stored(self) -> None:
+        """Remember which boxes have a stored state, before the first run
+        (`knows`)."""
+        self._stored = await self.store.updates.boxes()
+
+    def knows(self, box: int) -> bool:
+        """Whether the box has a stored update state (found on start, or
+        loaded or stored by a run): the catch-up goes on from it, so every
+        change past it reaches the engine through differences or live
+        updates, for a chat tracked by then."""
+        return box in self._known or box in self._stored
+
+    async def _account(self, clean: set[int]) -> None:
         stored = await self._load(ACCOUNT_BOX)
         if stored is None:
             now = await self.source.update_state()
             await self._save(ACCOUNT_BOX, UpdateState(now.pts, now.qts, now.date, now.seq))
             return
+        whole = True
         state = UpdateState(stored.pts, stored.qts, stored.date, stored.seq)
         for _ in range(MAX_ANSWERS):
             diff = await self.source.difference(state)
             for event in diff.events:
                 await self._apply(event)
             if diff.too_long:
+                whole = False
                 common = [c for c in self._chats() if c.kind in COMMON_BOX_KINDS]
                 log.info("the account's changes outran Telegram's update log: "
                          "verifying %d chats", len(common))
@@ -100,9 +157,11 @@ class CatchUp:
             await self._save(ACCOUNT_BOX, UpdateState(state.pts, state.qts, state.date, state.seq))
             self.answers += 1
             if diff.final:
+                if whole:
+                    clean.add(ACCOUNT_BOX)
                 return
 
-    async def _channels(self) -> None:
+    async def _channels(self, clean: set[int]) -> None:
         channels = [c for c in self._chats() if c.kind in CHANNEL_KINDS]
         stored = {c.id: await self._load(c.id) for c in channels}
         fresh = [c for c in channels if stored[c.id] is None]
@@ -113,11 +172,14 @@ class CatchUp:
             if stored[chat.id] is None:
                 continue
             try:
-                await self._channel(chat, stored[chat.id].pts)
+                if await self._channel(chat, stored[chat.id].pts):
+                    clean.add(chat.id)
             except ChatUnavailable as exc:
                 log.warning("chat %s: no channel difference (%s)", chat.title, exc)
 
-    async def _channel(self, chat: Chat, pts: int) -> None:
+    async def _channel(self, chat: Chat, pts: int) -> bool:
+        """True when the channel was caught up without a break."""
+        whole = True
         for _ in range(MAX_ANSWERS):
             diff = await self.source.channel_difference(chat, pts)
             for event in diff.events:
@@ -125,12 +187,14 @@ class CatchUp:
             if diff.too_long:
                 log.info("chat %s: its changes outran Telegram's update log: verifying",
                          chat.title)
+                whole = False
                 await self._verify([chat])
             pts = max(pts, diff.pts)
             await self._save(chat.id, UpdateState(pts))
             self.answers += 1
             if diff.final:
-                return
+                return whole
+        return False
 
     # --- live ---------------------------------------------------------------------
     async def observed(self, event: LiveEvent) -> None:

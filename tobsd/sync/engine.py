@@ -11,7 +11,14 @@ their transitions are `tobsd.core.states`. A forum's topic titles are
 fetched before its messages are written, and renames Telegram reports live
 change titles in place (`Titles`). What changed while tobsd was away comes
 through `CatchUp` (catchup.py): on start, after a reconnect and when a live
-update shows a hole in its pts sequence.
+update shows a hole in its pts sequence. A chat followed without a break
+before the stop is complete again from that catch-up alone, without a
+history request (followed.py). Once live, each chat's newest message is
+compared with Telegram for all chats at once every `reconcile_every_s`
+(sweep.py), and only chats that differ are reconciled; each chat's newest
+page is compared on its own about every `page_check_every_s`, at times
+spread at random, by its ids hash (an unchanged page is answered
+messagesNotModified, and a changed one leads to a full reconcile).
 
 All chats share one budget of history requests in flight
 (`RequestBudget`), handed out fairly between chats.
@@ -27,11 +34,13 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 from datetime import date, datetime, timezone
 
+from tobsd.core import fairshare
 from tobsd.core.errors import ChatUnavailable, DiskFull, NeedsLogin
 from tobsd.core.media_ports import MediaPort
 from tobsd.core.models import Chat, Message
@@ -43,7 +52,9 @@ from .backfill import COMMON_BOX_KINDS, Backfill
 from .budget import RequestBudget
 from .catchup import CatchUp
 from .due import DueSet
-from .reconcile import keep_since, reconcile
+from .followed import box_of, resumable, resume
+from .reconcile import PAGE, keep_since, reconcile
+from .sweep import sweep
 from .titles import Titles
 from .verify import VerifyProgress, verify_chat
 
@@ -89,6 +100,9 @@ class TrackedChat:
     live_contiguous: bool = False  # reconciled this session: live "new" may move the cursor
     last_reconcile: float = 0.0
     task: asyncio.Task | None = field(default=None, repr=False)
+    resume_run: int | None = None  # the catch-up run that may bring it back complete (followed.py)
+    followed: bool = False        # recorded in the followed_chats table
+    seen_top: int = -1            # the newest id its last reconcile saw
     wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     # The index count last reported, and `written` and the time it was
     # counted at: counting a big chat's rows every second is the largest
@@ -104,7 +118,8 @@ class TrackedChat:
 
 class SyncEngine:
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
-                 reconcile_every_s: float = 600.0, on_change: Callable[[], None] | None = None,
+                 reconcile_every_s: float = 600.0, page_check_every_s: float = 3600.0,
+                 on_change: Callable[[], None] | None = None,
                  on_progress: Callable[[], None] | None = None,
                  verify_full: bool = False, media: MediaPort | None = None):
         """`on_change()` is called when the engine's or a chat's state
@@ -120,6 +135,7 @@ class SyncEngine:
         self.workers = workers
         self.requests = RequestBudget(workers)
         self.reconcile_every_s = reconcile_every_s
+        self.page_check_every_s = page_check_every_s
         self.chats: dict[int, TrackedChat] = {}
         self.state = DaemonState.STARTING
         self.error: str | None = None
@@ -137,6 +153,8 @@ class SyncEngine:
         self._live_idle = asyncio.Event()
         self._live_idle.set()
         self._stopping = False
+        self._followed_at_start: set[int] | None = None   # taken from the state on start
+        self._sweep_task: asyncio.Task | None = None
         source.subscribe(self._on_event)
 
     # --- chats ------------------------------------------------------------------
@@ -151,8 +169,11 @@ class SyncEngine:
         row = await self.store.chats.get(chat.id)
         await self.titles.load(chat)
         st = TrackedChat(chat, options)
+        followed = await self._followed_on_start()
         if options.paused or (row is not None and row.paused):
             st.move(ChatState.PAUSED)
+        elif chat.id in followed:
+            st.resume_run = self.catchup.next_run()
         self.chats[chat.id] = st
         if st.state is not ChatState.PAUSED:
             st.task = asyncio.get_running_loop().create_task(self._run_chat(st))
@@ -163,6 +184,10 @@ class SyncEngine:
     async def set_paused(self, chat_id: int, paused: bool) -> None:
         st = self.chats[chat_id]
         await self.store.chats.set_paused(chat_id, paused)
+        if paused:
+            # Its updates are dropped while paused: no longer followed.
+            st.resume_run = None
+            await self._unfollow(st)
         if paused and st.task:
             st.task.cancel()
             st.task = None
@@ -196,12 +221,32 @@ class SyncEngine:
         self.state = self.state.move(DaemonState.RUNNING)
         loop = asyncio.get_running_loop()
         self._notes_task = loop.create_task(self._chat_notes_loop())
-        # Before catching up: pending batches still needed are the ones whose
-        # messages may be deleted in what comes next.
-        if dropped := await self.store.pending.prune():
-            log.info("%d interrupted batches were applied again since", dropped)
+        # Followed chats not tracked in this run stay unrecorded: their
+        # updates are not applied from now on.
+        await self._followed_on_start()
+        self._followed_at_start = set()
         self.catchup.due.set()
         self._catchup_task = loop.create_task(self._catchup_loop())
+        self._sweep_task = loop.create_task(self._sweep_loop())
+
+    async def _followed_on_start(self) -> set[int]:
+        """Once, before any chat task runs (the first add_chat, or start):
+        the state left by the last run."""
+        if self._followed_at_start is None:
+            # Before any batch of this run and before catching up: pending
+            # batches still needed are the ones whose messages may be
+            # deleted in what comes next (a batch of this run, in flight,
+            # must not be counted as one a crash left).
+            if dropped := await self.store.pending.prune():
+                log.info("%d interrupted batches were applied again since", dropped)
+            self._followed_at_start = await self.store.followed.take()
+            await self.catchup.load_stored()
+        return self._followed_at_start
+
+    async def _unfollow(self, st: TrackedChat) -> None:
+        if st.followed:
+            st.followed = False
+            await self.store.followed.discard([st.chat.id])
 
     async def check(self) -> None:
         """One cheap request (updates.getState): NeedsLogin when the session
@@ -244,6 +289,9 @@ class SyncEngine:
         await self.store.commit(changes)
         for chat in chats:
             if (st := self.chats.get(chat.id)) is not None:
+                await self._unfollow(st)
+        for chat in chats:
+            if (st := self.chats.get(chat.id)) is not None:
                 st.wake.set()
 
     async def stop(self) -> None:
@@ -253,6 +301,8 @@ class SyncEngine:
             tasks.append(self._notes_task)
         if self._catchup_task is not None:
             tasks.append(self._catchup_task)
+        if self._sweep_task is not None:
+            tasks.append(self._sweep_task)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -288,12 +338,11 @@ class SyncEngine:
                 # Cleared before the pass, so a wake-up asked for during it
                 # (a verification recorded meanwhile) starts the next one.
                 st.wake.clear()
-                await self._sync_chat(st)
+                run, st.resume_run = st.resume_run, None   # only the first pass may resume
+                if run is None or not await self._resume(st, run):
+                    await self._sync_chat(st)
                 retry = 0
-                try:
-                    await asyncio.wait_for(st.wake.wait(), self.reconcile_every_s)
-                except asyncio.TimeoutError:
-                    pass
+                await self._follow(st)
             except asyncio.CancelledError:
                 raise
             except NeedsLogin as exc:
@@ -303,6 +352,7 @@ class SyncEngine:
                 st.move(ChatState.ERROR)
                 st.error = str(exc)
                 self._on_change()
+                await self._unfollow(st)
                 await self.store.chats.set_error(st.chat.id, str(exc))
                 log.warning("chat %s: %s", st.chat.title, exc)
                 return
@@ -315,8 +365,84 @@ class SyncEngine:
                     st.error = f"{type(exc).__name__}: {exc}"
                     log.exception("chat %s failed; retrying", st.chat.title)
                 self._on_change()
+                try:
+                    await self._unfollow(st)
+                except Exception as again:   # the retry below covers it
+                    log.warning("chat %s: %s", st.chat.title, again)
                 await asyncio.sleep(DISK_RETRY_S[min(retry, len(DISK_RETRY_S) - 1)])
                 retry += 1
+
+    async def _resume(self, st: TrackedChat, run: int) -> bool:
+        """Bring a chat followed before the stop back to `live` from the
+        catch-up run `run` alone (followed.py); False when it needs a pass."""
+        if not await resumable(self.store, st.chat, await self.catchup.outcome(run)):
+            return False
+        await resume(self.store, st.chat)
+        st.followed = st.live_contiguous = True
+        st.last_reconcile = time.time()
+        await self._write_chat_note(st)
+        if st.move(ChatState.LIVE):
+            self._on_change()
+        return True
+
+    async def _follow(self, st: TrackedChat) -> None:
+        """Wait until the chat needs a pass: woken (asked, the sweep found
+        it changed, a verification was recorded), or its newest page no
+        longer has the ids the index holds (when it still has them, the
+        chat note's synced_through moves to now). A chat not followed yet (its
+        last reconcile came before its update box had a state: the first
+        start) gets its next pass within one period, at a random time."""
+        first = True
+        while True:
+            if not st.followed:
+                delay = self.reconcile_every_s * random.uniform(0.1, 1.0)
+            elif first:   # spread over the interval from the start, not all due together
+                delay = self.page_check_every_s * random.uniform(0.1, 1.0)
+            else:
+                delay = self.page_check_every_s * random.uniform(0.5, 1.5)
+            first = False
+            try:
+                await asyncio.wait_for(st.wake.wait(), delay)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if not st.followed or not await self._page_unchanged(st):
+                return
+            await self._write_chat_note(st)   # its synced_through: complete as of now
+
+    async def _page_unchanged(self, st: TrackedChat) -> bool:
+        """One getHistory of the newest page with the ids hash of the ids
+        the index holds there: True when Telegram answers messagesNotModified."""
+        held = await self.store.index.ids_below(st.chat.id, 2**62, PAGE)
+        if not held:
+            return False
+        with fairshare.using(fairshare.RECONCILE):
+            async with self.requests.slot(st.chat.id):
+                page = await self.source.history(st.chat, limit=PAGE, unless_ids=held)
+        return page.not_modified
+
+    async def _sweep_loop(self) -> None:
+        """Every period, the newest message of every live chat compared at
+        once (sweep.py); the chats that differ are woken."""
+        while True:
+            await asyncio.sleep(self.reconcile_every_s)
+            live = [st for st in self.chats.values() if st.state is ChatState.LIVE]
+            try:
+                changed = await sweep(self.source, self.store, [st.chat for st in live],
+                                      {st.chat.id: st.seen_top for st in live},
+                                      self.catchup.run_channels)
+            except asyncio.CancelledError:
+                raise
+            except NeedsLogin as exc:
+                await self._needs_login(exc)
+                return
+            except Exception:
+                log.exception("comparing the chats' newest messages failed; trying next period")
+                continue
+            for chat in changed:
+                if (st := self.chats.get(chat.id)) is not None:
+                    log.info("chat %s: its newest message differs; reconciling", chat.title)
+                    st.wake.set()
 
     async def _sync_chat(self, st: TrackedChat) -> None:
         """One pass over a chat: reconcile, backfill what is missing, and
@@ -324,8 +450,16 @@ class SyncEngine:
         if st.move(ChatState.RECONCILING if st.state.complete else ChatState.STARTING):
             self._on_change()
         await self.titles.refresh_topics(st.chat)   # before any message names a topic folder
+        box_known = False
+
+        def asking() -> None:
+            nonlocal box_known
+            box_known = self.catchup.knows(box_of(st.chat))
+
         result = await reconcile(self.source, self.applier, self.store, st.chat,
-                                 since=st.options.since_dt, requests=self.requests)
+                                 since=st.options.since_dt, requests=self.requests,
+                                 asking=asking)
+        st.seen_top = result.newest_id
         st.written += result.new_or_changed
         if result.title:   # renamed while tobsd was away (or its rename message was missed)
             await self.titles.rename_chat(st.chat, result.title)
@@ -361,6 +495,9 @@ class SyncEngine:
             await self.store.chats.set_error(st.chat.id, None)
             st.error = None
         await self._write_chat_note(st)
+        if box_known and not st.followed:
+            await self.store.followed.add(st.chat.id)
+            st.followed = True
         if st.move(ChatState.LIVE):
             self._on_change()
 

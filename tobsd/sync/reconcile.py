@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from tobsd.core import fairshare
 from tobsd.core.models import Chat, Message
@@ -41,6 +42,7 @@ class ReconcileResult:
     ids_per_page: int | None = None   # the id span of the newest full page: how dense the ids are
     title: str | None = None          # the chat's current title, as listed with the newest page
     expected_below: tuple[int, int] | None = None   # (gap hi, messages Telegram counts below it)
+    newest_id: int = 0                # the newest id of the page (0: the chat is empty)
 
 
 def keep_since(messages: list[Message], since: datetime | None) -> list[Message]:
@@ -51,16 +53,20 @@ def keep_since(messages: list[Message], since: datetime | None) -> list[Message]
 
 
 async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, chat: Chat,
-                    *, since: datetime | None = None, requests=None) -> ReconcileResult:
-    """`requests`: the RequestBudget the page's request takes a slot of (none: unmetered)."""
+                    *, since: datetime | None = None, requests=None,
+                    asking: Callable[[], None] = lambda: None) -> ReconcileResult:
+    """`requests`: the RequestBudget the page's request takes a slot of
+    (none: unmetered). `asking()` is called just before the request goes out."""
     result = ReconcileResult()
     cursor = await store.cursors.get(chat.id)
     top = cursor.max_applied_id
     with fairshare.using(fairshare.RECONCILE):   # its share of the history limit
         if requests is None:
+            asking()
             page = await source.history(chat, offset_id=0, limit=PAGE)
         else:
             async with requests.slot(chat.id):
+                asking()
                 page = await source.history(chat, offset_id=0, limit=PAGE)
     result.title = page.title
     fetched = page.messages
@@ -71,6 +77,7 @@ async def reconcile(source: TelegramSource, applier: Applier, store: StatePort, 
     messages = keep_since(fetched, since)
     reached_since = len(messages) < len(fetched)
     ids = [m.id for m in fetched]
+    result.newest_id = max(ids, default=0)
 
     if top and ids:
         window_lo = min(ids) if full else 1

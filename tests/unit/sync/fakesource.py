@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from tobsd.core.errors import ChatUnavailable
 from tobsd.core.models import Chat, ChatKind, Message, Person
-from tobsd.core.ports import Difference, HistoryPage, LiveEvent, SourceStatus, UpdateState
+from tobsd.core.ports import (DialogTop, Difference, HistoryPage, LiveEvent, SourceStatus,
+                              UpdateState)
 
 BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ME = Person(id=1000, name="Ada Lovelace", username="ada")
@@ -27,6 +28,7 @@ class FakeSource:
         self.unavailable: set[int] = set()
         self.failing: dict[int, int] = {}   # chat id -> backfill requests (offset_id != 0) that fail
         self.delay = 0.0
+        self.pts: dict[int, int] = {}        # channel id -> its pts, as its dialog shows it
 
     def add_chat(self, chat_id: int, count: int, kind=ChatKind.CHANNEL, title=None,
                  ids=None) -> Chat:
@@ -116,6 +118,11 @@ class FakeSource:
 
     async def channel_pts(self, chats) -> dict[int, int]:
         return {c.id: 1 for c in chats}
+
+    async def dialog_tops(self, chats) -> dict[int, DialogTop]:
+        self.calls.append(("dialog_tops", tuple(c.id for c in chats)))
+        return {c.id: DialogTop(max(self.histories[c.id], default=0), self.pts.get(c.id))
+                for c in chats if c.id in self.histories}
 
     async def check(self) -> None:
         pass

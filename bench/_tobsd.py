@@ -35,10 +35,10 @@ def toml_str(value: str) -> str:
 
 
 def write_config(base: Path, fg: FakegramProcess, *, workers: int, chat: str | None = "@synthetic",
-                 log_level: str = "info") -> Path:
+                 log_level: str = "info", daemon: str = "") -> Path:
     """tobsd.toml for `fg`, vault in base/vault, state in base/state; the
     session file is written once and kept (a restart reuses everything).
-    `chat` None: every dialog (`[sync] all = true`)."""
+    `chat` None: every dialog (`[sync] all = true`). `daemon`: more [daemon] keys."""
     (base / "vault").mkdir(parents=True, exist_ok=True)
     state = base / "state"
     state.mkdir(parents=True, exist_ok=True)
@@ -56,6 +56,7 @@ path = {toml_str(str(base / "vault"))}
 [daemon]
 state_dir = {toml_str(str(state))}
 log_level = {toml_str(log_level)}
+{daemon}
 
 [limits]
 backfill_requests_in_flight = {workers}

@@ -164,11 +164,12 @@ class Database:
         return self.writer if self.in_transaction() else self.reader
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        async with self._read_conn().execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        conn = self._read_conn()
+        return await conn._execute(_read, conn._conn, sql, params, False)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return list(await self._read_conn().execute_fetchall(sql, params))
+        conn = self._read_conn()
+        return await conn._execute(_read, conn._conn, sql, params, True)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement (in the task's transaction, or one of its own); returns rows changed."""
@@ -206,12 +207,25 @@ def _call(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple, own_trans
     return result
 
 
+def _read(conn: sqlite3.Connection, sql: str, params: Sequence[Any], every_row: bool):
+    """One read, its statement reset before this returns (in the connection's
+    thread). A statement left open keeps its read transaction, and every
+    later read on the connection would see that old snapshot: the reader
+    would miss commits made since. So no cursor ever leaves the thread, not
+    even one whose caller was cancelled while the read ran."""
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall() if every_row else cursor.fetchone()
+    finally:
+        cursor.close()
+
+
 async def _in_thread(conn: aiosqlite.Connection, fn: Callable[..., T], args: tuple,
                      own_transaction: bool) -> T:
     # aiosqlite.Connection._execute is the primitive behind every aiosqlite
     # method: it queues a call for the connection's thread, in order with
     # everything else sent to that connection (the pin in pyproject.toml
-    # keeps it; tests/unit/store/test_db_run.py checks it).
+    # keeps it; tests/unit/store/test_db_reads.py runs through it).
     return await conn._execute(_call, conn._conn, fn, args, own_transaction)
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from tobsd.core.models import Chat, ChatKind, Message, Person
 from tobsd.vault.blocks import parse_note
-from tobsd.vault.escape import yaml_quote
+from tobsd.vault.escape import plain_property, yaml_quote
 from tobsd.vault.frontmatter import merge_frontmatter, read_string_list
 from tobsd.vault.notes import chat_properties
 from tobsd.vault.render import RenderContext, render_block
@@ -50,8 +50,11 @@ def test_property_values_are_valid_quoted_scalars(title):
     assert "\n" not in quoted and json.loads(quoted) == title  # a JSON string is a YAML 1.2 scalar
     props = chat_properties(Chat(-1, ChatKind.GROUP, title), "Folder", None, None, None)
     assert props[0] == props[-1] == "---" and all("\n" not in line for line in props)
-    expected = [title] if title != "Folder" else []
+    # The alias is the title with any link or template syntax broken (plain_property).
+    expected = [plain_property(title)] if title != "Folder" else []
     assert read_string_list(props, "aliases") == expected
+    # ... and nothing else: a title without that syntax is its own alias.
+    assert plain_property(title) == title or any(s in title for s in ("<%", "[[", "]]"))
 
 
 def test_user_properties_survive_a_merge():

@@ -23,6 +23,9 @@ messagesNotModified, and a changed one leads to a full reconcile).
 All chats share one budget of history requests in flight
 (`RequestBudget`), handed out fairly between chats.
 
+Parts of the engine live beside it: what it keeps per chat (tracked.py),
+how live events are applied (live.py) and its status report (report.py).
+
 Failures stay local: a chat Telegram refuses (ChatUnavailable) records its
 error and stops, the others go on; any other failure is shown and retried
 with backoff (a full disk as `disk-full`, anything else as `retrying`);
@@ -32,91 +35,41 @@ with state "needs-login" and leaves the state as it is.
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import random
 import time
-from dataclasses import dataclass, field
 from typing import Callable, Sequence
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from tobsd.core import fairshare
-from tobsd.core.errors import ChatUnavailable, DiskFull, NeedsLogin
+from tobsd.core.errors import ChatUnavailable, NeedsLogin
 from tobsd.core.media_ports import MediaPort
 from tobsd.core.models import Chat, Message
-from tobsd.core.ports import ChangeSet, LiveEvent, StatePort, TelegramSource, VaultPort
+from tobsd.core.ports import StatePort, TelegramSource, VaultPort
 from tobsd.core.states import ChatState, DaemonState
 
-from .applier import LIVE, Applier
-from .backfill import COMMON_BOX_KINDS, Backfill
+from .applier import Applier
+from .backfill import Backfill
 from .budget import RequestBudget
 from .catchup import CatchUp
 from .due import DueSet
 from .followed import box_of, resumable, resume
-from .reconcile import PAGE, keep_since, reconcile
+from .live import LiveEvents
+from .reconcile import PAGE, reconcile
+from .report import EngineReport
 from .sweep import sweep
 from .titles import Titles
+from .tracked import ChatOptions, IncompleteChat, TrackedChat, is_disk_full
 from .verify import VerifyProgress, verify_chat
 
 log = logging.getLogger(__name__)
 
 DISK_RETRY_S = (1, 2, 5, 10, 30)
-COUNT_EVERY_S = 60.0     # an idle chat's index count is refreshed this often
 CATCH_UP_RETRY_S = (1, 2, 5, 10, 30, 60)
 STOP_WAIT_S = 10.0        # how long a stop waits for a live event being applied
 
 
-def _is_disk_full(exc: BaseException) -> bool:
-    # Every layer raises DiskFull; a bare ENOSPC/EDQUOT from elsewhere counts too.
-    return isinstance(exc, DiskFull) or \
-        (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT))
-
-
-@dataclass
-class ChatOptions:
-    since: date | None = None
-    paused: bool = False
-
-    @property
-    def since_dt(self) -> datetime | None:
-        if self.since is None:
-            return None
-        return datetime(self.since.year, self.since.month, self.since.day, tzinfo=timezone.utc)
-
-
-class IncompleteChat(RuntimeError):
-    """A chat's sync ended without it being complete (shards pending or the
-    backfill not recorded done); it is retried, never reported live."""
-
-
-@dataclass
-class TrackedChat:
-    """What the engine knows of one chat, for status reports."""
-    chat: Chat
-    options: ChatOptions
-    state: ChatState = ChatState.STARTING   # changed only through `move`
-    error: str | None = None
-    written: int = 0              # messages written (new or changed) since start
-    live_contiguous: bool = False  # reconciled this session: live "new" may move the cursor
-    last_reconcile: float = 0.0
-    task: asyncio.Task | None = field(default=None, repr=False)
-    resume_run: int | None = None  # the catch-up run that may bring it back complete (followed.py)
-    followed: bool = False        # recorded in the followed_chats table
-    seen_top: int = -1            # the newest id its last reconcile saw
-    wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-    # The index count last reported, and `written` and the time it was
-    # counted at: counting a big chat's rows every second is the largest
-    # cost of an idle daemon, and the count only moves when messages are written.
-    counted: tuple[int, int, float] | None = field(default=None, repr=False)
-
-    def move(self, new: ChatState) -> bool:
-        """Go to `new` (InvalidTransition if the state machine has no such
-        move); True when the state changed."""
-        old, self.state = self.state, self.state.move(new)
-        return old is not new
-
-
-class SyncEngine:
+class SyncEngine(LiveEvents, EngineReport):
     def __init__(self, source: TelegramSource, store: StatePort, writer: VaultPort, *, workers: int = 6,
                  reconcile_every_s: float = 600.0, page_check_every_s: float = 3600.0,
                  on_change: Callable[[], None] | None = None,
@@ -357,7 +310,7 @@ class SyncEngine:
                 log.warning("chat %s: %s", st.chat.title, exc)
                 return
             except Exception as exc:
-                if _is_disk_full(exc):
+                if is_disk_full(exc):
                     st.move(ChatState.DISK_FULL)
                     st.error = "the disk is full; waiting for space"
                 else:
@@ -535,98 +488,6 @@ class SyncEngine:
         synced = datetime.now(timezone.utc) if cursor.backfill_done else None
         await self.writer.write_chat_note(st.chat, synced_through=synced, message_count=count)
 
-    # --- live -------------------------------------------------------------------------
-    async def _on_event(self, event: LiveEvent) -> None:
-        """A live event: applied, then its pts recorded (a hole in the
-        sequence schedules a catch-up run)."""
-        if self._stopping:
-            return
-        if event.kind == "reconnected":
-            self.catchup.due.set()
-            return
-        self._live_busy += 1
-        self._live_idle.clear()
-        try:
-            await self._apply_event(event)
-            await self.catchup.observed(event)
-        except NeedsLogin as exc:
-            await self._needs_login(exc)
-        except Exception as exc:
-            # Its pts is not recorded: the next catch-up (or reconcile)
-            # repairs what a failed live apply missed.
-            log.warning("live %s in chat %s not applied (%s); will catch up",
-                        event.kind, event.chat_id, exc)
-            self.catchup.due.set()
-            st = self.chats.get(event.chat_id)
-            if st:
-                st.wake.set()
-        finally:
-            self._live_busy -= 1
-            if not self._live_busy:
-                self._live_idle.set()
-
-    async def _apply_event(self, event: LiveEvent) -> None:
-        """Make one event durable (live or from a difference); raises when
-        it could not."""
-        if event.kind in ("new", "edit"):
-            await self._on_messages(event)
-        elif event.kind == "delete":
-            await self._on_delete(event)
-        elif event.kind == "people":
-            chats = [st.chat for st in self.chats.values()]
-            for chat in await self.titles.rename_people(chats, event.people):
-                self._notes_due.add(chat.id)
-
-    async def _on_messages(self, event: LiveEvent) -> None:
-        st = self.chats.get(event.chat_id)
-        if st is None or st.state is ChatState.PAUSED or not event.messages:
-            return
-        if event.kind == "new" and await self.titles.follow(st.chat, event.messages):
-            self._notes_due.add(st.chat.id)
-        messages = keep_since(list(event.messages), st.options.since_dt)
-        top = max(m.id for m in event.messages)
-
-        def advance(changes: ChangeSet) -> None:
-            changes.advance_max_applied(st.chat.id, top)
-
-        # Only a chat reconciled in this session has a gap-free live stream;
-        # otherwise the next reconcile moves the cursor.
-        moves_cursor = event.kind == "new" and st.live_contiguous
-        written = await self.applier.apply(st.chat, messages, kind=LIVE,
-                                           after=advance if moves_cursor else None)
-        st.written += written
-        if written:
-            self._notes_due.add(st.chat.id)
-            self._on_progress()
-
-    async def _on_delete(self, event: LiveEvent) -> None:
-        if event.chat_id is not None:
-            if event.chat_id in self.chats:
-                await self._delete_in(self.chats[event.chat_id], list(event.ids))
-            return
-        # Private chats and basic groups: Telegram names the ids alone (they
-        # are unique across those chats); the index says whose they are.
-        common = [st for st in self.chats.values() if st.chat.kind in COMMON_BOX_KINDS]
-        owners = await self.store.index.owners([st.chat.id for st in common], event.ids)
-        by_chat: dict[int, list[int]] = {}
-        for msg_id, chat_id in owners.items():
-            by_chat.setdefault(chat_id, []).append(msg_id)
-        for chat_id, ids in by_chat.items():
-            await self._delete_in(self.chats[chat_id], ids)
-        unplaced = [i for i in event.ids if i not in owners]
-        if unplaced:
-            # Not indexed (yet): a batch in flight or a crash may hold them,
-            # or their copy may still come; every common chat remembers.
-            for st in common:
-                await self._delete_in(st, unplaced)
-
-    async def _delete_in(self, st: ChatState, ids: list[int]) -> None:
-        if await self.applier.delete(st.chat, ids):
-            self._notes_due.add(st.chat.id)
-            self._on_progress()
-        if self.media is not None:
-            await self.media.released(st.chat.id, ids)
-
     async def _prepare(self, chat: Chat, messages: Sequence[Message]) -> None:
         await self.titles.prepare(chat, messages)
         if self.media is not None:
@@ -643,56 +504,3 @@ class SyncEngine:
             return   # removed while Telegram answered: its notes may be gone already
         if found and await self.applier.apply(st.chat, found):
             self._notes_due.add(chat_id)
-
-    # --- reporting ----------------------------------------------------------------------
-    async def status(self) -> dict:
-        """The engine's and every chat's state. It iterates over a snapshot
-        of the chats: chats are added and removed while it awaits the store."""
-        chats = []
-        tracked = list(self.chats.values())
-        # The states before the counts: a chat that turns live while the
-        # store is read is reported as it was, never live beside a count
-        # taken before its last page was recorded.
-        states = {st.chat.id: (st.state, st.error) for st in tracked}
-        cursors = await self.store.cursors.get_many(st.chat.id for st in tracked)
-        indexed = await self._indexed(tracked)
-        for st in tracked:
-            cursor = cursors[st.chat.id]
-            verifying = self._verifying.get(st.chat.id)
-            state, error = states[st.chat.id]
-            chats.append({
-                "id": st.chat.id, "title": st.chat.title, "kind": st.chat.kind.value,
-                "state": state, "error": error, "written": st.written,
-                "max_applied_id": cursor.max_applied_id,
-                "backfill_done": cursor.backfill_done,
-                "indexed": indexed[st.chat.id],
-                # Notes the user deleted: their old messages stay out.
-                "deleted_notes": self.writer.deleted_notes(st.chat.id),
-                "verify": _asdict(verifying) if verifying is not None else None,
-            })
-        return {"state": self.state, "error": self.error, "chats": chats,
-                "source": _asdict(self.source.status()),
-                "catch_up": {**self.catchup.status(),
-                             "verify_pending": len(await self.store.updates.verify_pending())}}
-
-    async def _indexed(self, tracked: list[TrackedChat]) -> dict[int, int]:
-        """Each chat's index count, counted again (all in one read) only
-        after it wrote something (or a minute passed, for writes counted
-        elsewhere)."""
-        now = time.monotonic()
-        stale = {st.chat.id: st.written for st in tracked
-                 if st.counted is None or st.counted[1] != st.written
-                 or now - st.counted[2] > COUNT_EVERY_S}
-        if stale:
-            # `written` as it was before the count: a page applied while the
-            # count runs makes the next report count again.
-            counts = await self.store.index.counts(stale)
-            for st in tracked:
-                if st.chat.id in stale:
-                    st.counted = (counts[st.chat.id], stale[st.chat.id], now)
-        return {st.chat.id: st.counted[0] for st in tracked}
-
-
-def _asdict(obj) -> dict:
-    from dataclasses import asdict, is_dataclass
-    return asdict(obj) if is_dataclass(obj) else dict(obj or {})

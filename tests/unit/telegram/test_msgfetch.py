@@ -18,9 +18,11 @@ class Recorder:
         self.missing: set[int] = set()
         self.gate: asyncio.Event | None = None
         self.fail: Exception | None = None
+        self.called = asyncio.Event()     # set by each request
 
     async def __call__(self, chat_id, ids):
         self.calls.append((chat_id, list(ids)))
+        self.called.set()
         if self.gate is not None:
             await self.gate.wait()
         if self.fail is not None:
@@ -33,10 +35,10 @@ async def test_gets_during_a_request_go_together_in_the_next():
     fetch.gate = asyncio.Event()
     f = MessageFetcher(fetch)
     first = asyncio.create_task(f.get(1, 10))
-    await asyncio.sleep(0)                     # the first request is in flight
+    await asyncio.wait_for(fetch.called.wait(), 5)   # the first request is in flight
+    # Asked for while it is: they run (and wait) before the gate's waiter resumes.
     rest = [asyncio.create_task(f.get(1, i)) for i in (11, 12, 13)]
     other_chat = asyncio.create_task(f.get(2, 5))
-    await asyncio.sleep(0)
     fetch.gate.set()
     assert await first == ("msg", 1, 10)
     assert [await t for t in rest] == [("msg", 1, i) for i in (11, 12, 13)]
@@ -78,8 +80,9 @@ async def test_a_missing_message_is_none_and_a_failure_reaches_every_waiter():
     assert await f.get(1, 7) is None
     fetch.gate = asyncio.Event()
     fetch.fail = ConnectionError("reset")
+    fetch.called.clear()
     tasks = [asyncio.create_task(f.get(1, i)) for i in (8, 9)]
-    await asyncio.sleep(0)
+    await asyncio.wait_for(fetch.called.wait(), 5)   # both in the one request now in flight
     fetch.gate.set()
     for t in tasks:
         with pytest.raises(ConnectionError):
